@@ -1,0 +1,47 @@
+# Quick start: `make lab` (install, write the demo data, open JupyterLab) and `make test` (install, run every test).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PORT ?= 8888
+
+.PHONY: lab test demo install browser postgres bench clean
+
+$(STAMP): pyproject.toml labextension/package.json
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[lab,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests and chart export (installed when run as root and missing).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# A PostgreSQL server binary for the store tests (installed when run as root and missing).
+postgres:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+test: $(STAMP) browser postgres
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(PY) scripts/run_notebooks.py notebooks build/notebooks
+
+lab: $(STAMP)
+	$(PY) scripts/run_notebooks.py notebooks build/notebooks --only quickstart.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --port=$(PORT) notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+bench: $(STAMP)
+	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache notebooks/.kolena_lab

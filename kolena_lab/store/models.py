@@ -1,0 +1,81 @@
+"""Models and their inferences per test sample."""
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+
+from sqlalchemy.engine import Connection
+
+from kolena_lab.store._sql import executemany, run
+
+_CHUNK = 500
+
+
+class ModelRow(NamedTuple):
+    id: int
+    name: str
+    workflow: str
+    metadata: str
+    tags: str
+
+
+_SELECT = "SELECT m.id, m.name, w.name, m.metadata, m.tags FROM kl_models m JOIN kl_workflows w ON w.id = m.workflow_id"
+
+
+def get(conn: Connection, name: str) -> Optional[ModelRow]:
+    """The named model, or None."""
+    row = run(conn, f"{_SELECT} WHERE m.name = ?", (name,)).first()
+    return ModelRow(*row) if row else None
+
+
+def list_all(conn: Connection, workflow: Optional[str] = None) -> List[ModelRow]:
+    """Every model (of one workflow, if given), by name."""
+    if workflow is None:
+        return [ModelRow(*r) for r in run(conn, f"{_SELECT} ORDER BY m.name")]
+    return [ModelRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY m.name", (workflow,))]
+
+
+def create(conn: Connection, workflow_id: int, name: str, metadata: str, tags: str) -> int:
+    """A new model; returns its id."""
+    run(conn, "INSERT INTO kl_models (workflow_id, name, metadata, tags) VALUES (?, ?, ?, ?)",
+        (workflow_id, name, metadata, tags))
+    return run(conn, "SELECT id FROM kl_models WHERE name = ?", (name,)).scalar_one()
+
+
+def update(conn: Connection, model_id: int, metadata: str, tags: str) -> None:
+    """Replace a model's metadata and tags."""
+    run(conn, "UPDATE kl_models SET metadata = ?, tags = ? WHERE id = ?", (metadata, tags, model_id))
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def inferred_ids(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> Set[int]:
+    """Which of these samples already have an inference from the model."""
+    found: Set[int] = set()
+    for chunk in _chunks(list(sample_ids)):
+        marks = ", ".join("?" * len(chunk))
+        rows = run(conn, f"SELECT sample_id FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})",
+                   (model_id, *chunk))
+        found.update(r[0] for r in rows)
+    return found
+
+
+def put_inferences(conn: Connection, model_id: int, rows: Sequence[Tuple[int, str]]) -> None:
+    """Store ``(sample_id, inference JSON)`` rows, replacing earlier inferences of those samples."""
+    ids = [sample_id for sample_id, _ in rows]
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        run(conn, f"DELETE FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})", (model_id, *chunk))
+    executemany(conn, "INSERT INTO kl_inferences (model_id, sample_id, data) VALUES (?, ?, ?)",
+                [(model_id, sample_id, data) for sample_id, data in rows])
+
+
+def inferences(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> Dict[int, str]:
+    """``{sample_id: inference JSON}`` for those of the samples the model has inferred."""
+    out: Dict[int, str] = {}
+    for chunk in _chunks(list(sample_ids)):
+        marks = ", ".join("?" * len(chunk))
+        rows = run(conn, f"SELECT sample_id, data FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})",
+                   (model_id, *chunk))
+        out.update((r[0], r[1]) for r in rows)
+    return out

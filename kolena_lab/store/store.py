@@ -1,0 +1,158 @@
+"""Opening the store: engine, schema creation and versioning, transactions, and clear errors."""
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from kolena_lab.errors import SchemaVersionError, StoreError
+from kolena_lab.store import _tables as t
+
+ENV_URL = "KOLENA_LAB_URL"
+DEFAULT_PATH = Path(".kolena_lab") / "lab.db"
+LOCK_TIMEOUT_SECONDS = 15.0
+
+
+def default_url() -> str:
+    """``KOLENA_LAB_URL`` if set, else the SQLite file ``.kolena_lab/lab.db`` under the working directory."""
+    return os.environ.get(ENV_URL) or f"sqlite:///{DEFAULT_PATH.resolve()}"
+
+
+class Store:
+    """One database holding every workflow's objects; each write is one transaction."""
+
+    def __init__(self, url: str, lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._lock_timeout = lock_timeout
+        if self.is_sqlite:
+            self._prepare_sqlite_file(parsed.database)
+            self.engine = create_engine(
+                url,
+                isolation_level="AUTOCOMMIT",  # transactions are begun explicitly, IMMEDIATE for writes
+                connect_args={"timeout": lock_timeout, "check_same_thread": False},
+                poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        self._initialize_schema()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @staticmethod
+    def _prepare_sqlite_file(database: Optional[str]) -> None:
+        if not database or database == ":memory:":
+            raise StoreError("an in-memory SQLite store is not supported: give a file path")
+        path = Path(database)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as e:
+            raise StoreError(f"cannot create the store file '{path}': {e.strerror}") from e
+
+    def _initialize_schema(self) -> None:
+        with self.transaction() as conn:
+            t.metadata.create_all(conn)
+            stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
+            if stored is None:
+                conn.execute(t.meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+            elif int(stored) > t.SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"the store {self!r} has schema version {stored}, newer than this kolena_lab's "
+                    f"({t.SCHEMA_VERSION}): upgrade kolena_lab",
+                )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a write transaction: committed on success, rolled back on any error."""
+        with self._translate_errors(), self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.exec_driver_sql("ROLLBACK")
+                    raise
+                conn.exec_driver_sql("COMMIT")
+            else:
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads, seeing one consistent snapshot."""
+        with self._translate_errors(), self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn.exec_driver_sql("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    conn.exec_driver_sql("ROLLBACK")
+            else:
+                with conn.begin():
+                    yield conn
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, DBAPIError) as e:
+            message = str(getattr(e, "orig", e)).lower()
+            where = repr(self)
+            if "locked" in message or "busy" in message:
+                raise StoreError(
+                    f"the store {where} is locked by another process; gave up after {self._lock_timeout:g} s",
+                ) from e
+            if "readonly" in message or "read-only" in message:
+                raise StoreError(f"the store {where} is read-only: nothing was written") from e
+            if "not a database" in message or "malformed" in message:
+                raise StoreError(f"the store {where} is corrupt or not a kolena_lab store") from e
+            if "unable to open" in message:
+                raise StoreError(f"the store {where} cannot be opened: check the path and permissions") from e
+            raise
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception:  # a read-only file cannot switch journal mode; reads still work
+        pass
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+_lock = threading.Lock()
+_current: Optional[Store] = None
+
+
+def initialize(url: Optional[str] = None) -> Store:
+    """Point kolena_lab at a store: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.dispose()
+        _current = Store(url or default_url())
+        return _current
+
+
+def get_store() -> Store:
+    """The current store, opened on first use from ``KOLENA_LAB_URL`` or the default SQLite file."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = Store(default_url())
+        return _current

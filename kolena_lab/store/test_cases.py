@@ -1,0 +1,101 @@
+"""Test cases and their versions: each version's membership, order and ground truths."""
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+from sqlalchemy.engine import Connection
+
+from kolena_lab.store._sql import executemany, run
+
+
+class TestCaseRow(NamedTuple):
+    __test__ = False
+
+    id: int
+    name: str
+    workflow: str
+    description: str
+    latest_version: int
+
+
+_SELECT = (
+    "SELECT c.id, c.name, w.name, c.description, c.latest_version FROM kl_test_cases c "
+    "JOIN kl_workflows w ON w.id = c.workflow_id"
+)
+
+
+def get(conn: Connection, name: str) -> Optional[TestCaseRow]:
+    """The named test case, or None."""
+    row = run(conn, f"{_SELECT} WHERE c.name = ?", (name,)).first()
+    return TestCaseRow(*row) if row else None
+
+
+def list_names(conn: Connection, workflow: Optional[str] = None) -> List[TestCaseRow]:
+    """Every test case (of one workflow, if given), by name."""
+    if workflow is None:
+        return [TestCaseRow(*r) for r in run(conn, f"{_SELECT} ORDER BY c.name")]
+    return [TestCaseRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY c.name", (workflow,))]
+
+
+def create(conn: Connection, workflow_id: int, name: str, description: str) -> int:
+    """A new test case at version 0 (with an empty version-0 row); returns its id."""
+    run(conn, "INSERT INTO kl_test_cases (workflow_id, name, description, latest_version) VALUES (?, ?, ?, 0)",
+        (workflow_id, name, description))
+    test_case_id = run(conn, "SELECT id FROM kl_test_cases WHERE name = ?", (name,)).scalar_one()
+    add_version(conn, test_case_id, 0, 0)
+    return test_case_id
+
+
+def set_description(conn: Connection, test_case_id: int, description: str) -> None:
+    """Change the description; no new version."""
+    run(conn, "UPDATE kl_test_cases SET description = ? WHERE id = ?", (description, test_case_id))
+
+
+def version_id(conn: Connection, test_case_id: int, version: int) -> Optional[int]:
+    """The id of one version, or None."""
+    return run(conn, "SELECT id FROM kl_test_case_versions WHERE test_case_id = ? AND version = ?",
+               (test_case_id, version)).scalar()
+
+
+def version_info(conn: Connection, version_id_: int) -> Tuple[str, int]:
+    """``(test case name, version)`` of a version id."""
+    row = run(conn, "SELECT c.name, v.version FROM kl_test_case_versions v "
+                    "JOIN kl_test_cases c ON c.id = v.test_case_id WHERE v.id = ?", (version_id_,)).one()
+    return row[0], row[1]
+
+
+def add_version(conn: Connection, test_case_id: int, version: int, n_samples: int) -> int:
+    """Record a new version (members are inserted separately) and make it the latest; returns its id."""
+    run(conn, "INSERT INTO kl_test_case_versions (test_case_id, version, n_samples) VALUES (?, ?, ?)",
+        (test_case_id, version, n_samples))
+    run(conn, "UPDATE kl_test_cases SET latest_version = ? WHERE id = ?", (version, test_case_id))
+    return version_id(conn, test_case_id, version)  # type: ignore[return-value]
+
+
+def set_version_size(conn: Connection, version_id_: int, n_samples: int) -> None:
+    """Record how many samples a version holds."""
+    run(conn, "UPDATE kl_test_case_versions SET n_samples = ? WHERE id = ?", (n_samples, version_id_))
+
+
+def insert_members(conn: Connection, version_id_: int, rows: Sequence[Tuple[int, int, Optional[str]]]) -> None:
+    """Write ``(position, sample_id, ground truth JSON)`` rows of a version."""
+    executemany(conn, "INSERT INTO kl_test_case_members (version_id, position, sample_id, ground_truth) "
+                      "VALUES (?, ?, ?, ?)", [(version_id_, p, s, g) for p, s, g in rows])
+
+
+def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, str, Optional[str]]]:
+    """``(sample_id, key hash, ground truth JSON)`` of a version's members, in order."""
+    return [tuple(r) for r in run(
+        conn,
+        "SELECT m.sample_id, t.key_hash, m.ground_truth FROM kl_test_case_members m "
+        "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
+        (version_id_,),
+    )]
+
+
+def members(conn: Connection, version_id_: int) -> List[Tuple[int, str, str, Optional[str]]]:
+    """``(sample_id, key JSON, metadata JSON, ground truth JSON)`` of a version's members, in order."""
+    return [tuple(r) for r in run(
+        conn,
+        "SELECT m.sample_id, t.key, t.metadata, m.ground_truth FROM kl_test_case_members m "
+        "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
+        (version_id_,),
+    )]

@@ -1,0 +1,121 @@
+"""The Kolena-compatible workflow API: change ``kolena`` to ``kolena_lab`` in imports and run locally."""
+from kolena_lab.workflow import annotation, asset, io
+from kolena_lab.workflow._datatypes import DataObject, TypedDataObject
+from kolena_lab.workflow.annotation import (
+    BoundingBox,
+    ClassificationLabel,
+    Keypoints,
+    Label,
+    LabeledBoundingBox,
+    Polygon,
+    ScoredClassificationLabel,
+    ScoredLabel,
+    ScoredLabeledBoundingBox,
+)
+from kolena_lab.workflow.asset import ImageAsset
+from kolena_lab.workflow.evaluator import (
+    Evaluator,
+    EvaluatorConfiguration,
+    MetricsTestCase,
+    MetricsTestSample,
+    MetricsTestSuite,
+)
+from kolena_lab.workflow.evaluator_function import (
+    BasicEvaluatorFunction,
+    ConfiguredEvaluatorFunction,
+    EvaluationResults,
+    TestCases,
+    UnconfiguredEvaluatorFunction,
+    no_op_evaluator,
+)
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.model import Model
+from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, Curve, CurvePlot, Histogram, Plot
+from kolena_lab.workflow.results import (
+    load_test_case_metrics,
+    load_test_case_plots,
+    load_test_sample_metrics,
+    load_test_suite_metrics,
+)
+from kolena_lab.workflow.test_case import TestCase
+from kolena_lab.workflow.test_run import TestRun, test
+from kolena_lab.workflow.test_sample import (
+    Audio,
+    BaseVideo,
+    Composite,
+    Document,
+    Image,
+    ImagePair,
+    ImageText,
+    Metadata,
+    PointCloud,
+    TestSample,
+    Text,
+    Video,
+)
+from kolena_lab.workflow.test_suite import TestSuite
+from kolena_lab.workflow.workflow import Workflow, define_workflow
+
+test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting an imported `test`
+
+__all__ = [
+    "annotation",
+    "asset",
+    "io",
+    "DataObject",
+    "TypedDataObject",
+    "BoundingBox",
+    "ClassificationLabel",
+    "Keypoints",
+    "Label",
+    "LabeledBoundingBox",
+    "Polygon",
+    "ScoredClassificationLabel",
+    "ScoredLabel",
+    "ScoredLabeledBoundingBox",
+    "ImageAsset",
+    "Evaluator",
+    "EvaluatorConfiguration",
+    "MetricsTestCase",
+    "MetricsTestSample",
+    "MetricsTestSuite",
+    "BasicEvaluatorFunction",
+    "ConfiguredEvaluatorFunction",
+    "EvaluationResults",
+    "TestCases",
+    "UnconfiguredEvaluatorFunction",
+    "no_op_evaluator",
+    "GroundTruth",
+    "Inference",
+    "Model",
+    "AxisConfig",
+    "BarPlot",
+    "ConfusionMatrix",
+    "Curve",
+    "CurvePlot",
+    "Histogram",
+    "Plot",
+    "load_test_case_metrics",
+    "load_test_case_plots",
+    "load_test_sample_metrics",
+    "load_test_suite_metrics",
+    "TestCase",
+    "TestRun",
+    "test",
+    "Audio",
+    "BaseVideo",
+    "Composite",
+    "Document",
+    "Image",
+    "ImagePair",
+    "ImageText",
+    "Metadata",
+    "PointCloud",
+    "TestSample",
+    "Text",
+    "Video",
+    "TestSuite",
+    "Workflow",
+    "define_workflow",
+]

@@ -1,0 +1,41 @@
+"""What test cases, suites and models share: a bound workflow, frozen attributes, and a store handle."""
+from typing import Any, ClassVar
+
+from kolena_lab.errors import FrozenObjectError, WorkflowMismatchError
+from kolena_lab.store import Store, get_store
+from kolena_lab.workflow.workflow import Workflow
+
+
+class WorkflowBound:
+    """Base of classes bound to a workflow, either by ``define_workflow`` or a ``workflow = ...`` class attribute."""
+
+    workflow: ClassVar[Workflow]
+    _kind: ClassVar[str] = "object"
+    _frozen: bool = False
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not abstract and not isinstance(getattr(cls, "workflow", None), Workflow):
+            raise NotImplementedError(
+                f"{cls.__name__} must be bound to a workflow: use define_workflow(...) or set `workflow = ...`",
+            )
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if self._frozen:
+            raise FrozenObjectError(f"cannot set '{key}' on a frozen {self._kind}; use edit() to change it")
+        super().__setattr__(key, value)
+
+    def _set(self, **values: Any) -> None:
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    @staticmethod
+    def _store() -> Store:
+        return get_store()
+
+    @classmethod
+    def _check_workflow(cls, name: str, workflow_name: str) -> None:
+        if workflow_name != cls.workflow.name:
+            raise WorkflowMismatchError(
+                f"{cls._kind} '{name}' belongs to workflow '{workflow_name}', not '{cls.workflow.name}'",
+            )

@@ -1,0 +1,52 @@
+"""Encoding data objects for the store: JSON text, and a test sample's identity key and its hash."""
+import hashlib
+import json
+from typing import Any, Optional, Tuple, Type
+
+from kolena_lab.workflow._datatypes import DataObject
+from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
+
+_SEPARATORS = (",", ":")
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; NaN and infinities are kept (as JSON5-style literals Python reads back)."""
+    return json.dumps(value, separators=_SEPARATORS)
+
+
+def encode(obj: Optional[DataObject]) -> Optional[str]:
+    """A data object as JSON text (None stays None)."""
+    return None if obj is None else dumps(obj._to_dict())
+
+
+def decode(cls: Type[DataObject], text: Optional[str]) -> Any:
+    """The data object of type ``cls`` stored as ``text`` (None stays None)."""
+    return None if text is None else cls._from_dict(json.loads(text))
+
+
+def key_hash(key: str) -> str:
+    """A fixed-width digest of an identity key, for a compact unique index."""
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def encode_sample(sample: TestSample) -> Tuple[str, str, str]:
+    """``(key hash, key, metadata JSON)``: the key is the sample's serialised form without its metadata."""
+    data = sample._to_dict()
+    metadata = data.pop(METADATA_FIELD, None) or {}
+    key = dumps(data)
+    return key_hash(key), key, dumps(metadata)
+
+
+def sample_key(sample: TestSample) -> str:
+    """A test sample's identity key."""
+    data = sample._to_dict()
+    data.pop(METADATA_FIELD, None)
+    return dumps(data)
+
+
+def decode_sample(cls: Type[TestSample], key: str, metadata: str) -> TestSample:
+    """Rebuild a stored sample with its metadata."""
+    data = json.loads(key)
+    if METADATA_FIELD in {f for f in getattr(cls, "__dataclass_fields__", {})}:
+        data[METADATA_FIELD] = json.loads(metadata)
+    return cls._from_dict(data)

@@ -1,0 +1,211 @@
+"""Test samples and ground truths to and from DataFrames, column-wise where the types allow it."""
+import dataclasses
+import json
+import typing
+from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+
+import numpy as np
+import pandas as pd
+
+from kolena_lab.workflow import _codec
+from kolena_lab.workflow._datatypes import DataObject, _deserialize, _info, _serialize
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
+
+GROUND_TRUTH_PREFIX = "ground_truth."
+_SCALARS = (str, int, float, bool)
+
+
+def _json_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _json_str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return json.dumps(float(value))
+    return _codec.dumps(_serialize(value))
+
+
+def _column_json(values: pd.Series) -> List[str]:
+    """Each cell as JSON text, vectorised for numeric and boolean columns."""
+    kind = values.dtype.kind
+    if kind == "b":
+        return np.where(values.to_numpy(), "true", "false").tolist()
+    if kind in "iu":
+        return values.astype(str).tolist()
+    if kind == "f":
+        array = values.to_numpy(dtype=float)
+        if np.isfinite(array).all():
+            return [repr(v) for v in array.tolist()]
+        return [json.dumps(v) for v in array.tolist()]
+    return [_json_value(v) for v in values.tolist()]
+
+
+def _scalar_type(hint: Any) -> Optional[type]:
+    """The scalar type of a ``scalar`` or ``Optional[scalar]`` field, else None."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is typing.Union and len(args) == 1:
+        hint = args[0]
+    return hint if hint in _SCALARS else None
+
+
+def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Optional[List[str]]:
+    """The init fields when ``cls`` can be serialised column-wise (plain scalars, no post-init logic), else None."""
+    info = _info(cls)
+    if hasattr(cls, "__pydantic_model__") or hasattr(cls, "__post_init__"):
+        return None
+    names = [f.name for f in info.fields if f.name not in exclude]
+    if any(not f.init for f in info.fields) or any(_scalar_type(info.hints.get(n)) is None for n in names):
+        return None
+    return names
+
+
+def _check_column(df: pd.DataFrame, column: str, hint: Any) -> None:
+    scalar = _scalar_type(hint)
+    values = df[column]
+    if scalar is str and values.dtype.kind not in "OSU" and not isinstance(values.dtype, pd.StringDtype):
+        raise ValueError(f"column '{column}' must hold strings, got dtype {values.dtype}")
+    if scalar is str:
+        bad = values.map(lambda v: not isinstance(v, str) and v is not None)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ValueError(f"column '{column}' must hold strings; row {row} holds {values.iloc[row]!r}")
+
+
+def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False) -> List[str]:
+    """Each row's ``{"column": value, ...}`` JSON; with ``skip_missing``, empty cells (None/NaN) are left out."""
+    if not columns:
+        return ["{" + suffix.lstrip(",") + "}"] * n
+    parts = []
+    for name, col in columns.items():
+        prefix = f"{_json_str(str(name))}:"
+        values = [prefix + v for v in _column_json(col)]
+        if skip_missing:
+            missing = col.isna().to_numpy()
+            if missing.any():
+                values = [None if m else v for v, m in zip(values, missing.tolist())]
+        parts.append(values)
+    if skip_missing:
+        return ["{" + ",".join(p for p in row if p is not None) + suffix + "}" for row in zip(*parts)]
+    return ["{" + ",".join(row) + suffix + "}" for row in zip(*parts)]
+
+
+def encode_members(
+    df: pd.DataFrame,
+    sample_type: Type[TestSample],
+    ground_truth_type: Type[GroundTruth],
+) -> List[Tuple[int, str, str, str, Optional[str]]]:
+    """``(position, key hash, key, metadata JSON, ground truth JSON)`` per row, as the object path would store."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    columns = [str(c) for c in df.columns]
+    if len(set(columns)) != len(columns):
+        raise ValueError("DataFrame column names must be unique")
+    df = df.set_axis(columns, axis=1).reset_index(drop=True)
+    n = len(df)
+    sample_info, gt_info = _info(sample_type), _info(ground_truth_type)
+    sample_fields = [f.name for f in sample_info.fields if f.init and f.name != METADATA_FIELD]
+    missing = [f.name for f in sample_info.fields if f.name in sample_fields and f.name not in df
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ValueError(f"DataFrame lacks the test sample column(s) {missing} of {sample_type.__name__}")
+    gt_columns: Dict[str, str] = {}
+    for f in gt_info.fields:
+        if f.init and GROUND_TRUTH_PREFIX + f.name in df:
+            gt_columns[f.name] = GROUND_TRUTH_PREFIX + f.name
+        elif f.init and f.name in df and f.name not in sample_fields:
+            gt_columns[f.name] = f.name
+    used = set(sample_fields) | set(gt_columns.values())
+    meta_columns = [c for c in columns if c not in used and c != METADATA_FIELD]
+    if METADATA_FIELD in df and meta_columns:
+        raise ValueError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, not both: "
+                         f"{meta_columns}")
+
+    present = {name: df[name] for name in sample_fields if name in df}
+    fast = _fast_fields(sample_type, exclude=(METADATA_FIELD,))
+    tag = _codec.dumps(sample_type._data_type().tag())
+    if fast is not None and set(fast) == set(present):
+        for name in fast:
+            _check_column(df, name, sample_info.hints.get(name))
+        keys = _fast_json({name: present[name] for name in fast}, n, suffix=f',"data_type":{tag}')
+    else:
+        keys = [_codec.sample_key(s) for s in _objects(sample_type, present, n)]
+    if METADATA_FIELD in df:
+        metadata = [_codec.dumps(_serialize(m or {})) for m in df[METADATA_FIELD].tolist()]
+    else:
+        metadata = _fast_json({c: df[c] for c in meta_columns}, n, skip_missing=True)
+    ground_truths = _encode_ground_truths(df, ground_truth_type, gt_columns, n)
+    return [(i, _codec.key_hash(k), k, m, g) for i, (k, m, g) in enumerate(zip(keys, metadata, ground_truths))]
+
+
+def _objects(cls: Type[DataObject], columns: Dict[str, pd.Series], n: int) -> List[Any]:
+    names = list(columns)
+    value_lists = [columns[c].tolist() for c in names]
+    out = []
+    for i in range(n):
+        try:
+            out.append(cls._from_dict({name: _serialize(values[i]) for name, values in zip(names, value_lists)}))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"row {i}: cannot build {cls.__name__}: {e}") from e
+    return out
+
+
+def _encode_ground_truths(df: pd.DataFrame, cls: Type[GroundTruth], columns: Dict[str, str], n: int) -> List[Any]:
+    if not columns:
+        return [None] * n
+    required = [f.name for f in _info(cls).fields if f.init and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise ValueError(f"DataFrame lacks the ground truth column(s) {missing} of {cls.__name__}")
+    series = {name: df[column] for name, column in columns.items()}
+    fast = _fast_fields(cls)
+    if fast is not None and set(fast) == set(series):
+        for name in fast:
+            _check_column(df, columns[name], _info(cls).hints.get(name))
+        return _fast_json({name: series[name] for name in fast}, n)
+    return [_codec.encode(obj) for obj in _objects(cls, series, n)]
+
+
+def decode_members(
+    rows: Sequence[Tuple[int, str, str, Optional[str]]],
+    sample_type: Type[TestSample],
+    ground_truth_type: Type[GroundTruth],
+) -> pd.DataFrame:
+    """A DataFrame of stored members: sample fields, metadata keys, and ``ground_truth.<field>`` columns."""
+    sample_info = _info(sample_type)
+    keys = [json.loads(r[1]) for r in rows]
+    columns: Dict[str, List[Any]] = {}
+    for f in sample_info.fields:
+        if f.init and f.name != METADATA_FIELD:
+            columns[f.name] = _decoded(keys, f.name, sample_info.hints.get(f.name, Any))
+    metadata = [json.loads(r[2]) for r in rows]
+    for key in dict.fromkeys(k for m in metadata for k in m):
+        values = [m.get(key) for m in metadata]
+        name = key if key not in columns else f"{METADATA_FIELD}.{key}"
+        columns[name] = pd.Series(values, dtype=object if None in values else None)
+    frame = pd.DataFrame(columns, index=range(len(rows)))
+    ground_truths = decode_objects([r[3] for r in rows], ground_truth_type, GROUND_TRUTH_PREFIX)
+    return pd.concat([frame, ground_truths], axis=1)
+
+
+def decode_objects(texts: Sequence[Optional[str]], cls: Type[DataObject], prefix: str) -> pd.DataFrame:
+    """One ``<prefix><field>`` column per init field of ``cls``; missing objects give empty cells."""
+    info = _info(cls)
+    dicts = [json.loads(t) if t is not None else {} for t in texts]
+    return pd.DataFrame(
+        {prefix + f.name: _decoded(dicts, f.name, info.hints.get(f.name, Any)) for f in info.fields if f.init},
+        index=range(len(texts)),
+    )
+
+
+def _decoded(dicts: List[Dict[str, Any]], name: str, hint: Any) -> List[Any]:
+    if _scalar_type(hint) is not None:
+        return [d.get(name) for d in dicts]
+    return [_deserialize(d.get(name), hint) for d in dicts]
+

@@ -1,0 +1,234 @@
+"""Data objects: frozen dataclasses that accept extra attributes and serialise with typed ``data_type`` tags."""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from abc import ABCMeta
+from enum import Enum
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
+
+import numpy as np
+
+T = TypeVar("T", bound="DataObject")
+
+_REGISTRY: Dict[str, type] = {}
+_INFO_ATTR = "__kolena_lab_info__"
+_EXTRAS_ATTR = "__kolena_lab_extras__"
+
+
+class DataType(str, Enum):
+    """An enum of the types in one category; a member's tag is ``"<CATEGORY>/<VALUE>"``."""
+
+    @staticmethod
+    def _data_category() -> str:
+        raise NotImplementedError
+
+    def tag(self) -> str:
+        return f"{self._data_category()}/{self.value}"
+
+
+class _ClassInfo:
+    """What serialisation needs to know about a dataclass, computed once per class."""
+
+    __slots__ = ("fields", "names", "init_names", "hints")
+
+    def __init__(self, cls: type):
+        self.fields = dataclasses.fields(cls)
+        self.names = frozenset(f.name for f in self.fields)
+        self.init_names = tuple(f.name for f in self.fields if f.init)
+        self.hints = _type_hints(cls)
+
+
+def _type_hints(cls: type) -> Dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:  # forward references that cannot be resolved: fall back to the raw annotations
+        hints: Dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            hints.update(getattr(klass, "__annotations__", {}))
+        return hints
+
+
+def _info(cls: type) -> _ClassInfo:
+    info = cls.__dict__.get(_INFO_ATTR)
+    if info is None:
+        if not dataclasses.is_dataclass(cls) or not cls.__dict__.get("__dataclass_fields__"):
+            raise TypeError(f"{cls.__name__} must be a dataclass: decorate it with @dataclass(frozen=True)")
+        if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            raise TypeError(f"{cls.__name__} must be frozen: decorate it with @dataclass(frozen=True)")
+        info = _ClassInfo(cls)
+        setattr(cls, _INFO_ATTR, info)
+    return info
+
+
+class _DataObjectMeta(ABCMeta):
+    """Splits keyword arguments that are not declared fields off as extra attributes."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        info = _info(cls)
+        extras = None
+        if kwargs and not info.names.issuperset(kwargs):
+            extras = {k: kwargs.pop(k) for k in [k for k in kwargs if k not in info.names]}
+            if "data_type" in extras:
+                raise ValueError("'data_type' is reserved and cannot be set on a data object")
+        obj = super().__call__(*args, **kwargs)
+        if extras:
+            for key, value in extras.items():
+                object.__setattr__(obj, key, value)
+            object.__setattr__(obj, _EXTRAS_ATTR, tuple(extras))
+        return obj
+
+
+class DataObject(metaclass=_DataObjectMeta):
+    """Base of every data object: a frozen dataclass whose extra keyword arguments are kept as attributes."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_data_type" in cls.__dict__ and cls.__module__.startswith("kolena_lab."):
+            try:
+                _REGISTRY.setdefault(cls._data_type().tag(), cls)  # type: ignore[attr-defined]
+            except NotImplementedError:
+                pass
+
+    def __str__(self) -> str:
+        items = [f"{f.name}={getattr(self, f.name)!r}" for f in _info(type(self)).fields if f.repr]
+        items += [f"{k}={getattr(self, k)!r}" for k in self._extras()]
+        return f"{type(self).__name__}({', '.join(items)})"
+
+    def _extras(self) -> Tuple[str, ...]:
+        return getattr(self, _EXTRAS_ATTR, ())
+
+    def _to_dict(self) -> Dict[str, Any]:
+        """The serialised form: declared fields in order, then extras, then the ``data_type`` tag if typed."""
+        out = {f.name: _serialize(getattr(self, f.name)) for f in _info(type(self)).fields}
+        for key in self._extras():
+            out[key] = _serialize(getattr(self, key))
+        data_type = getattr(type(self), "_data_type", None)
+        if data_type is not None:
+            out["data_type"] = data_type().tag()
+        return out
+
+    @classmethod
+    def _from_dict(cls: Type[T], obj: Dict[str, Any]) -> T:
+        """Rebuild an object from its serialised form; a missing required field raises ``ValueError``."""
+        if not isinstance(obj, dict):
+            raise ValueError(f"cannot build {cls.__name__} from {type(obj).__name__}: expected a dict")
+        info = _info(cls)
+        kwargs: Dict[str, Any] = {}
+        for f in info.fields:
+            if not f.init:
+                continue
+            if f.name in obj:
+                kwargs[f.name] = _deserialize(obj[f.name], info.hints.get(f.name, Any))
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ValueError(f"missing value for field '{f.name}' of {cls.__name__}")
+        for key, value in obj.items():
+            if key not in info.names and key != "data_type":
+                kwargs[key] = _deserialize(value, Any)
+        return cls(**kwargs)
+
+
+class TypedDataObject(DataObject):
+    """A data object with a ``data_type`` tag, e.g. ``ANNOTATION/BOUNDING_BOX``."""
+
+    @classmethod
+    def _data_type(cls) -> DataType:
+        raise NotImplementedError
+
+
+def _serialize(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, DataObject):
+        return value._to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_serialize(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _serialize(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Enum):
+        return _serialize(value.value)
+    raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")
+
+
+def registered_class(data_type: str) -> Optional[type]:
+    """The built-in class for a ``data_type`` tag, or None."""
+    return _REGISTRY.get(data_type)
+
+
+def _class_for(hint: type, data_type: Optional[str]) -> type:
+    if data_type is None:
+        return hint
+    own = getattr(hint, "_data_type", None)
+    try:
+        if own is not None and own().tag() == data_type:
+            return hint
+    except NotImplementedError:
+        pass
+    registered = _REGISTRY.get(data_type)
+    if registered is not None and (issubclass(registered, hint) or not dataclasses.is_dataclass(hint)):
+        return registered
+    return hint
+
+
+def _union_member_for(members: Tuple[Any, ...], value: Any) -> Any:
+    if isinstance(value, dict):
+        data_type = value.get("data_type")
+        classes = [m for m in members if isinstance(m, type) and issubclass(m, DataObject)]
+        for m in classes:
+            own = getattr(m, "_data_type", None)
+            try:
+                if data_type is not None and own is not None and own().tag() == data_type:
+                    return m
+            except NotImplementedError:
+                continue
+        for m in classes:
+            if data_type is None or issubclass(_class_for(m, data_type), m):
+                return m
+        return Any
+    if isinstance(value, list):
+        for m in members:
+            if typing.get_origin(m) in (list, List, tuple, Tuple):
+                return m
+    return Any
+
+
+def _deserialize(value: Any, hint: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin is Union or origin is types.UnionType:
+        members = tuple(a for a in typing.get_args(hint) if a is not type(None))
+        return _deserialize(value, members[0] if len(members) == 1 else _union_member_for(members, value))
+    if origin in (list, List) and isinstance(value, list):
+        args = typing.get_args(hint)
+        return [_deserialize(v, args[0] if args else Any) for v in value]
+    if origin in (tuple, Tuple) and isinstance(value, list):
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_deserialize(v, args[0]) for v in value)
+        if args and len(args) == len(value):
+            return tuple(_deserialize(v, a) for v, a in zip(value, args))
+        return tuple(_deserialize(v, Any) for v in value)
+    if isinstance(value, dict):
+        if isinstance(hint, type) and issubclass(hint, DataObject):
+            return _class_for(hint, value.get("data_type"))._from_dict(value)
+        data_type = value.get("data_type")
+        cls = _REGISTRY.get(data_type) if isinstance(data_type, str) else None
+        if cls is not None:
+            return cls._from_dict(value)
+        return {k: _deserialize(v, Any) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deserialize(v, Any) for v in value]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+__all__ = ["DataObject", "TypedDataObject", "DataType", "registered_class"]

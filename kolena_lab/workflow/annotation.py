@@ -1,0 +1,425 @@
+"""Annotations: the geometric and label types ground truths and inferences are made of."""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from kolena_lab.workflow._datatypes import DataType, TypedDataObject
+
+
+class _AnnotationType(DataType):
+    BOUNDING_BOX = "BOUNDING_BOX"
+    POLYGON = "POLYGON"
+    POLYLINE = "POLYLINE"
+    KEYPOINTS = "KEYPOINTS"
+    BOUNDING_BOX_3D = "BOUNDING_BOX_3D"
+    POLYLINE_3D = "POLYLINE_3D"
+    KEYPOINTS_3D = "KEYPOINTS_3D"
+    SEGMENTATION_MASK = "SEGMENTATION_MASK"
+    BITMAP_MASK = "BITMAP_MASK"
+    CLASSIFICATION_LABEL = "CLASSIFICATION_LABEL"
+    TIME_SEGMENT = "TIME_SEGMENT"
+    TEXT_SEGMENT = "TEXT_SEGMENT"
+    CUSTOM = "CUSTOM"
+
+    @staticmethod
+    def _data_category() -> str:
+        return "ANNOTATION"
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{name}' must be a number, got {value!r}") from None
+
+
+def _point(value: Any, dims: int, name: str) -> Tuple[float, ...]:
+    try:
+        coords = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{name}' must be a sequence of {dims} numbers, got {value!r}") from None
+    if len(coords) != dims:
+        raise ValueError(f"'{name}' must have {dims} coordinates, got {len(coords)}")
+    return coords
+
+
+def _points(value: Sequence[Any], dims: int, name: str) -> List[Tuple[float, ...]]:
+    return [_point(p, dims, f"{name}[{i}]") for i, p in enumerate(value)]
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Annotation(TypedDataObject):
+    """Base of every annotation."""
+
+
+@dataclass(frozen=True)
+class BoundingBox(Annotation):
+    """An axis-aligned box from its top-left to its bottom-right corner (pixels)."""
+
+    top_left: Tuple[float, float]
+    bottom_right: Tuple[float, float]
+    width: float = field(init=False)
+    height: float = field(init=False)
+    area: float = field(init=False)
+    aspect_ratio: float = field(init=False)
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.BOUNDING_BOX
+
+    def __post_init__(self) -> None:
+        _set(self, "top_left", _point(self.top_left, 2, "top_left"))
+        _set(self, "bottom_right", _point(self.bottom_right, 2, "bottom_right"))
+        width = abs(self.bottom_right[0] - self.top_left[0])
+        height = abs(self.bottom_right[1] - self.top_left[1])
+        _set(self, "width", width)
+        _set(self, "height", height)
+        _set(self, "area", width * height)
+        _set(self, "aspect_ratio", width / height if height != 0 else 0.0)
+
+
+@dataclass(frozen=True)
+class LabeledBoundingBox(BoundingBox):
+    """A bounding box with a label."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ScoredBoundingBox(BoundingBox):
+    """A bounding box with a confidence score."""
+
+    score: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "score", _number(self.score, "score"))
+
+
+@dataclass(frozen=True)
+class ScoredLabeledBoundingBox(BoundingBox):
+    """A bounding box with a label and a confidence score."""
+
+    label: str
+    score: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "score", _number(self.score, "score"))
+
+
+@dataclass(frozen=True)
+class Polygon(Annotation):
+    """A closed polygon of at least three points."""
+
+    points: List[Tuple[float, float]]
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.POLYGON
+
+    def __post_init__(self) -> None:
+        if len(self.points) < 3:
+            raise ValueError(f"Polygon must have at least three points ({len(self.points)} provided)")
+        _set(self, "points", _points(self.points, 2, "points"))
+
+
+@dataclass(frozen=True)
+class LabeledPolygon(Polygon):
+    """A polygon with a label."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ScoredPolygon(Polygon):
+    """A polygon with a confidence score."""
+
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredLabeledPolygon(Polygon):
+    """A polygon with a label and a confidence score."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Keypoints(Annotation):
+    """An ordered set of 2D points."""
+
+    points: List[Tuple[float, float]]
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.KEYPOINTS
+
+    def __post_init__(self) -> None:
+        _set(self, "points", _points(self.points, 2, "points"))
+
+
+@dataclass(frozen=True)
+class Polyline(Annotation):
+    """An open line through 2D points."""
+
+    points: List[Tuple[float, float]]
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.POLYLINE
+
+    def __post_init__(self) -> None:
+        _set(self, "points", _points(self.points, 2, "points"))
+
+
+@dataclass(frozen=True)
+class Keypoints3D(Annotation):
+    """An ordered set of 3D points."""
+
+    points: List[Tuple[float, float, float]]
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.KEYPOINTS_3D
+
+    def __post_init__(self) -> None:
+        _set(self, "points", _points(self.points, 3, "points"))
+
+
+@dataclass(frozen=True)
+class Polyline3D(Annotation):
+    """An open line through 3D points."""
+
+    points: List[Tuple[float, float, float]]
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.POLYLINE_3D
+
+    def __post_init__(self) -> None:
+        _set(self, "points", _points(self.points, 3, "points"))
+
+
+@dataclass(frozen=True)
+class BoundingBox3D(Annotation):
+    """A 3D box: centre, dimensions (x, y, z) and rotations (radians) about each axis."""
+
+    center: Tuple[float, float, float]
+    dimensions: Tuple[float, float, float]
+    rotations: Tuple[float, float, float]
+    volume: float = field(init=False)
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.BOUNDING_BOX_3D
+
+    def __post_init__(self) -> None:
+        _set(self, "center", _point(self.center, 3, "center"))
+        _set(self, "dimensions", _point(self.dimensions, 3, "dimensions"))
+        _set(self, "rotations", _point(self.rotations, 3, "rotations"))
+        _set(self, "volume", abs(math.prod(self.dimensions)))
+
+
+@dataclass(frozen=True)
+class LabeledBoundingBox3D(BoundingBox3D):
+    """A 3D box with a label."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ScoredBoundingBox3D(BoundingBox3D):
+    """A 3D box with a confidence score."""
+
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredLabeledBoundingBox3D(BoundingBox3D):
+    """A 3D box with a label and a confidence score."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SegmentationMask(Annotation):
+    """A raster mask whose pixel values map to labels; the mask image is referenced by locator."""
+
+    labels: Dict[int, str]
+    locator: str
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.SEGMENTATION_MASK
+
+    def __post_init__(self) -> None:
+        _set(self, "labels", {int(k): v for k, v in self.labels.items()})
+
+
+@dataclass(frozen=True)
+class BitmapMask(Annotation):
+    """An arbitrary bitmap overlay, referenced by locator."""
+
+    locator: str
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.BITMAP_MASK
+
+
+@dataclass(frozen=True)
+class ClassificationLabel(Annotation):
+    """A class label."""
+
+    label: str
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.CLASSIFICATION_LABEL
+
+
+@dataclass(frozen=True)
+class ScoredClassificationLabel(ClassificationLabel):
+    """A class label with a confidence score."""
+
+    score: float
+
+    def __post_init__(self) -> None:
+        _set(self, "score", _number(self.score, "score"))
+
+
+Label = ClassificationLabel
+ScoredLabel = ScoredClassificationLabel
+
+
+@dataclass(frozen=True)
+class TimeSegment(Annotation):
+    """A segment of time in seconds, ``start <= end``."""
+
+    start: float
+    end: float
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.TIME_SEGMENT
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
+
+
+@dataclass(frozen=True)
+class LabeledTimeSegment(TimeSegment):
+    """A time segment with a label."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ScoredTimeSegment(TimeSegment):
+    """A time segment with a confidence score."""
+
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredLabeledTimeSegment(TimeSegment):
+    """A time segment with a label and a confidence score."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class TextSegment(Annotation):
+    """A span ``[start, end)`` of characters in the text field named ``text_field``."""
+
+    text_field: str
+    start: int
+    end: int
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.TEXT_SEGMENT
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
+
+
+@dataclass(frozen=True)
+class LabeledTextSegment(TextSegment):
+    """A text segment with a label."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class ScoredTextSegment(TextSegment):
+    """A text segment with a confidence score."""
+
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoredLabeledTextSegment(TextSegment):
+    """A text segment with a label and a confidence score."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class CustomAnnotation(Annotation):
+    """An annotation of a kind kolena_lab does not define; its contents are extra attributes."""
+
+    kind: str
+    data: Optional[Dict[str, Any]] = None
+
+    @classmethod
+    def _data_type(cls) -> _AnnotationType:
+        return _AnnotationType.CUSTOM
+
+
+__all__ = [
+    "Annotation",
+    "BoundingBox",
+    "LabeledBoundingBox",
+    "ScoredBoundingBox",
+    "ScoredLabeledBoundingBox",
+    "Polygon",
+    "LabeledPolygon",
+    "ScoredPolygon",
+    "ScoredLabeledPolygon",
+    "Keypoints",
+    "Keypoints3D",
+    "Polyline",
+    "Polyline3D",
+    "BoundingBox3D",
+    "LabeledBoundingBox3D",
+    "ScoredBoundingBox3D",
+    "ScoredLabeledBoundingBox3D",
+    "SegmentationMask",
+    "BitmapMask",
+    "ClassificationLabel",
+    "ScoredClassificationLabel",
+    "Label",
+    "ScoredLabel",
+    "TimeSegment",
+    "LabeledTimeSegment",
+    "ScoredTimeSegment",
+    "ScoredLabeledTimeSegment",
+    "TextSegment",
+    "LabeledTextSegment",
+    "ScoredTextSegment",
+    "ScoredLabeledTextSegment",
+    "CustomAnnotation",
+]

@@ -1,0 +1,102 @@
+"""Function evaluators: one call per configuration with every unique sample of the suite."""
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from kolena_lab.workflow._codec import sample_key
+from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.plot import Plot
+from kolena_lab.workflow.test_sample import TestSample
+
+
+@dataclass(frozen=True)
+class EvaluationResults:
+    """What a function evaluator returns."""
+
+    metrics_test_sample: List[Tuple[TestSample, MetricsTestSample]]
+    metrics_test_case: List[Tuple[Any, MetricsTestCase]]
+    plots_test_case: List[Tuple[Any, List[Plot]]] = field(default_factory=list)
+    metrics_test_suite: Optional[MetricsTestSuite] = None
+
+
+class TestCases:
+    """The suite's test cases, handed to function evaluators to split results per test case."""
+
+    __test__ = False
+
+    def __init__(self, memberships: Sequence[Tuple[Any, Set[str]]]):
+        self._memberships = list(memberships)
+
+    def iter(
+        self,
+        test_samples: List[TestSample],
+        ground_truths: List[GroundTruth],
+        inferences: List[Inference],
+        metrics_test_samples: List[MetricsTestSample],
+    ) -> Iterator[Tuple[Any, List[TestSample], List[GroundTruth], List[Inference], List[MetricsTestSample]]]:
+        """Yield ``(test_case, samples, ground_truths, inferences, sample_metrics)`` per test case, in suite order."""
+        lengths = {len(test_samples), len(ground_truths), len(inferences), len(metrics_test_samples)}
+        if len(lengths) != 1:
+            raise ValueError("test_samples, ground_truths, inferences and metrics_test_samples must have equal lengths")
+        keys = [sample_key(s) for s in test_samples]
+        for test_case, members in self._memberships:
+            idx = [i for i, k in enumerate(keys) if k in members]
+            yield (
+                test_case,
+                [test_samples[i] for i in idx],
+                [ground_truths[i] for i in idx],
+                [inferences[i] for i in idx],
+                [metrics_test_samples[i] for i in idx],
+            )
+
+
+ConfiguredEvaluatorFunction = Callable[
+    [List[TestSample], List[GroundTruth], List[Inference], TestCases, EvaluatorConfiguration],
+    Optional[EvaluationResults],
+]
+UnconfiguredEvaluatorFunction = Callable[
+    [List[TestSample], List[GroundTruth], List[Inference], TestCases],
+    Optional[EvaluationResults],
+]
+BasicEvaluatorFunction = Union[ConfiguredEvaluatorFunction, UnconfiguredEvaluatorFunction]
+
+
+def is_configured(evaluator: Callable) -> bool:
+    """A function evaluator is configured when its fifth parameter is annotated with an EvaluatorConfiguration."""
+    params = list(inspect.signature(evaluator).parameters)
+    if len(params) != 5:
+        return False
+    try:
+        hints = typing.get_type_hints(evaluator)
+    except Exception:  # unresolvable forward references
+        hints = getattr(evaluator, "__annotations__", {})
+    annotation = hints.get(params[4])
+    return isinstance(annotation, type) and issubclass(annotation, EvaluatorConfiguration)
+
+
+def no_op_evaluator(
+    test_samples: List[TestSample],
+    ground_truths: List[GroundTruth],
+    inferences: List[Inference],
+    test_cases: TestCases,
+) -> EvaluationResults:
+    """Store empty metrics, so a model's inferences can be browsed without computing anything."""
+    empty = MetricsTestSample()
+    sample_metrics = [(ts, empty) for ts in test_samples]
+    case_metrics: List[Tuple[Any, MetricsTestCase]] = [
+        (tc, MetricsTestCase()) for tc, *_ in test_cases.iter(test_samples, ground_truths, inferences, [empty] * len(test_samples))
+    ]
+    return EvaluationResults(metrics_test_sample=sample_metrics, metrics_test_case=case_metrics)
+
+
+__all__ = [
+    "EvaluationResults",
+    "TestCases",
+    "ConfiguredEvaluatorFunction",
+    "UnconfiguredEvaluatorFunction",
+    "BasicEvaluatorFunction",
+    "no_op_evaluator",
+]

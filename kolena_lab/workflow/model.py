@@ -1,0 +1,160 @@
+"""Models: a unique name, metadata and tags, an optional ``infer`` function, and stored inferences."""
+import json
+import warnings
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+
+import pandas as pd
+
+from kolena_lab import store
+from kolena_lab.errors import NameConflictError, NotFoundError
+from kolena_lab.workflow import _codec, _dataframe
+from kolena_lab.workflow._bound import WorkflowBound
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.test_case import TestCase
+from kolena_lab.workflow.test_sample import TestSample
+from kolena_lab.workflow.workflow import check_name
+
+InferFunction = Callable[[TestSample], Inference]
+InferBatchFunction = Callable[[List[TestSample]], List[Inference]]
+
+
+class Model(WorkflowBound, abstract=True):
+    """A model under test. The constructor loads the model if it exists and creates it otherwise.
+
+    A stored model keeps its stored metadata and tags; use ``update()`` to change them.
+    ``infer_batch``, when given, is called with lists of samples (see ``test(..., batch_size=...)``).
+    """
+
+    _kind = "model"
+
+    name: str
+    metadata: Dict[str, Any]
+    tags: Set[str]
+    infer: Optional[InferFunction]
+    infer_batch: Optional[InferBatchFunction]
+
+    def __init__(
+        self,
+        name: str,
+        infer: Optional[InferFunction] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        tags: Optional[Set[str]] = None,
+        infer_batch: Optional[InferBatchFunction] = None,
+    ):
+        name = check_name(name, "model name")
+        metadata_json, tags_json = _metadata_json(metadata), _tags_json(tags)
+        with self._store().transaction() as conn:
+            row = store.models.get(conn, name)
+            if row is None:
+                store.models.create(conn, self.workflow._id(conn), name, metadata_json, tags_json)
+        if row is not None:
+            self._check_workflow(name, row.workflow)
+            if metadata is not None and metadata_json != row.metadata:
+                warnings.warn(f"model '{name}' exists with other metadata; keeping the stored metadata "
+                              "(call update(metadata=...) to change it)", stacklevel=2)
+            if tags is not None and tags_json != row.tags:
+                warnings.warn(f"model '{name}' exists with other tags; keeping the stored tags "
+                              "(call update(tags=...) to change them)", stacklevel=2)
+        self._load(name, infer, infer_batch)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, workflow={self.workflow.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and (other.workflow.name, other.name) == (self.workflow.name, self.name)
+
+    def __hash__(self) -> int:
+        return hash((self.workflow.name, self.name))
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        infer: Optional[InferFunction] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        tags: Optional[Set[str]] = None,
+        infer_batch: Optional[InferBatchFunction] = None,
+    ) -> "Model":
+        """Create a new model; an existing name raises ``NameConflictError``."""
+        name = check_name(name, "model name")
+        with cls._store().transaction() as conn:
+            if store.models.get(conn, name) is not None:
+                raise NameConflictError(f"model '{name}' already exists")
+            store.models.create(conn, cls.workflow._id(conn), name, _metadata_json(metadata), _tags_json(tags))
+        obj = cls.__new__(cls)
+        obj._load(name, infer, infer_batch)
+        return obj
+
+    @classmethod
+    def load(cls, name: str, infer: Optional[InferFunction] = None,
+             infer_batch: Optional[InferBatchFunction] = None) -> "Model":
+        """Load a stored model."""
+        obj = cls.__new__(cls)
+        obj._load(check_name(name, "model name"), infer, infer_batch)
+        return obj
+
+    def _load(self, name: str, infer: Optional[InferFunction], infer_batch: Optional[InferBatchFunction]) -> None:
+        with self._store().read() as conn:
+            row = store.models.get(conn, name)
+        if row is None:
+            raise NotFoundError(f"model '{name}' does not exist")
+        self._check_workflow(name, row.workflow)
+        self._set(name=row.name, metadata=json.loads(row.metadata), tags=set(json.loads(row.tags)), infer=infer,
+                  infer_batch=infer_batch, _id=row.id, _frozen=True)
+
+    def update(self, metadata: Optional[Dict[str, Any]] = None, tags: Optional[Set[str]] = None) -> None:
+        """Replace the stored metadata and/or tags."""
+        metadata_json = _metadata_json(self.metadata if metadata is None else metadata)
+        tags_json = _tags_json(self.tags if tags is None else tags)
+        with self._store().transaction() as conn:
+            store.models.update(conn, self._id, metadata_json, tags_json)
+        self._set(metadata=json.loads(metadata_json), tags=set(json.loads(tags_json)))
+
+    def load_inferences(self, test_case: TestCase) -> List[Tuple[TestSample, GroundTruth, Inference]]:
+        """``(sample, ground truth, inference)`` for the samples of the test case this model has inferred."""
+        return list(self.iter_inferences(test_case))
+
+    def iter_inferences(self, test_case: TestCase) -> Iterator[Tuple[TestSample, GroundTruth, Inference]]:
+        """Iterate over ``(sample, ground truth, inference)`` of the test case's inferred samples."""
+        rows, inferences = self._members_and_inferences(test_case)
+        workflow = self.workflow
+        for sample_id, key, metadata, ground_truth in rows:
+            if sample_id in inferences:
+                yield (
+                    _codec.decode_sample(workflow.test_sample_type, key, metadata),
+                    _codec.decode(workflow.ground_truth_type, ground_truth),
+                    _codec.decode(workflow.inference_type, inferences[sample_id]),
+                )
+
+    def load_inferences_dataframe(self, test_case: TestCase) -> pd.DataFrame:
+        """The test case as ``TestCase.to_dataframe()`` gives it, plus ``inference.<field>`` columns."""
+        rows, inferences = self._members_and_inferences(test_case)
+        frame = _dataframe.decode_members(rows, self.workflow.test_sample_type, self.workflow.ground_truth_type)
+        inferred = _dataframe.decode_objects([inferences.get(r[0]) for r in rows], self.workflow.inference_type,
+                                             prefix="inference.")
+        return pd.concat([frame, inferred], axis=1)
+
+    def _members_and_inferences(self, test_case: TestCase) -> Tuple[Sequence[tuple], Dict[int, str]]:
+        if test_case.workflow.name != self.workflow.name:
+            raise TypeError(f"test case '{test_case.name}' belongs to workflow '{test_case.workflow.name}', "
+                            f"not '{self.workflow.name}'")
+        with self._store().read() as conn:
+            rows = store.test_cases.members(conn, test_case._version_id)
+            inferences = store.models.inferences(conn, self._id, [r[0] for r in rows])
+        return rows, inferences
+
+
+def _metadata_json(metadata: Optional[Dict[str, Any]]) -> str:
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"model metadata must be a dict, got {type(metadata).__name__}")
+    return json.dumps(metadata or {}, sort_keys=True, default=str)
+
+
+def _tags_json(tags: Optional[Set[str]]) -> str:
+    if isinstance(tags, str):
+        raise ValueError("model tags must be a set of strings, not a string")
+    return json.dumps(sorted(tags or ()))
+
+
+__all__ = ["Model"]

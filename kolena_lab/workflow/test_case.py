@@ -1,0 +1,286 @@
+"""Test cases: named, versioned lists of test samples with their ground truths."""
+import warnings
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from kolena_lab import store
+from kolena_lab.errors import DuplicateDatapointIdError, NameConflictError, NotFoundError, WorkflowMismatchError
+from kolena_lab.workflow import _codec, _dataframe
+from kolena_lab.workflow._bound import WorkflowBound
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.test_sample import TestSample
+from kolena_lab.workflow.workflow import check_name
+
+Member = Tuple[TestSample, GroundTruth]
+
+
+class TestCase(WorkflowBound, abstract=True):
+    """A named list of test samples and ground truths; every committed membership change makes a new version.
+
+    The constructor loads the test case if it exists and creates it otherwise.
+    """
+
+    __test__ = False
+    _kind = "test case"
+
+    name: str
+    version: int
+    description: str
+
+    def __init__(
+        self,
+        name: str,
+        version: Optional[int] = None,
+        description: Optional[str] = None,
+        test_samples: Optional[List[Member]] = None,
+        reset: bool = False,
+    ):
+        name = check_name(name, "test case name")
+        with self._store().read() as conn:
+            row = store.test_cases.get(conn, name)
+        if row is None:
+            if version is not None:
+                raise NotFoundError(f"test case '{name}' does not exist, so version {version} cannot be loaded")
+            self._create(name, description, test_samples)
+            return
+        self._check_workflow(name, row.workflow)
+        self._load(name, version)
+        if test_samples is not None and self.version > 0 and not reset:
+            warnings.warn(
+                f"test case '{name}' already has samples (version {self.version}); the given test samples were "
+                "ignored. Pass reset=True to replace them.",
+                stacklevel=2,
+            )
+        elif test_samples is not None:
+            with self.edit(reset=reset) as editor:
+                if description is not None:
+                    editor.description(description)
+                for sample, ground_truth in _unique(test_samples):
+                    editor.add(sample, ground_truth)
+        elif description is not None and description != self.description:
+            with self.edit() as editor:
+                editor.description(description)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, version={self.version}, workflow={self.workflow.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, TestCase)
+            and (other.workflow.name, other.name, other.version) == (self.workflow.name, self.name, self.version)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.workflow.name, self.name, self.version))
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        description: Optional[str] = None,
+        test_samples: Optional[List[Member]] = None,
+    ) -> "TestCase":
+        """Create a new test case; an existing name raises ``NameConflictError``."""
+        obj = cls.__new__(cls)
+        obj._create(check_name(name, "test case name"), description, test_samples)
+        return obj
+
+    @classmethod
+    def load(cls, name: str, version: Optional[int] = None) -> "TestCase":
+        """Load a test case (its latest version unless one is given)."""
+        obj = cls.__new__(cls)
+        obj._load(check_name(name, "test case name"), version)
+        return obj
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        name: str,
+        df: pd.DataFrame,
+        description: Optional[str] = None,
+        reset: bool = False,
+    ) -> "TestCase":
+        """Create (or, with ``reset=True``, replace the samples of) a test case from a DataFrame, in bulk.
+
+        Columns named like the test sample's fields build the samples; columns named like the ground truth's fields
+        (or prefixed ``ground_truth.``) build the ground truths; every other column becomes sample metadata. Cells
+        of annotation fields may hold data objects or their dicts; scalar columns need no Python object per row.
+        """
+        name = check_name(name, "test case name")
+        rows = _dataframe.encode_members(df, cls.workflow.test_sample_type, cls.workflow.ground_truth_type)
+        _check_duplicates([r[1] for r in rows], lambda i: str(df.iloc[i].to_dict()))
+        with cls._store().transaction() as conn:
+            existing = store.test_cases.get(conn, name)
+            if existing is not None:
+                cls._check_workflow(name, existing.workflow)
+                if not reset:
+                    raise NameConflictError(f"test case '{name}' exists; pass reset=True to replace its samples")
+                test_case_id, version = existing.id, existing.latest_version + 1
+                if description is not None:
+                    store.test_cases.set_description(conn, test_case_id, description)
+            else:
+                workflow_id = cls.workflow._id(conn)
+                test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
+                version = 1
+            workflow_id = cls.workflow._id(conn)
+            store.samples.stage(conn, rows)
+            store.samples.upsert_staged(conn, workflow_id)
+            version_id = store.test_cases.add_version(conn, test_case_id, version, len(rows))
+            store.samples.insert_members_from_staging(conn, version_id, workflow_id)
+        return cls.load(name)
+
+    def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
+        members = _unique(test_samples) if test_samples else []
+        encoded = [self._encode_member(s, g) for s, g in members]
+        with self._store().transaction() as conn:
+            if store.test_cases.get(conn, name) is not None:
+                raise NameConflictError(f"test case '{name}' already exists")
+            workflow_id = self.workflow._id(conn)
+            test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
+            if encoded:
+                _write_version(conn, workflow_id, test_case_id, 1, [], encoded, reset=True)
+        self._load(name, None)
+
+    def _load(self, name: str, version: Optional[int]) -> None:
+        with self._store().read() as conn:
+            row = store.test_cases.get(conn, name)
+            if row is None:
+                raise NotFoundError(f"test case '{name}' does not exist")
+            self._check_workflow(name, row.workflow)
+            version = row.latest_version if version is None else version
+            version_id = store.test_cases.version_id(conn, row.id, version)
+            if version_id is None:
+                raise NotFoundError(f"test case '{name}' has no version {version} (latest: {row.latest_version})")
+        self._set(name=row.name, version=version, description=row.description, _id=row.id,
+                  _version_id=version_id, _frozen=True)
+
+    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> Tuple[str, str, str, Optional[str]]:
+        workflow = self.workflow
+        if not isinstance(sample, workflow.test_sample_type):
+            raise WorkflowMismatchError(
+                f"test sample {sample!s} is a {type(sample).__name__}, not a {workflow.test_sample_type.__name__} "
+                f"of workflow '{workflow.name}'",
+            )
+        if ground_truth is not None and not isinstance(ground_truth, workflow.ground_truth_type):
+            raise ValueError(
+                f"ground truth for test sample {sample!s} is a {type(ground_truth).__name__}, not a "
+                f"{workflow.ground_truth_type.__name__} of workflow '{workflow.name}'",
+            )
+        return (*_codec.encode_sample(sample), _codec.encode(ground_truth))
+
+    def load_test_samples(self) -> List[Member]:
+        """The ``(test sample, ground truth)`` pairs of this version, in order, with metadata attached."""
+        return list(self.iter_test_samples())
+
+    def iter_test_samples(self) -> Iterator[Member]:
+        """Iterate over the ``(test sample, ground truth)`` pairs of this version."""
+        with self._store().read() as conn:
+            rows = store.test_cases.members(conn, self._version_id)
+        sample_type, gt_type = self.workflow.test_sample_type, self.workflow.ground_truth_type
+        for _, key, metadata, ground_truth in rows:
+            yield _codec.decode_sample(sample_type, key, metadata), _codec.decode(gt_type, ground_truth)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """This version's samples as a DataFrame: sample fields, metadata keys, and ``ground_truth.<field>``."""
+        with self._store().read() as conn:
+            rows = store.test_cases.members(conn, self._version_id)
+        return _dataframe.decode_members(rows, self.workflow.test_sample_type, self.workflow.ground_truth_type)
+
+    @contextmanager
+    def edit(self, reset: bool = False) -> Iterator["TestCase.Editor"]:
+        """Edit the test case; on leaving the block a new version is committed if membership changed."""
+        editor = TestCase.Editor(self, reset)
+        yield editor
+        self._commit(editor)
+
+    def _commit(self, editor: "TestCase.Editor") -> None:
+        with self._store().transaction() as conn:
+            row = store.test_cases.get(conn, self.name)
+            assert row is not None
+            if editor._description is not None and editor._description != row.description:
+                store.test_cases.set_description(conn, row.id, editor._description)
+            if editor._reset or editor._added or editor._removed:
+                workflow_id = self.workflow._id(conn)
+                latest = store.test_cases.version_id(conn, row.id, row.latest_version)
+                old = store.test_cases.member_refs(conn, latest)  # type: ignore[arg-type]
+                _write_version(conn, workflow_id, row.id, row.latest_version + 1, old, list(editor._added.values()),
+                               reset=editor._reset, removed=editor._removed)
+        self._load(self.name, None)
+
+    class Editor:
+        """Collects edits of a test case; committed when the ``edit()`` block ends."""
+
+        def __init__(self, test_case: "TestCase", reset: bool):
+            self._test_case = test_case
+            self._reset = reset
+            self._description: Optional[str] = None
+            self._added: Dict[str, Tuple[str, str, str, Optional[str]]] = {}
+            self._removed: set = set()
+
+        def description(self, description: str) -> None:
+            """Set a new description (no new version by itself)."""
+            self._description = description
+
+        def add(self, test_sample: TestSample, ground_truth: GroundTruth) -> None:
+            """Add a sample, or replace its ground truth if it is already in the test case (last add wins)."""
+            encoded = self._test_case._encode_member(test_sample, ground_truth)
+            self._removed.discard(encoded[0])
+            self._added.pop(encoded[0], None)
+            self._added[encoded[0]] = encoded
+
+        def remove(self, test_sample: TestSample) -> None:
+            """Remove a sample (no-op when absent)."""
+            key_hash = self._test_case._encode_member(test_sample, None)[0]  # type: ignore[arg-type]
+            self._added.pop(key_hash, None)
+            self._removed.add(key_hash)
+
+
+def _unique(members: Sequence[Member]) -> List[Member]:
+    """Reject a list that holds the same sample twice."""
+    keys = [_codec.sample_key(sample) for sample, _ in members]
+    _check_duplicates(keys, lambda i: str(members[i][0]))
+    return list(members)
+
+
+def _check_duplicates(keys: Sequence[str], describe: Any) -> None:
+    if len(set(keys)) == len(keys):
+        return
+    seen: set = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise DuplicateDatapointIdError(f"test sample {describe(i)} appears more than once in one test case")
+        seen.add(key)
+
+
+def _write_version(
+    conn: Any,
+    workflow_id: int,
+    test_case_id: int,
+    version: int,
+    old: List[Tuple[int, str, Optional[str]]],
+    added: List[Tuple[str, str, str, Optional[str]]],
+    reset: bool,
+    removed: frozenset = frozenset(),
+) -> None:
+    """Write a new version: survivors first (in order, ground truths replaced by re-adds), then added samples.
+
+    Nothing is written when the membership (samples, order and ground truths) would not change.
+    """
+    store.samples.stage(conn, [(i, kh, key, meta, gt) for i, (kh, key, meta, gt) in enumerate(added)])
+    store.samples.upsert_staged(conn, workflow_id)
+    ids = store.samples.staged_ids(conn, workflow_id)
+    added_gt = {kh: gt for kh, _, _, gt in added}
+    survivors = [] if reset else [
+        (sid, added_gt.get(kh, gt)) for sid, kh, gt in old if kh not in removed
+    ]
+    surviving = {sid for sid, _ in survivors}
+    new_members = survivors + [(ids[kh], gt) for kh, _, _, gt in added if ids[kh] not in surviving]
+    if new_members == [(sid, gt) for sid, _, gt in old]:
+        return
+    version_id = store.test_cases.add_version(conn, test_case_id, version, len(new_members))
+    store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(new_members)])
+
+
+__all__ = ["TestCase"]

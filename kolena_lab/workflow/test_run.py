@@ -1,0 +1,293 @@
+"""Testing a model on a suite: infer what is missing, evaluate, and store metrics and plots."""
+import json
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from tqdm.auto import tqdm
+
+from kolena_lab import store
+from kolena_lab.errors import IncorrectUsageError, WorkflowMismatchError
+from kolena_lab.workflow import _codec
+from kolena_lab.workflow._datatypes import DataObject
+from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
+from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.model import Model
+from kolena_lab.workflow.test_case import TestCase
+from kolena_lab.workflow.test_sample import TestSample
+from kolena_lab.workflow.test_suite import TestSuite
+
+_NO_CONFIGURATION = ""
+_DEFAULT_BATCH_SIZE = 64
+
+
+class _Member:
+    """One sample of one test case, decoded, with its store id."""
+
+    __slots__ = ("sample_id", "sample", "ground_truth")
+
+    def __init__(self, sample_id: int, sample: TestSample, ground_truth: Optional[GroundTruth]):
+        self.sample_id, self.sample, self.ground_truth = sample_id, sample, ground_truth
+
+
+class TestRun:
+    """One evaluation of a model on a suite, keyed by (model, suite, evaluator display name)."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        model: Model,
+        test_suite: TestSuite,
+        evaluator: Union[Evaluator, BasicEvaluatorFunction, None] = None,
+        configurations: Optional[List[EvaluatorConfiguration]] = None,
+        reset: bool = False,
+        batch_size: Optional[int] = None,
+    ):
+        if model.workflow.name != test_suite.workflow.name:
+            raise WorkflowMismatchError(f"model '{model.name}' (workflow '{model.workflow.name}') cannot be tested "
+                                        f"on suite '{test_suite.name}' (workflow '{test_suite.workflow.name}')")
+        if evaluator is None:
+            raise IncorrectUsageError("no evaluator given: pass an Evaluator or an evaluator function "
+                                      "(use no_op_evaluator to only store inferences)")
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if isinstance(evaluator, Evaluator):
+            configurations = evaluator.configurations or None
+        elif callable(evaluator):
+            check_configurations(configurations)
+            if is_configured(evaluator) and not configurations:
+                raise ValueError(f"evaluator function '{_name(evaluator)}' takes a configuration: pass configurations")
+        else:
+            raise ValueError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
+        self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
+        self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
+        self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
+        self.evaluator_name = evaluator.display_name() if isinstance(evaluator, Evaluator) else _name(evaluator)
+        self._members = self._load_members()
+        if not any(self._members.values()):
+            raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
+
+    def _load_members(self) -> Dict[TestCase, List[_Member]]:
+        workflow = self.model.workflow
+        samples: Dict[int, TestSample] = {}
+        ground_truths: Dict[str, Any] = {}
+        out: Dict[TestCase, List[_Member]] = {}
+        with store.get_store().read() as conn:
+            for test_case in self.test_suite.test_cases:
+                members = []
+                for sample_id, key, metadata, gt in store.test_cases.members(conn, test_case._version_id):
+                    if sample_id not in samples:
+                        samples[sample_id] = _codec.decode_sample(workflow.test_sample_type, key, metadata)
+                    if gt not in ground_truths:
+                        ground_truths[gt] = _codec.decode(workflow.ground_truth_type, gt)
+                    members.append(_Member(sample_id, samples[sample_id], ground_truths[gt]))
+                out[test_case] = members
+        return out
+
+    def _unique(self) -> Dict[int, _Member]:
+        """Each sample of the suite once; the ground truth of the last test case holding it."""
+        unique: Dict[int, _Member] = {}
+        for members in self._members.values():
+            for member in members:
+                unique[member.sample_id] = member
+        return unique
+
+    def run(self) -> None:
+        """Infer the samples that need it, then evaluate every configuration and store the results."""
+        self._set_status("running")
+        try:
+            self._infer()
+            self.evaluate()
+        except BaseException as e:
+            self._set_status("failed", f"{type(e).__name__}: {e}")
+            raise
+        self._set_status("succeeded")
+
+    def load_test_samples(self) -> List[TestSample]:
+        """The samples that still need an inference (all of them with ``reset=True``)."""
+        unique = self._unique()
+        if self.reset:
+            return [m.sample for m in unique.values()]
+        with store.get_store().read() as conn:
+            done = store.models.inferred_ids(conn, self.model._id, list(unique))
+        return [m.sample for sid, m in unique.items() if sid not in done]
+
+    def upload_inferences(self, inferences: Sequence[Tuple[TestSample, Inference]]) -> None:
+        """Store inferences computed elsewhere, in one transaction."""
+        ids = {_codec.sample_key(m.sample): sid for sid, m in self._unique().items()}
+        rows = []
+        for sample, inference in inferences:
+            key = _codec.sample_key(sample)
+            if key not in ids:
+                raise ValueError(f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
+            rows.append((ids[key], self._encode_inference(sample, inference)))
+        with store.get_store().transaction() as conn:
+            store.models.put_inferences(conn, self.model._id, rows)
+
+    def _encode_inference(self, sample: TestSample, inference: Inference) -> str:
+        if not isinstance(inference, self.model.workflow.inference_type):
+            raise ValueError(f"inference for test sample {sample!s} is a {type(inference).__name__}, not a "
+                             f"{self.model.workflow.inference_type.__name__}")
+        return _codec.encode(inference)  # type: ignore[return-value]
+
+    def _infer(self) -> None:
+        pending = self.load_test_samples()
+        if not pending:
+            return
+        model = self.model
+        if model.infer is None and model.infer_batch is None:
+            raise ValueError("model must implement `infer`")
+        with tqdm(total=len(pending), desc=f"inferring {model.name}", unit="sample") as progress:
+            for start in range(0, len(pending), self.batch_size):
+                batch = pending[start:start + self.batch_size]
+                self.upload_inferences(list(zip(batch, self._infer_batch(batch))))
+                progress.update(len(batch))
+
+    def _infer_batch(self, batch: List[TestSample]) -> List[Inference]:
+        model = self.model
+        if model.infer_batch is not None:
+            try:
+                inferences = list(model.infer_batch(batch))
+            except Exception as e:
+                _note(e, f"while inferring a batch of {len(batch)} samples starting at {_locator(batch[0])}")
+                raise
+            if len(inferences) != len(batch):
+                raise ValueError(f"infer_batch returned {len(inferences)} inferences for {len(batch)} samples")
+            return inferences
+        out = []
+        for sample in batch:
+            try:
+                out.append(model.infer(sample))  # type: ignore[misc]
+            except Exception as e:
+                _note(e, f"while inferring test sample {_locator(sample)}")
+                raise
+        return out
+
+    def evaluate(self) -> None:
+        """Evaluate every configuration on the stored inferences and store the results."""
+        with store.get_store().read() as conn:
+            inferences = store.models.inferences(conn, self.model._id, list(self._unique()))
+        cache: Dict[str, Inference] = {}
+        decoded = {sid: cache.setdefault(text, _codec.decode(self.model.workflow.inference_type, text))
+                   for sid, text in inferences.items()}
+        missing = [m.sample for sid, m in self._unique().items() if sid not in decoded]
+        if missing:
+            raise IncorrectUsageError(f"{len(missing)} samples have no inference, e.g. {_locator(missing[0])}")
+        for configuration in self.configurations:
+            if isinstance(self.evaluator, Evaluator):
+                results = self._evaluate_class(self.evaluator, configuration, decoded)
+            else:
+                results = self._evaluate_function(configuration, decoded)
+            self._store_results(configuration, *results)
+
+    def _evaluate_class(self, evaluator: Evaluator, configuration: Optional[EvaluatorConfiguration],
+                        inferences: Dict[int, Inference]) -> tuple:
+        sample_metrics, case_metrics, plots = {}, [], {}
+        for test_case, members in self._members.items():
+            triples = [(m.sample, m.ground_truth, inferences[m.sample_id]) for m in members]
+            per_sample = evaluator.compute_test_sample_metrics(test_case, triples, configuration)
+            sample_metrics[test_case._version_id] = self._sample_rows(per_sample, members)
+            metrics = [m for _, m in per_sample]
+            case_metrics.append((test_case, evaluator.compute_test_case_metrics(test_case, triples, metrics,
+                                                                                configuration)))
+            plots[test_case] = evaluator.compute_test_case_plots(test_case, triples, metrics, configuration) or []
+        suite_metrics = evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration)
+        return sample_metrics, case_metrics, plots, suite_metrics
+
+    def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
+                           inferences: Dict[int, Inference]) -> tuple:
+        unique = self._unique()
+        members = list(unique.values())
+        test_cases = TestCases([
+            (tc, {_codec.sample_key(m.sample) for m in tc_members}) for tc, tc_members in self._members.items()
+        ])
+        args = ([m.sample for m in members], [m.ground_truth for m in members],
+                [inferences[m.sample_id] for m in members], test_cases)
+        function: Callable = self.evaluator  # type: ignore[assignment]
+        results = function(*args, configuration) if is_configured(function) else function(*args)
+        if results is None:
+            return {}, [], {}, None
+        if not isinstance(results, EvaluationResults):
+            raise ValueError(f"evaluator function returned {type(results).__name__}, not EvaluationResults")
+        sample_rows = self._sample_rows(results.metrics_test_sample, members)
+        return ({store.results.SUITE_SCOPE: sample_rows}, list(results.metrics_test_case),
+                dict(results.plots_test_case), results.metrics_test_suite)
+
+    @staticmethod
+    def _sample_rows(per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
+        by_object = {id(m.sample): m.sample_id for m in members}
+        by_key: Optional[Dict[str, int]] = None
+        rows = []
+        for sample, metrics in per_sample:
+            sample_id = by_object.get(id(sample))
+            if sample_id is None:
+                by_key = by_key or {_codec.sample_key(m.sample): m.sample_id for m in members}
+                sample_id = by_key.get(_codec.sample_key(sample))
+                if sample_id is None:
+                    raise ValueError(f"metrics were returned for test sample {sample!s}, which is not being tested")
+            rows.append((sample_id, _codec.encode(metrics)))
+        return rows
+
+    def _store_results(self, configuration: Optional[EvaluatorConfiguration], sample_metrics: Dict[int, list],
+                       case_metrics: list, plots: Dict[Any, list], suite_metrics: Optional[DataObject]) -> None:
+        name = configuration.display_name() if configuration is not None else _NO_CONFIGURATION
+        model_id, evaluator = self.model._id, self.evaluator_name
+        version_ids = {tc: tc._version_id for tc in self._members}
+        with store.get_store().transaction() as conn:
+            for scope, rows in sample_metrics.items():
+                store.results.put_sample_metrics(conn, model_id, evaluator, name, scope, rows)
+            for test_case, metrics in case_metrics:
+                if test_case not in version_ids:
+                    raise ValueError(f"metrics were returned for test case {test_case!r}, not in this suite")
+                encoded_plots = _codec.dumps([p._to_dict() for p in plots.get(test_case) or []])
+                store.results.put_case_metrics(conn, model_id, evaluator, name, version_ids[test_case],
+                                               _codec.encode(metrics), encoded_plots)
+            if suite_metrics is not None:
+                store.results.put_suite_metrics(conn, model_id, evaluator, name, self.test_suite._version_id,
+                                                _codec.encode(suite_metrics))
+
+    def _set_status(self, status: str, error: Optional[str] = None) -> None:
+        configurations = [c._to_dict() | {"display_name": c.display_name()} for c in self.configurations if c]
+        with store.get_store().transaction() as conn:
+            previous = store.results.get_run(conn, self.model._id, self.test_suite._id, self.evaluator_name)
+            if previous is not None:
+                known = {c["display_name"]: c for c in json.loads(previous[0])}
+                known.update({c["display_name"]: c for c in configurations})
+                configurations = list(known.values())
+            store.results.upsert_run(conn, self.model._id, self.test_suite._id, self.evaluator_name,
+                                     _codec.dumps(configurations), status, error)
+
+
+def _name(function: Any) -> str:
+    return getattr(function, "__name__", type(function).__name__)
+
+
+def _locator(sample: TestSample) -> str:
+    return str(getattr(sample, "locator", None) or getattr(sample, "text", None) or sample)
+
+
+def _note(error: BaseException, note: str) -> None:
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+
+
+def test(
+    model: Model,
+    test_suite: TestSuite,
+    evaluator: Union[Evaluator, BasicEvaluatorFunction, None] = None,
+    configurations: Optional[List[EvaluatorConfiguration]] = None,
+    reset: bool = False,
+    batch_size: Optional[int] = None,
+) -> TestRun:
+    """Test a model on a suite: infer samples lacking an inference (all with ``reset``), then evaluate.
+
+    ``batch_size`` sets how many samples are inferred (with ``model.infer_batch`` if the model has one) and stored
+    per transaction; inferences stored before a failure are kept, so a re-run continues from there.
+    """
+    run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size)
+    run.run()
+    return run
+
+
+__all__ = ["TestRun", "test"]

@@ -1,0 +1,95 @@
+"""A workflow: the test sample, ground truth and inference types of one testing problem."""
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Tuple, Type
+
+from sqlalchemy.engine import Connection
+
+from kolena_lab import store
+from kolena_lab.workflow._validators import _field_types, validate_data_object_type, validate_test_sample_type
+from kolena_lab.workflow.ground_truth import GroundTruth
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.test_sample import Composite, TestSample
+
+if TYPE_CHECKING:
+    from kolena_lab.workflow.model import Model
+    from kolena_lab.workflow.test_case import TestCase
+    from kolena_lab.workflow.test_suite import TestSuite
+
+RESERVED_NAMES = frozenset({"fr", "classification", "detection", "keypoints"})
+
+
+def check_name(name: Any, what: str) -> str:
+    """A stripped, non-empty name, or a ``ValueError`` saying which name is wrong."""
+    if not isinstance(name, str):
+        raise ValueError(f"{what} must be a string, got {type(name).__name__}")
+    stripped = name.strip()
+    if not stripped:
+        raise ValueError(f"{what} must not be empty or whitespace")
+    return stripped
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The types of a testing problem; test cases, suites and models are bound to one workflow."""
+
+    name: str
+    test_sample_type: Type[TestSample]
+    ground_truth_type: Type[GroundTruth]
+    inference_type: Type[Inference]
+
+    def __post_init__(self) -> None:
+        name = check_name(self.name, "workflow name")
+        if name.lower() in RESERVED_NAMES:
+            raise ValueError(f"workflow name '{name}' is reserved; choose another name")
+        object.__setattr__(self, "name", name)
+        validate_test_sample_type(self.test_sample_type)
+        composite = issubclass(self.test_sample_type, Composite)
+        for what, cls, base in (
+            ("ground truth", self.ground_truth_type, GroundTruth),
+            ("inference", self.inference_type, Inference),
+        ):
+            if not (isinstance(cls, type) and issubclass(cls, base)):
+                raise ValueError(f"{what} type must derive from {base.__name__}: {cls!r}")
+            validate_data_object_type(cls, composite=composite)
+
+    def schema(self) -> Dict[str, Any]:
+        """A description of the types, stored with the workflow."""
+        return {
+            role: {"type": cls.__name__, "fields": {n: _type_name(t) for n, t in _field_types(cls).items()}}
+            for role, cls in (
+                ("test_sample", self.test_sample_type),
+                ("ground_truth", self.ground_truth_type),
+                ("inference", self.inference_type),
+            )
+        }
+
+    def _id(self, conn: Connection) -> int:
+        """The workflow's row id in the store, registering it on first use."""
+        return store.workflows.get_or_create(conn, self.name, json.dumps(self.schema(), sort_keys=True))
+
+
+def _type_name(tp: Any) -> str:
+    return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
+
+
+def define_workflow(
+    name: str,
+    test_sample_type: Type[TestSample],
+    ground_truth_type: Type[GroundTruth],
+    inference_type: Type[Inference],
+) -> Tuple[Workflow, Type["TestCase"], Type["TestSuite"], Type["Model"]]:
+    """Validate the types and return the workflow with its TestCase, TestSuite and Model classes."""
+    from kolena_lab.workflow.model import Model
+    from kolena_lab.workflow.test_case import TestCase
+    from kolena_lab.workflow.test_suite import TestSuite
+
+    workflow = Workflow(name, test_sample_type, ground_truth_type, inference_type)
+    bound = tuple(
+        type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})
+        for base in (TestCase, TestSuite, Model)
+    )
+    return (workflow, *bound)  # type: ignore[return-value]
+
+
+__all__ = ["Workflow", "define_workflow"]
