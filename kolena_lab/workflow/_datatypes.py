@@ -53,7 +53,7 @@ def _type_hints(cls: type) -> Dict[str, Any]:
 def _info(cls: type) -> _ClassInfo:
     info = cls.__dict__.get(_INFO_ATTR)
     if info is None:
-        if not dataclasses.is_dataclass(cls) or not cls.__dict__.get("__dataclass_fields__"):
+        if "__dataclass_fields__" not in cls.__dict__:
             raise TypeError(f"{cls.__name__} must be a dataclass: decorate it with @dataclass(frozen=True)")
         if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{cls.__name__} must be frozen: decorate it with @dataclass(frozen=True)")

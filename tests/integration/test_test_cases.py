@@ -1,0 +1,218 @@
+"""Test case and suite semantics on a real store (SQLite file and PostgreSQL server)."""
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from kolena_lab.errors import (
+    DuplicateDatapointIdError,
+    FrozenObjectError,
+    NameConflictError,
+    NotFoundError,
+    WorkflowMismatchError,
+)
+from kolena_lab.workflow import GroundTruth, Image, Inference, Text, define_workflow
+
+from ._classification import GT, TestCase, TestSuite, gt, members, sample
+
+
+def locators(test_case) -> list:
+    return [s.locator for s, _ in test_case.load_test_samples()]
+
+
+def test_new_test_case_is_version_zero_then_one_with_samples(lab):
+    empty = TestCase("empty")
+    assert (empty.version, empty.load_test_samples()) == (0, [])
+    full = TestCase("full", description="ten", test_samples=members(10))
+    assert full.version == 1 and full.description == "ten"
+    loaded = TestCase.load("full")
+    assert loaded == full and len(loaded.load_test_samples()) == 10
+
+
+def test_constructor_loads_and_warns_instead_of_overwriting(lab):
+    TestCase("tc", test_samples=members(3))
+    with pytest.warns(UserWarning, match="reset=True"):
+        again = TestCase("tc", test_samples=members(5))
+    assert again.version == 1 and len(again.load_test_samples()) == 3
+    replaced = TestCase("tc", test_samples=members(5, offset=100), reset=True)
+    assert replaced.version == 2 and locators(replaced) == [sample(i).locator for i in range(100, 105)]
+
+
+def test_edit_bumps_version_only_when_membership_changes(lab):
+    tc = TestCase("tc", test_samples=members(4))
+    with tc.edit() as editor:
+        editor.description("new words")
+    assert (tc.version, tc.description) == (1, "new words")
+    with tc.edit() as editor:
+        editor.remove(sample(999))  # absent: no-op
+    assert tc.version == 1
+    with tc.edit() as editor:
+        editor.remove(sample(0))
+        editor.add(sample(50), gt("cat"))
+    assert tc.version == 2
+    assert locators(tc) == [sample(i).locator for i in (1, 2, 3, 50)]  # survivors first, then added
+    with tc.edit() as editor:
+        editor.add(sample(1), gt("dog"))  # re-adding replaces the ground truth in place
+        editor.add(sample(1), gt("bird"))  # last add wins
+    assert tc.version == 3
+    assert [g.label.label for _, g in tc.load_test_samples()] == ["bird", "dog", "cat", "cat"]
+    with tc.edit() as editor:
+        editor.add(sample(1), gt("bird"))  # identical: nothing to commit
+    assert tc.version == 3
+
+
+def test_old_versions_hold_exactly_what_they_held(lab):
+    tc = TestCase("tc", test_samples=members(3))
+    with tc.edit(reset=True) as editor:
+        editor.add(sample(7), gt("cat"))
+    assert locators(TestCase.load("tc", 1)) == [sample(i).locator for i in range(3)]
+    assert [g for _, g in TestCase.load("tc", 1).load_test_samples()] == [m[1] for m in members(3)]
+    assert locators(TestCase.load("tc", 2)) == [sample(7).locator]
+    assert TestCase.load("tc", 0).load_test_samples() == []
+    with pytest.raises(NotFoundError, match="no version 9"):
+        TestCase.load("tc", 9)
+
+
+def test_metadata_is_merged_across_writes_and_is_not_identity(lab):
+    TestCase("a", test_samples=[(sample(1, color="red", size=1), gt("cat"))])
+    TestCase("b", test_samples=[(sample(1, size=2), gt("cat"))])
+    (loaded, _), = TestCase.load("a").load_test_samples()
+    assert loaded.metadata == {"color": "red", "size": 2}
+    assert loaded == sample(1, color="red", size=2)
+
+
+def test_names_conflicts_and_missing(lab):
+    TestCase.create("tc")
+    with pytest.raises(NameConflictError):
+        TestCase.create("tc")
+    with pytest.raises(NotFoundError):
+        TestCase.load("nope")
+    with pytest.raises(ValueError, match="empty"):
+        TestCase("   ")
+    tc = TestCase.load("tc")
+    with pytest.raises(FrozenObjectError):
+        tc.name = "other"
+
+
+@dataclass(frozen=True)
+class OtherGT(GroundTruth):
+    text: str
+
+
+@dataclass(frozen=True)
+class OtherInf(Inference):
+    text: str
+
+
+_, OtherTestCase, OtherTestSuite, _ = define_workflow("Other Text Workflow", Text, OtherGT, OtherInf)
+
+
+def test_bad_members_are_rejected_and_nothing_is_written(lab):
+    with pytest.raises(DuplicateDatapointIdError, match="img0001"):
+        TestCase("dup", test_samples=[(sample(1), gt("cat")), (sample(1, x=1), gt("dog"))])
+    with pytest.raises(WorkflowMismatchError, match="Text"):
+        TestCase("wrong sample", test_samples=[(Text("hello"), gt("cat"))])
+    with pytest.raises(ValueError, match="OtherGT"):
+        TestCase("wrong gt", test_samples=[(sample(1), OtherGT("x"))])
+    for name in ("dup", "wrong sample", "wrong gt"):
+        with pytest.raises(NotFoundError):
+            TestCase.load(name)
+    OtherTestCase("texts", test_samples=[(Text("hi"), OtherGT("hi"))])
+    with pytest.raises(WorkflowMismatchError, match="Other Text Workflow"):
+        TestCase.load("texts")
+
+
+def test_suite_versions_description_and_tags(lab):
+    a = TestCase("a", test_samples=members(2))
+    b = TestCase("b", test_samples=members(2, offset=10))
+    suite = TestSuite("suite", description="first", test_cases=[a], tags={"nightly"})
+    assert (suite.version, [tc.name for tc in suite.test_cases]) == (1, ["a"])
+    with suite.edit() as editor:
+        editor.description("second")
+        editor.tags.add("release")
+    assert (suite.version, suite.description, suite.tags) == (1, "second", {"nightly", "release"})
+    with suite.edit() as editor:
+        editor.add(b)
+    assert suite.version == 2 and [tc.name for tc in suite.test_cases] == ["a", "b"]
+    with a.edit() as editor:
+        editor.add(sample(99), gt("dog"))
+    with suite.edit() as editor:
+        editor.add(a)  # the newer version of "a" replaces the older one
+    assert suite.version == 3 and [(tc.name, tc.version) for tc in suite.test_cases] == [("b", 1), ("a", 2)]
+    assert [(tc.name, tc.version) for tc in TestSuite.load("suite", 2).test_cases] == [("a", 1), ("b", 1)]
+    with suite.edit() as editor:
+        editor.remove(b)
+    assert [tc.name for tc in suite.test_cases] == ["a"]
+    TestSuite("other", test_cases=[b], tags={"nightly"})
+    assert {s.name for s in TestSuite.load_all(tags={"nightly"})} == {"suite", "other"}
+    assert [s.name for s in TestSuite.load_all(tags={"nightly", "release"})] == ["suite"]
+
+
+def test_suite_rejects_test_case_of_another_workflow(lab):
+    other = OtherTestCase("texts", test_samples=[(Text("hi"), OtherGT("hi"))])
+    with pytest.raises(TypeError, match="Other Text Workflow"):
+        TestSuite("suite", test_cases=[other])
+    with pytest.raises(NotFoundError):
+        TestSuite.load("suite")
+
+
+def test_dataframe_bulk_path_matches_object_path(lab):
+    frame = pd.DataFrame({
+        "locator": [sample(i).locator for i in range(5)],
+        "ground_truth.label": [{"label": "cat", "data_type": "ANNOTATION/CLASSIFICATION_LABEL"}] * 5,
+        "weather": ["sun", "rain", None, "sun", "snow"],
+        "brightness": [0.1, 0.2, float("nan"), 0.4, 0.5],
+        "index": [0, 1, 2, 3, 4],
+    })
+    tc = TestCase.from_dataframe("bulk", frame, description="from pandas")
+    assert tc.version == 1 and tc.description == "from pandas"
+    loaded = tc.load_test_samples()
+    assert loaded[0] == (sample(0, weather="sun", brightness=0.1, index=0), gt("cat"))
+    assert loaded[2][0].metadata == {"index": 2}  # empty cells mean "no value"
+    same = TestCase("objects", test_samples=[(sample(0, extra=True), gt("dog"))])
+    (merged, _), = same.load_test_samples()
+    assert merged.metadata == {"weather": "sun", "brightness": 0.1, "index": 0, "extra": True}
+    round_trip = TestCase.from_dataframe("copy", tc.to_dataframe())
+    assert round_trip.load_test_samples()[1:] == tc.load_test_samples()[1:]
+    with pytest.raises(NameConflictError):
+        TestCase.from_dataframe("bulk", frame)
+    assert TestCase.from_dataframe("bulk", frame.iloc[:2], reset=True).version == 2
+
+
+def test_dataframe_bad_input_names_the_column(lab):
+    with pytest.raises(ValueError, match="locator"):
+        TestCase.from_dataframe("x", pd.DataFrame({"path": ["a.png"]}))
+    with pytest.raises(ValueError, match="column 'locator' must hold strings"):
+        TestCase.from_dataframe("x", pd.DataFrame({"locator": [1, 2]}))
+    with pytest.raises(DuplicateDatapointIdError):
+        TestCase.from_dataframe("x", pd.DataFrame({"locator": ["a.png", "a.png"]}))
+    with pytest.raises(ValueError, match="row 0"):
+        TestCase.from_dataframe("x", pd.DataFrame({"locator": ["a.png"], "label": [{"oops": 1}]}))
+    with pytest.raises(NotFoundError):
+        TestCase.load("x")
+
+
+def test_binding_by_hand_and_unbound_subclass(lab):
+    from kolena_lab.workflow import TestCase as BaseTestCase
+
+    from ._classification import workflow as classification
+
+    class ByHand(BaseTestCase):
+        workflow = classification
+
+    assert ByHand("by hand", test_samples=members(1)).version == 1
+    with pytest.raises(NotImplementedError):
+        class Unbound(BaseTestCase):
+            pass
+
+
+def test_suite_constructor_warns_and_resets(lab):
+    a, b = TestCase("a", test_samples=members(1)), TestCase("b", test_samples=members(1, offset=5))
+    TestSuite("s", test_cases=[a])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [tc.name for tc in TestSuite("s", test_cases=[b]).test_cases] == ["a"]
+    assert any("reset=True" in str(w.message) for w in caught)
+    assert [tc.name for tc in TestSuite("s", test_cases=[b], reset=True).test_cases] == ["b"]
+    assert GT is not None and Image is not None
