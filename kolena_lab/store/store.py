@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -60,16 +60,26 @@ class Store:
             raise StoreError(f"cannot create the store file '{path}': {e.strerror}") from e
 
     def _initialize_schema(self) -> None:
-        with self.transaction() as conn:
-            t.metadata.create_all(conn)
-            stored = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
-            if stored is None:
-                conn.execute(t.meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION)))
-            elif int(stored) > t.SCHEMA_VERSION:
-                raise SchemaVersionError(
-                    f"the store {self!r} has schema version {stored}, newer than this kolena_lab's "
-                    f"({t.SCHEMA_VERSION}): upgrade kolena_lab",
-                )
+        """Create the schema on first use (a write only then, so read-only stores open) and check its version."""
+        with self.read() as conn:
+            stored = self._schema_version(conn)
+        if stored is None:
+            with self.transaction() as conn:
+                t.metadata.create_all(conn)
+                if self._schema_version(conn) is None:
+                    conn.execute(t.meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+        elif stored > t.SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"the store {self!r} has schema version {stored}, newer than this kolena_lab's "
+                f"({t.SCHEMA_VERSION}): upgrade kolena_lab",
+            )
+
+    @staticmethod
+    def _schema_version(conn: Connection) -> Optional[int]:
+        if not inspect(conn).has_table(t.meta.name):
+            return None
+        value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
+        return None if value is None else int(value)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -139,13 +149,16 @@ _lock = threading.Lock()
 _current: Optional[Store] = None
 
 
-def initialize(url: Optional[str] = None) -> Store:
-    """Point kolena_lab at a store: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
+def initialize(url: Optional[str] = None, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Store:
+    """Point kolena_lab at a store: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    ``lock_timeout`` is how long a write waits for another process holding the SQLite file before failing.
+    """
     global _current
     with _lock:
         if _current is not None:
             _current.dispose()
-        _current = Store(url or default_url())
+        _current = Store(url or default_url(), lock_timeout)
         return _current
 
 
