@@ -25,6 +25,8 @@ class _MetricsType(DataType):
 class MetricsTestSample(TypedDataObject):
     """Metrics of one test sample; fields may be scalars, annotations, assets or lists of them."""
 
+    __test__ = False  # keep pytest from collecting user subclasses named Test*
+
     @classmethod
     def _data_type(cls) -> _MetricsType:
         return _MetricsType.TEST_SAMPLE
@@ -38,6 +40,8 @@ class MetricsTestSample(TypedDataObject):
 class MetricsTestCase(TypedDataObject):
     """Aggregate metrics of one test case: scalars, plus one level of ``List[<MetricsTestCase>]`` rows (per class)."""
 
+    __test__ = False  # keep pytest from collecting user subclasses named Test*
+
     @classmethod
     def _data_type(cls) -> _MetricsType:
         return _MetricsType.TEST_CASE
@@ -50,6 +54,8 @@ class MetricsTestCase(TypedDataObject):
 @dataclass(frozen=True)
 class MetricsTestSuite(TypedDataObject):
     """Aggregate metrics of a whole test suite: scalars only."""
+
+    __test__ = False  # keep pytest from collecting user subclasses named Test*
 
     @classmethod
     def _data_type(cls) -> _MetricsType:
