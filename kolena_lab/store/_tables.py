@@ -20,6 +20,7 @@ SCHEMA_VERSION = 1
 
 metadata = MetaData()
 _Id = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid alias
+# Tables keyed by a composite primary key are stored WITHOUT ROWID on SQLite: one B-tree instead of two.
 
 
 def _id() -> Column:
@@ -41,15 +42,15 @@ workflows = Table(
     _created(),
 )
 
+# A test sample's id is a 64-bit digest of (workflow, identity key): computed, not assigned, so bulk writes need
+# no lookups. The key is kept, and a digest collision is detected on write.
 test_samples = Table(
     "kl_test_samples",
     metadata,
-    _id(),
+    Column("id", _Id, primary_key=True, autoincrement=False),
     Column("workflow_id", _Id, ForeignKey("kl_workflows.id"), nullable=False),
-    Column("key_hash", String(32), nullable=False),
     Column("key", Text, nullable=False),
     Column("metadata", Text, nullable=False),
-    UniqueConstraint("workflow_id", "key_hash", name="uq_kl_test_samples_key"),
 )
 
 test_cases = Table(
@@ -81,6 +82,7 @@ test_case_members = Table(
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("sample_id", _Id, ForeignKey("kl_test_samples.id"), nullable=False),
     Column("ground_truth", Text, nullable=True),
+    sqlite_with_rowid=False,
 )
 
 test_suites = Table(
@@ -111,6 +113,7 @@ test_suite_members = Table(
     Column("suite_version_id", _Id, ForeignKey("kl_test_suite_versions.id"), primary_key=True),
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("test_case_version_id", _Id, ForeignKey("kl_test_case_versions.id"), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 models = Table(
@@ -130,6 +133,7 @@ inferences = Table(
     Column("model_id", _Id, ForeignKey("kl_models.id"), primary_key=True),
     Column("sample_id", _Id, ForeignKey("kl_test_samples.id"), primary_key=True),
     Column("data", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 test_runs = Table(
@@ -158,6 +162,7 @@ sample_metrics = Table(
     Column("test_case_version_id", _Id, primary_key=True, autoincrement=False),
     Column("sample_id", _Id, ForeignKey("kl_test_samples.id"), primary_key=True),
     Column("data", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 case_metrics = Table(
@@ -169,6 +174,7 @@ case_metrics = Table(
     Column("test_case_version_id", _Id, ForeignKey("kl_test_case_versions.id"), primary_key=True),
     Column("data", Text, nullable=False),
     Column("plots", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 suite_metrics = Table(
@@ -179,4 +185,5 @@ suite_metrics = Table(
     Column("configuration", String(512), primary_key=True),
     Column("suite_version_id", _Id, ForeignKey("kl_test_suite_versions.id"), primary_key=True),
     Column("data", Text, nullable=False),
+    sqlite_with_rowid=False,
 )

@@ -1,11 +1,9 @@
 """Models and their inferences per test sample."""
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import executemany, run
-
-_CHUNK = 500
+from kolena_lab.store._sql import chunks, executemany, run
 
 
 class ModelRow(NamedTuple):
@@ -44,15 +42,10 @@ def update(conn: Connection, model_id: int, metadata: str, tags: str) -> None:
     run(conn, "UPDATE kl_models SET metadata = ?, tags = ? WHERE id = ?", (metadata, tags, model_id))
 
 
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
-
-
 def inferred_ids(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> Set[int]:
     """Which of these samples already have an inference from the model."""
     found: Set[int] = set()
-    for chunk in _chunks(list(sample_ids)):
+    for chunk in chunks(list(sample_ids)):
         marks = ", ".join("?" * len(chunk))
         rows = run(conn, f"SELECT sample_id FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})",
                    (model_id, *chunk))
@@ -63,7 +56,7 @@ def inferred_ids(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> 
 def put_inferences(conn: Connection, model_id: int, rows: Sequence[Tuple[int, str]]) -> None:
     """Store ``(sample_id, inference JSON)`` rows, replacing earlier inferences of those samples."""
     ids = [sample_id for sample_id, _ in rows]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         run(conn, f"DELETE FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})", (model_id, *chunk))
     executemany(conn, "INSERT INTO kl_inferences (model_id, sample_id, data) VALUES (?, ?, ?)",
@@ -73,7 +66,7 @@ def put_inferences(conn: Connection, model_id: int, rows: Sequence[Tuple[int, st
 def inferences(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> Dict[int, str]:
     """``{sample_id: inference JSON}`` for those of the samples the model has inferred."""
     out: Dict[int, str] = {}
-    for chunk in _chunks(list(sample_ids)):
+    for chunk in chunks(list(sample_ids)):
         marks = ", ".join("?" * len(chunk))
         rows = run(conn, f"SELECT sample_id, data FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})",
                    (model_id, *chunk))

@@ -1,78 +1,47 @@
-"""Test samples by identity: bulk staging, upsert with metadata merge, and lookup."""
+"""Test samples by identity: bulk upsert with metadata merge, and lookup."""
 import json
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import executemany, run
+from kolena_lab.errors import StoreError
+from kolena_lab.store._sql import chunks, executemany, run
 
-_STAGING = "kl_staging"
-StagedRow = Tuple[int, str, str, str, "str | None"]  # position, key hash, key, metadata JSON, ground truth JSON
-
-
-def stage(conn: Connection, rows: Sequence[StagedRow]) -> None:
-    """Fill this connection's staging table with samples (and their ground truths) to write in bulk."""
-    run(conn, f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} "
-              "(pos INTEGER, key_hash VARCHAR(32), key TEXT, metadata TEXT, ground_truth TEXT)")
-    run(conn, f"DELETE FROM {_STAGING}")
-    executemany(conn, f"INSERT INTO {_STAGING} (pos, key_hash, key, metadata, ground_truth) VALUES (?, ?, ?, ?, ?)",
-                rows)
+SampleRow = Tuple[int, str, str]  # id, identity key JSON, metadata JSON
 
 
-def upsert_staged(conn: Connection, workflow_id: int) -> None:
-    """Insert staged samples that are new; merge staged metadata into existing ones (last write wins per key)."""
-    existing = run(
+def upsert(conn: Connection, workflow_id: int, rows: Sequence[SampleRow]) -> None:
+    """Insert new samples; merge the given metadata into existing ones (last write wins per metadata key).
+
+    The common case, all samples new, is one bulk insert. When some exist, their stored keys are checked against
+    the given ones (a 64-bit id collision raises ``StoreError``) and their metadata merged.
+    """
+    inserted = executemany(
         conn,
-        f"SELECT t.id, t.metadata, s.metadata FROM {_STAGING} s "
-        "JOIN kl_test_samples t ON t.workflow_id = ? AND t.key_hash = s.key_hash WHERE s.metadata <> '{}'",
-        (workflow_id,),
-    ).fetchall()
+        "INSERT INTO kl_test_samples (id, workflow_id, key, metadata) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        [(sample_id, workflow_id, key, metadata) for sample_id, key, metadata in rows],
+    )
+    if inserted == len(rows):
+        return
+    given = {sample_id: (key, metadata) for sample_id, key, metadata in rows}
     updates = []
-    for sample_id, old, new in existing:
-        merged = {**json.loads(old), **json.loads(new)}
-        dumped = json.dumps(merged)
-        if dumped != old:
-            updates.append((dumped, sample_id))
-    if updates:
-        executemany(conn, "UPDATE kl_test_samples SET metadata = ? WHERE id = ?", updates)
-    run(
-        conn,
-        "INSERT INTO kl_test_samples (workflow_id, key_hash, key, metadata) "
-        f"SELECT ?, s.key_hash, s.key, s.metadata FROM {_STAGING} s WHERE NOT EXISTS "
-        "(SELECT 1 FROM kl_test_samples t WHERE t.workflow_id = ? AND t.key_hash = s.key_hash) ORDER BY s.pos",
-        (workflow_id, workflow_id),
-    )
+    for sample_id, stored_workflow, stored_key, stored_metadata in _rows(conn, list(given)):
+        key, metadata = given[sample_id]
+        if stored_key != key or stored_workflow != workflow_id:
+            raise StoreError(f"sample id collision between {key} and {stored_key}: nothing was written")
+        if metadata != "{}" and metadata != stored_metadata:
+            merged = json.dumps({**json.loads(stored_metadata), **json.loads(metadata)}, separators=(",", ":"))
+            if merged != stored_metadata:
+                updates.append((merged, sample_id))
+    executemany(conn, "UPDATE kl_test_samples SET metadata = ? WHERE id = ?", updates)
 
 
-def staged_ids(conn: Connection, workflow_id: int) -> Dict[str, int]:
-    """Map each staged key hash to its sample id."""
-    rows = run(
-        conn,
-        f"SELECT s.key_hash, t.id FROM {_STAGING} s "
-        "JOIN kl_test_samples t ON t.workflow_id = ? AND t.key_hash = s.key_hash",
-        (workflow_id,),
-    )
-    return dict(rows.fetchall())
-
-
-def insert_members_from_staging(conn: Connection, version_id: int, workflow_id: int) -> None:
-    """Write the staged rows as a test case version's members, in staged order."""
-    run(
-        conn,
-        "INSERT INTO kl_test_case_members (version_id, position, sample_id, ground_truth) "
-        f"SELECT ?, s.pos, t.id, s.ground_truth FROM {_STAGING} s "
-        "JOIN kl_test_samples t ON t.workflow_id = ? AND t.key_hash = s.key_hash",
-        (version_id, workflow_id),
-    )
+def _rows(conn: Connection, sample_ids: List[int]) -> Iterable[Tuple[int, int, str, str]]:
+    for chunk in chunks(sample_ids):
+        marks = ", ".join("?" * len(chunk))
+        yield from run(conn, f"SELECT id, workflow_id, key, metadata FROM kl_test_samples WHERE id IN ({marks})", chunk)
 
 
 def load(conn: Connection, sample_ids: Iterable[int]) -> Dict[int, Tuple[str, str]]:
     """``{sample_id: (key JSON, metadata JSON)}`` for the given ids."""
-    out: Dict[int, Tuple[str, str]] = {}
-    ids: List[int] = list(sample_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in run(conn, f"SELECT id, key, metadata FROM kl_test_samples WHERE id IN ({marks})", chunk):
-            out[row[0]] = (row[1], row[2])
-    return out
+    return {sid: (key, metadata) for sid, _, key, metadata in _rows(conn, list(sample_ids))}

@@ -142,6 +142,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     except Exception:  # a read-only file cannot switch journal mode; reads still work
         pass
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-262144")  # up to 256 MiB of page cache: bulk index inserts stay in memory
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

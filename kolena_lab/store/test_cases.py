@@ -81,12 +81,11 @@ def insert_members(conn: Connection, version_id_: int, rows: Sequence[Tuple[int,
                       "VALUES (?, ?, ?, ?)", [(version_id_, p, s, g) for p, s, g in rows])
 
 
-def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, str, Optional[str]]]:
-    """``(sample_id, key hash, ground truth JSON)`` of a version's members, in order."""
+def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, Optional[str]]]:
+    """``(sample_id, ground truth JSON)`` of a version's members, in order."""
     return [tuple(r) for r in run(
         conn,
-        "SELECT m.sample_id, t.key_hash, m.ground_truth FROM kl_test_case_members m "
-        "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
+        "SELECT sample_id, ground_truth FROM kl_test_case_members WHERE version_id = ? ORDER BY position",
         (version_id_,),
     )]
 

@@ -24,17 +24,17 @@ def decode(cls: Type[DataObject], text: Optional[str]) -> Any:
     return None if text is None else cls._from_dict(json.loads(text))
 
 
-def key_hash(key: str) -> str:
-    """A fixed-width digest of an identity key, for a compact unique index."""
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+def sample_id(workflow: str, key: str) -> int:
+    """A sample's store id: a signed 64-bit digest of its workflow's name and its identity key."""
+    digest = hashlib.blake2b(f"{workflow}\0{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
-def encode_sample(sample: TestSample) -> Tuple[str, str, str]:
-    """``(key hash, key, metadata JSON)``: the key is the sample's serialised form without its metadata."""
+def encode_sample(sample: TestSample) -> Tuple[str, str]:
+    """``(key, metadata JSON)``: the key is the sample's serialised form without its metadata."""
     data = sample._to_dict()
     metadata = data.pop(METADATA_FIELD, None) or {}
-    key = dumps(data)
-    return key_hash(key), key, dumps(metadata)
+    return dumps(data), dumps(metadata)
 
 
 def sample_key(sample: TestSample) -> str:

@@ -31,8 +31,12 @@ def _json_value(value: Any) -> str:
     return _codec.dumps(_serialize(value))
 
 
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
+
+
 def _column_json(values: pd.Series) -> List[str]:
-    """Each cell as JSON text, vectorised for numeric and boolean columns."""
+    """Each cell as JSON text, vectorised for numeric, boolean and text columns."""
     kind = values.dtype.kind
     if kind == "b":
         return np.where(values.to_numpy(), "true", "false").tolist()
@@ -41,8 +45,10 @@ def _column_json(values: pd.Series) -> List[str]:
     if kind == "f":
         array = values.to_numpy(dtype=float)
         if np.isfinite(array).all():
-            return [repr(v) for v in array.tolist()]
-        return [json.dumps(v) for v in array.tolist()]
+            return list(map(repr, array.tolist()))
+        return list(map(json.dumps, array.tolist()))
+    if _is_text(values) and not values.isna().any():
+        return list(map(_json_str, values.tolist()))
     return [_json_value(v) for v in values.tolist()]
 
 
@@ -66,47 +72,43 @@ def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Option
 
 
 def _check_column(df: pd.DataFrame, column: str, hint: Any) -> None:
-    scalar = _scalar_type(hint)
     values = df[column]
-    if scalar is str and values.dtype.kind not in "OSU" and not isinstance(values.dtype, pd.StringDtype):
-        raise ValueError(f"column '{column}' must hold strings, got dtype {values.dtype}")
-    if scalar is str:
-        bad = values.map(lambda v: not isinstance(v, str) and v is not None)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"column '{column}' must hold strings; row {row} holds {values.iloc[row]!r}")
+    if _scalar_type(hint) is not str or _is_text(values.dropna()) or values.dropna().empty:
+        return
+    bad = values.map(lambda v: not isinstance(v, str) and v is not None)
+    row = int(np.flatnonzero(bad.to_numpy())[0])
+    raise ValueError(f"column '{column}' must hold strings; row {values.index[row]} holds {values.iloc[row]!r}")
 
 
 def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False) -> List[str]:
     """Each row's ``{"column": value, ...}`` JSON; with ``skip_missing``, empty cells (None/NaN) are left out."""
     if not columns:
         return ["{" + suffix.lstrip(",") + "}"] * n
-    parts = []
-    for name, col in columns.items():
-        prefix = f"{_json_str(str(name))}:"
-        values = [prefix + v for v in _column_json(col)]
-        if skip_missing:
-            missing = col.isna().to_numpy()
-            if missing.any():
-                values = [None if m else v for v, m in zip(values, missing.tolist())]
-        parts.append(values)
-    if skip_missing:
-        return ["{" + ",".join(p for p in row if p is not None) + suffix + "}" for row in zip(*parts)]
-    return ["{" + ",".join(row) + suffix + "}" for row in zip(*parts)]
+    names = [_json_str(str(name)) for name in columns]
+    values = [_column_json(col) for col in columns.values()]
+    missing = [col.isna().to_numpy() for col in columns.values()] if skip_missing else []
+    if not any(m.any() for m in missing):
+        template = "{" + ",".join(f"{name.replace('%', '%%')}:%s" for name in names) + suffix + "}"
+        return [template % row for row in zip(*values)]
+    parts = [
+        [None if m else f"{name}:{v}" for v, m in zip(column, flags.tolist())]
+        for name, column, flags in zip(names, values, missing)
+    ]
+    return ["{" + ",".join(p for p in row if p is not None) + suffix + "}" for row in zip(*parts)]
 
 
 def encode_members(
     df: pd.DataFrame,
     sample_type: Type[TestSample],
     ground_truth_type: Type[GroundTruth],
-) -> List[Tuple[int, str, str, str, Optional[str]]]:
-    """``(position, key hash, key, metadata JSON, ground truth JSON)`` per row, as the object path would store."""
+) -> List[Tuple[str, str, Optional[str]]]:
+    """``(identity key, metadata JSON, ground truth JSON)`` per row, exactly as the object path would store them."""
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
     columns = [str(c) for c in df.columns]
     if len(set(columns)) != len(columns):
         raise ValueError("DataFrame column names must be unique")
-    df = df.set_axis(columns, axis=1).reset_index(drop=True)
+    df = df.set_axis(columns, axis=1)
     n = len(df)
     sample_info, gt_info = _info(sample_type), _info(ground_truth_type)
     sample_fields = [f.name for f in sample_info.fields if f.init and f.name != METADATA_FIELD]
@@ -140,18 +142,19 @@ def encode_members(
     else:
         metadata = _fast_json({c: df[c] for c in meta_columns}, n, skip_missing=True)
     ground_truths = _encode_ground_truths(df, ground_truth_type, gt_columns, n)
-    return [(i, _codec.key_hash(k), k, m, g) for i, (k, m, g) in enumerate(zip(keys, metadata, ground_truths))]
+    return list(zip(keys, metadata, ground_truths))
 
 
 def _objects(cls: Type[DataObject], columns: Dict[str, pd.Series], n: int) -> List[Any]:
     names = list(columns)
+    index = next(iter(columns.values())).index if columns else range(n)
     value_lists = [columns[c].tolist() for c in names]
     out = []
     for i in range(n):
         try:
             out.append(cls._from_dict({name: _serialize(values[i]) for name, values in zip(names, value_lists)}))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"row {i}: cannot build {cls.__name__}: {e}") from e
+            raise ValueError(f"row {index[i]}: cannot build {cls.__name__}: {e}") from e
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from abc import ABCMeta
@@ -53,7 +54,9 @@ def _type_hints(cls: type) -> Dict[str, Any]:
 def _info(cls: type) -> _ClassInfo:
     info = cls.__dict__.get(_INFO_ATTR)
     if info is None:
-        if "__dataclass_fields__" not in cls.__dict__:
+        # an undecorated subclass is fine as long as it declares no fields of its own
+        decorated = "__dataclass_fields__" in cls.__dict__
+        if not decorated and (not dataclasses.is_dataclass(cls) or inspect.get_annotations(cls)):
             raise TypeError(f"{cls.__name__} must be a dataclass: decorate it with @dataclass(frozen=True)")
         if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{cls.__name__} must be frozen: decorate it with @dataclass(frozen=True)")
@@ -65,7 +68,7 @@ def _info(cls: type) -> _ClassInfo:
 class _DataObjectMeta(ABCMeta):
     """Splits keyword arguments that are not declared fields off as extra attributes."""
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, /, *args: Any, **kwargs: Any) -> Any:  # positional-only: a field may be named `cls`
         info = _info(cls)
         extras = None
         if kwargs and not info.names.issuperset(kwargs):
@@ -138,6 +141,8 @@ class TypedDataObject(DataObject):
 
 
 def _serialize(value: Any) -> Any:
+    if isinstance(value, np.generic):  # before str and float: np.str_ and np.float64 subclass them
+        return value.item()
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, (int, float)):
@@ -148,10 +153,8 @@ def _serialize(value: Any) -> Any:
         return [_serialize(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _serialize(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return _serialize(value.tolist())
     if isinstance(value, Enum):
         return _serialize(value.value)
     raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")

@@ -2,19 +2,31 @@
 import dataclasses
 import types
 import typing
-from typing import Any, Dict, List, Type, Union
+from typing import Any, Callable, Dict, List, Type, Union
 
 from kolena_lab.workflow._datatypes import DataObject, _info, _type_hints
 from kolena_lab.workflow.annotation import Annotation
 from kolena_lab.workflow.asset import Asset
-from kolena_lab.workflow.test_sample import METADATA_FIELD, Composite, TestSample
+from kolena_lab.workflow.test_sample import (
+    METADATA_FIELD,
+    Audio,
+    BaseVideo,
+    Composite,
+    Document,
+    Image,
+    PointCloud,
+    TestSample,
+    Text,
+)
 
 _SCALARS = (str, bool, int, float)
 _RESERVED_FIELD = "data_type"
+_SAMPLE_BASES = (Image, Text, Document, BaseVideo, PointCloud, Audio, Composite)
 
 
 def _unsupported(name: str, tp: Any) -> ValueError:
-    return ValueError(f"Unsupported field type: field '{name}', type '{tp}'")
+    type_name = tp.__name__ if isinstance(tp, type) and tp is not Any else tp  # `Any` is a class since 3.11
+    return ValueError(f"Unsupported field type: field '{name}', type '{type_name}'")
 
 
 def _is_union(tp: Any) -> bool:
@@ -26,36 +38,39 @@ def _is_list(tp: Any) -> bool:
     return typing.get_origin(tp) in (list, List)
 
 
-def _is_leaf(tp: Any, allow_data_objects: bool) -> bool:
+def _is_leaf(tp: Any) -> bool:
     if tp in _SCALARS or tp is type(None):
         return True
-    if isinstance(tp, type) and issubclass(tp, (Annotation, Asset)):
+    return isinstance(tp, type) and issubclass(tp, (Annotation, Asset))
+
+
+def _is_metadata_leaf(tp: Any) -> bool:
+    return tp in _SCALARS or tp is type(None)
+
+
+def _supported(tp: Any, is_leaf: Callable[[Any], bool], in_list: bool = False) -> bool:
+    """A leaf type, a union of supported types, or (one level only) a list of them."""
+    if is_leaf(tp):
         return True
-    return allow_data_objects and isinstance(tp, type) and issubclass(tp, DataObject)
-
-
-def _check_type(name: str, tp: Any, *, allow_data_objects: bool = False, in_list: bool = False) -> None:
-    if _is_leaf(tp, allow_data_objects):
-        return
     if _is_union(tp):
-        for arg in typing.get_args(tp):
-            _check_type(name, arg, allow_data_objects=allow_data_objects, in_list=in_list)
-        return
-    if _is_list(tp) and not in_list:
-        args = typing.get_args(tp)
-        if len(args) == 1:
-            _check_type(name, args[0], allow_data_objects=allow_data_objects, in_list=True)
-            return
-    raise _unsupported(name, tp)
+        return all(_supported(arg, is_leaf, in_list) for arg in typing.get_args(tp))
+    args = typing.get_args(tp)
+    return _is_list(tp) and not in_list and len(args) == 1 and _supported(args[0], is_leaf, in_list=True)
+
+
+def _check_type(name: str, tp: Any) -> None:
+    if not _supported(tp, _is_leaf):
+        raise _unsupported(name, tp)
 
 
 def _check_metadata(name: str, tp: Any) -> None:
+    """``Dict[str, V]`` where V is ``Any`` or scalars, None and lists of them (see ``Metadata``)."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin not in (dict, Dict) or len(args) != 2 or args[0] is not str:
         raise _unsupported(name, tp)
-    if args[1] is not Any:
-        _check_type(name, args[1])
+    if args[1] is not Any and not _supported(args[1], _is_metadata_leaf):
+        raise _unsupported(name, tp)
 
 
 def _field_types(cls: type) -> Dict[str, Any]:
@@ -72,7 +87,7 @@ def _check_reserved(cls: type, types_: Dict[str, Any]) -> None:
 
 def validate_test_sample_type(cls: Type[TestSample]) -> None:
     """Check a test sample class: derived from a base type, supported field types, composites one level deep."""
-    if not (isinstance(cls, type) and issubclass(cls, TestSample)) or cls in (TestSample, Composite):
+    if not (isinstance(cls, type) and issubclass(cls, _SAMPLE_BASES)) or cls is Composite:
         raise ValueError(f"test sample type must derive from a test sample base type (Image, Text, ...): {cls!r}")
     _info(cls)
     types_ = _field_types(cls)

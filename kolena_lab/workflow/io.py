@@ -20,6 +20,10 @@ def _to_json(value: Any) -> Any:
     return json.dumps(_serialize(value)) if _is_structured(value) else value
 
 
+def _json_cell(value: Any) -> Any:
+    return None if value is None else json.dumps(_serialize(value))
+
+
 def _json_columns(df: pd.DataFrame) -> List[str]:
     return [c for c in df.columns if df[c].dtype == object and df[c].map(_is_structured).any()]
 
@@ -30,6 +34,14 @@ def dataframe_to_csv(df: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
     for column in _json_columns(df):
         out[column] = out[column].map(_to_json)
     return out.to_csv(*args, **kwargs)
+
+
+def _is_float_text(cell: str) -> bool:
+    """Text exactly as Python (and so ``to_csv``) writes a float in exponent form or an infinity, e.g. ``1e-05``."""
+    try:
+        return repr(float(cell)) == cell
+    except ValueError:
+        return False
 
 
 def _parse_cell(cell: Any) -> Any:
@@ -43,7 +55,7 @@ def _parse_cell(cell: Any) -> Any:
         return False
     if _INT.match(cell):
         return int(cell)
-    if _FLOAT.match(cell):
+    if _FLOAT.match(cell) or _is_float_text(cell):
         return float(cell)
     if cell[:1] in "[{":
         try:
@@ -57,14 +69,17 @@ def dataframe_from_csv(*args: Any, **kwargs: Any) -> pd.DataFrame:
     """``pandas.read_csv`` that restores what ``dataframe_to_csv`` wrote.
 
     Empty and ``NaN`` cells become None, ``true``/``false`` booleans, numeric text numbers (text that looks like
-    scientific notation, e.g. an identifier ``1E10``, stays text), JSON lists and dicts are parsed, and a dict with
-    a ``data_type`` becomes its data object.
+    scientific notation, e.g. an identifier ``1E10``, stays text, but floats as Python writes them, e.g. ``1e-05``,
+    are read back), JSON lists and dicts are parsed, and a dict with a ``data_type`` becomes its data object.
+    Text columns keep the object dtype, so that their empty cells stay None.
     """
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     df = pd.read_csv(*args, **kwargs)
     for column in df.columns:
-        df[column] = df[column].map(_parse_cell).infer_objects()
+        parsed = pd.Series([_parse_cell(cell) for cell in df[column]], index=df.index, dtype=object)
+        inferred = parsed.infer_objects()
+        df[column] = parsed if isinstance(inferred.dtype, pd.StringDtype) else inferred
     return df
 
 
@@ -76,7 +91,7 @@ def dataframe_to_parquet(df: pd.DataFrame, path: Any, **kwargs: Any) -> None:
     columns = _json_columns(df)
     out = df.copy()
     for column in columns:
-        out[column] = out[column].map(_to_json)
+        out[column] = out[column].map(_json_cell)
     table = pa.Table.from_pandas(out, preserve_index=kwargs.pop("index", None))
     metadata = {**(table.schema.metadata or {}), _PARQUET_KEY: json.dumps(columns).encode()}
     pq.write_table(table.replace_schema_metadata(metadata), path, **kwargs)
@@ -90,7 +105,7 @@ def dataframe_from_parquet(path: Any, **kwargs: Any) -> pd.DataFrame:
     columns = json.loads((table.schema.metadata or {}).get(_PARQUET_KEY, b"[]"))
     df = table.to_pandas()
     for column in columns:
-        df[column] = df[column].map(lambda v: _deserialize(json.loads(v), Any) if isinstance(v, str) else v)
+        df[column] = df[column].map(lambda v: _deserialize(json.loads(v), Any) if isinstance(v, str) else None)
     return df
 
 

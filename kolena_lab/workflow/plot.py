@@ -34,6 +34,11 @@ def _numbers(value: Any, name: str, ndim: int = 1) -> list:
     return np.asarray(value).tolist()
 
 
+def _scalars(value: Any) -> list:
+    """A list of Python values, numpy scalars unwrapped (labels may mix strings and numbers)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in value]
+
+
 @dataclass(frozen=True)
 class AxisConfig(DataObject):
     """An axis's scale: ``"linear"`` or ``"log"``."""
@@ -117,16 +122,20 @@ class Histogram(Plot):
         if not all(a < b for a, b in zip(buckets, buckets[1:])):
             raise ValueError("Histogram buckets must be strictly increasing")
         n_bins = len(buckets) - 1
-        rows = np.ndim(self.frequency)
-        frequency = _numbers(self.frequency, "frequency", ndim=2 if rows == 2 else 1)
-        series = frequency if rows == 2 else [frequency]
+        two_d = len(self.frequency) > 0 and isinstance(self.frequency[0], (list, tuple, np.ndarray))
+        if two_d:
+            series = [_numbers(row, f"frequency[{i}]") for i, row in enumerate(self.frequency)]
+        else:
+            series = [_numbers(self.frequency, "frequency")]
         for row in series:
             if len(row) != n_bins:
                 raise ValueError(f"Histogram frequency rows must have length {n_bins} (buckets - 1), got {len(row)}")
-        if rows == 2 and (self.labels is None or len(self.labels) != len(series)):
+        labels = None if self.labels is None else _scalars(self.labels)
+        if two_d and (labels is None or len(labels) != len(series)):
             raise ValueError("Histogram with 2-D frequency needs one label per row")
         _set(self, "buckets", buckets)
-        _set(self, "frequency", frequency)
+        _set(self, "frequency", series if two_d else series[0])
+        _set(self, "labels", labels)
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ class BarPlot(Plot):
         return _PlotType.BAR
 
     def __post_init__(self) -> None:
-        labels = np.asarray(self.labels).tolist()
+        labels = _scalars(self.labels)
         values = _numbers(self.values, "values")
         if len(labels) == 0 or len(labels) != len(values):
             raise ValueError(f"BarPlot needs equal, non-zero numbers of labels and values ({len(labels)}, {len(values)})")
@@ -168,7 +177,7 @@ class ConfusionMatrix(Plot):
         return _PlotType.CONFUSION_MATRIX
 
     def __post_init__(self) -> None:
-        labels = list(self.labels)
+        labels = _scalars(self.labels)
         if len(labels) < 2:
             raise ValueError(f"ConfusionMatrix needs at least two labels, got {len(labels)}")
         matrix = _numbers(self.matrix, "matrix", ndim=2)

@@ -1,7 +1,8 @@
 """Test cases: named, versioned lists of test samples with their ground truths."""
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -13,7 +14,9 @@ from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.workflow import check_name
 
+_CHUNK_ROWS = 100_000
 Member = Tuple[TestSample, GroundTruth]
+_Encoded = Tuple[int, str, str, Optional[str]]  # sample id, identity key, metadata JSON, ground truth JSON
 
 
 class TestCase(WorkflowBound, abstract=True):
@@ -109,9 +112,19 @@ class TestCase(WorkflowBound, abstract=True):
         of annotation fields may hold data objects or their dicts; scalar columns need no Python object per row.
         """
         name = check_name(name, "test case name")
-        rows = _dataframe.encode_members(df, cls.workflow.test_sample_type, cls.workflow.ground_truth_type)
-        _check_duplicates([r[1] for r in rows], lambda i: str(df.iloc[i].to_dict()))
+        if not isinstance(df, pd.DataFrame):
+            raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        df = df.reset_index(drop=True)
+        workflow = cls.workflow
+
+        def encoded_chunks() -> Iterator[List[_Encoded]]:
+            for start in range(0, len(df), _CHUNK_ROWS):
+                rows = _dataframe.encode_members(df.iloc[start:start + _CHUNK_ROWS], workflow.test_sample_type,
+                                                 workflow.ground_truth_type)
+                yield [(_codec.sample_id(workflow.name, key), key, meta, gt) for key, meta, gt in rows]
+
         with cls._store().transaction() as conn:
+            workflow_id = cls.workflow._id(conn)
             existing = store.test_cases.get(conn, name)
             if existing is not None:
                 cls._check_workflow(name, existing.workflow)
@@ -121,26 +134,25 @@ class TestCase(WorkflowBound, abstract=True):
                 if description is not None:
                     store.test_cases.set_description(conn, test_case_id, description)
             else:
-                workflow_id = cls.workflow._id(conn)
-                test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
-                version = 1
-            workflow_id = cls.workflow._id(conn)
-            store.samples.stage(conn, rows)
-            store.samples.upsert_staged(conn, workflow_id)
-            version_id = store.test_cases.add_version(conn, test_case_id, version, len(rows))
-            store.samples.insert_members_from_staging(conn, version_id, workflow_id)
+                test_case_id, version = store.test_cases.create(conn, workflow_id, name, description or ""), 1
+            version_id = store.test_cases.add_version(conn, test_case_id, version, len(df))
+            _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
         return cls.load(name)
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
-        members = _unique(test_samples) if test_samples else []
-        encoded = [self._encode_member(s, g) for s, g in members]
+        members = test_samples or []
+        chunks = (
+            [self._encode_member(s, g) for s, g in members[start:start + _CHUNK_ROWS]]
+            for start in range(0, len(members), _CHUNK_ROWS)
+        )
         with self._store().transaction() as conn:
             if store.test_cases.get(conn, name) is not None:
                 raise NameConflictError(f"test case '{name}' already exists")
             workflow_id = self.workflow._id(conn)
             test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
-            if encoded:
-                _write_version(conn, workflow_id, test_case_id, 1, [], encoded, reset=True)
+            if members:
+                version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
+                _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -156,7 +168,7 @@ class TestCase(WorkflowBound, abstract=True):
         self._set(name=row.name, version=version, description=row.description, _id=row.id,
                   _version_id=version_id, _frozen=True)
 
-    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> Tuple[str, str, str, Optional[str]]:
+    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> "_Encoded":
         workflow = self.workflow
         if not isinstance(sample, workflow.test_sample_type):
             raise WorkflowMismatchError(
@@ -168,7 +180,8 @@ class TestCase(WorkflowBound, abstract=True):
                 f"ground truth for test sample {sample!s} is a {type(ground_truth).__name__}, not a "
                 f"{workflow.ground_truth_type.__name__} of workflow '{workflow.name}'",
             )
-        return (*_codec.encode_sample(sample), _codec.encode(ground_truth))
+        key, metadata = _codec.encode_sample(sample)
+        return _codec.sample_id(workflow.name, key), key, metadata, _codec.encode(ground_truth)
 
     def load_test_samples(self) -> List[Member]:
         """The ``(test sample, ground truth)`` pairs of this version, in order, with metadata attached."""
@@ -216,7 +229,7 @@ class TestCase(WorkflowBound, abstract=True):
             self._test_case = test_case
             self._reset = reset
             self._description: Optional[str] = None
-            self._added: Dict[str, Tuple[str, str, str, Optional[str]]] = {}
+            self._added: Dict[int, _Encoded] = {}
             self._removed: set = set()
 
         def description(self, description: str) -> None:
@@ -232,9 +245,9 @@ class TestCase(WorkflowBound, abstract=True):
 
         def remove(self, test_sample: TestSample) -> None:
             """Remove a sample (no-op when absent)."""
-            key_hash = self._test_case._encode_member(test_sample, None)[0]  # type: ignore[arg-type]
-            self._added.pop(key_hash, None)
-            self._removed.add(key_hash)
+            sample_id = self._test_case._encode_member(test_sample, None)[0]  # type: ignore[arg-type]
+            self._added.pop(sample_id, None)
+            self._removed.add(sample_id)
 
 
 def _unique(members: Sequence[Member]) -> List[Member]:
@@ -244,14 +257,42 @@ def _unique(members: Sequence[Member]) -> List[Member]:
     return list(members)
 
 
-def _check_duplicates(keys: Sequence[str], describe: Any) -> None:
-    if len(set(keys)) == len(keys):
+def _check_duplicates(keys: Sequence[Any], describe: Any, seen: Optional[set] = None) -> None:
+    """Raise on the first key seen before (in ``keys`` or in ``seen``, which is updated)."""
+    seen = set() if seen is None else seen
+    new = set(keys)
+    if len(new) == len(keys) and seen.isdisjoint(new):
+        seen |= new
         return
-    seen: set = set()
     for i, key in enumerate(keys):
         if key in seen:
             raise DuplicateDatapointIdError(f"test sample {describe(i)} appears more than once in one test case")
         seen.add(key)
+
+
+def _write_members(conn: Any, workflow_id: int, version_id: int, chunks: Iterator[List[_Encoded]],
+                   describe: Callable[[int], str]) -> None:
+    """Write a new version's members chunk by chunk, encoding the next chunk while SQL writes the last one.
+
+    The database driver runs without the GIL, so on two cores encoding and writing overlap. Duplicates (across
+    all chunks) raise ``DuplicateDatapointIdError`` naming the sample ``describe(position)`` gives.
+    """
+    def write(first: int, chunk: List[_Encoded]) -> None:
+        store.samples.upsert(conn, workflow_id, [(sid, key, meta) for sid, key, meta, _ in chunk])
+        store.test_cases.insert_members(conn, version_id, [(first + i, e[0], e[3]) for i, e in enumerate(chunk)])
+
+    seen: set = set()
+    first = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        written: Optional[Future] = None
+        for chunk in chunks:
+            _check_duplicates([e[0] for e in chunk], lambda i: describe(first + i), seen)
+            if written is not None:
+                written.result()
+            written = writer.submit(write, first, chunk)
+            first += len(chunk)
+        if written is not None:
+            written.result()
 
 
 def _write_version(
@@ -259,8 +300,8 @@ def _write_version(
     workflow_id: int,
     test_case_id: int,
     version: int,
-    old: List[Tuple[int, str, Optional[str]]],
-    added: List[Tuple[str, str, str, Optional[str]]],
+    old: List[Tuple[int, Optional[str]]],
+    added: List[_Encoded],
     reset: bool,
     removed: frozenset = frozenset(),
 ) -> None:
@@ -268,16 +309,12 @@ def _write_version(
 
     Nothing is written when the membership (samples, order and ground truths) would not change.
     """
-    store.samples.stage(conn, [(i, kh, key, meta, gt) for i, (kh, key, meta, gt) in enumerate(added)])
-    store.samples.upsert_staged(conn, workflow_id)
-    ids = store.samples.staged_ids(conn, workflow_id)
-    added_gt = {kh: gt for kh, _, _, gt in added}
-    survivors = [] if reset else [
-        (sid, added_gt.get(kh, gt)) for sid, kh, gt in old if kh not in removed
-    ]
+    store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
+    added_gt = {sid: gt for sid, _, _, gt in added}
+    survivors = [] if reset else [(sid, added_gt.get(sid, gt)) for sid, gt in old if sid not in removed]
     surviving = {sid for sid, _ in survivors}
-    new_members = survivors + [(ids[kh], gt) for kh, _, _, gt in added if ids[kh] not in surviving]
-    if new_members == [(sid, gt) for sid, _, gt in old]:
+    new_members = survivors + [(sid, gt) for sid, _, _, gt in added if sid not in surviving]
+    if new_members == old:
         return
     version_id = store.test_cases.add_version(conn, test_case_id, version, len(new_members))
     store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(new_members)])

@@ -1,0 +1,84 @@
+"""Register N image samples with 5 metadata fields into one test case: DataFrame bulk path vs list of objects.
+
+Each path runs in a fresh process on a fresh SQLite store, and prints samples per second and the process's peak
+memory (max RSS). Usage: python benchmarks/bench_ingest.py [--samples 1000000]
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def _frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "locator": [f"s3://bucket/images/{i:08d}.jpg" for i in range(n)],
+        "label": rng.choice(["cat", "dog", "bird", "car"], n),
+        "width": rng.integers(320, 1920, n),
+        "height": rng.integers(240, 1080, n),
+        "brightness": rng.random(n),
+        "weather": rng.choice(["sun", "rain", "snow", "fog"], n),
+        "is_night": rng.random(n) < 0.3,
+    })
+
+
+def _run(mode: str, n: int, store_dir: str) -> dict:
+    import kolena_lab
+    from kolena_lab.workflow import GroundTruth, Image, Inference, define_workflow
+
+    @dataclass(frozen=True)
+    class GT(GroundTruth):
+        label: str
+
+    @dataclass(frozen=True)
+    class Inf(Inference):
+        label: str
+
+    kolena_lab.initialize(url=f"sqlite:///{store_dir}/lab.db")
+    _, TestCase, _, _ = define_workflow("Ingest Benchmark", Image, GT, Inf)
+    frame = _frame(n)
+    if mode == "bulk":
+        frame = frame.rename(columns={"label": "ground_truth.label"})
+        started = time.perf_counter()
+        test_case = TestCase.from_dataframe("all", frame)
+    else:
+        meta = frame[["width", "height", "brightness", "weather", "is_night"]].to_dict("records")
+        members = [(Image(locator=loc, metadata=m), GT(label=lab))
+                   for loc, m, lab in zip(frame["locator"].tolist(), meta, frame["label"].tolist())]
+        del meta, frame
+        started = time.perf_counter()
+        test_case = TestCase("all", test_samples=members)
+    seconds = time.perf_counter() - started
+    assert test_case.version == 1
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"mode": mode, "samples": n, "seconds": seconds, "samples_per_s": n / seconds, "peak_rss_mib": peak_mib}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=1_000_000)
+    parser.add_argument("--child", choices=["bulk", "objects"], help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_run(args.child, args.samples, args.store)))
+        return
+    print(f"ingest of {args.samples:,} image samples (5 metadata fields + a label) into one test case")
+    print(f"{'path':<10}{'seconds':>10}{'samples/s':>14}{'peak RSS MiB':>15}")
+    for mode in ("bulk", "objects"):
+        with tempfile.TemporaryDirectory() as store:
+            out = subprocess.run([sys.executable, __file__, "--child", mode, "--samples", str(args.samples),
+                                  "--store", store], check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"{r['mode']:<10}{r['seconds']:>10.2f}{r['samples_per_s']:>14,.0f}{r['peak_rss_mib']:>15,.0f}")
+
+
+if __name__ == "__main__":
+    main()
