@@ -3,6 +3,7 @@ import json
 import re
 from typing import Any, List
 
+import numpy as np
 import pandas as pd
 
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _serialize
@@ -13,7 +14,7 @@ _PARQUET_KEY = b"kolena_lab.json_columns"
 
 
 def _is_structured(value: Any) -> bool:
-    return isinstance(value, (list, dict, tuple, DataObject))
+    return isinstance(value, (list, dict, tuple, DataObject, np.ndarray))
 
 
 def _to_json(value: Any) -> Any:

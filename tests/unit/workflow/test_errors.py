@@ -1,0 +1,22 @@
+"""The error classes keep Kolena's names and bases."""
+import pytest
+
+from kolena_lab import errors
+
+
+@pytest.mark.parametrize("name, bases", [
+    ("InputValidationError", (ValueError,)),
+    ("IncorrectUsageError", (RuntimeError,)),
+    ("FrozenObjectError", ()),
+    ("WorkflowMismatchError", ()),
+    ("NotFoundError", ()),
+    ("NameConflictError", ()),
+    ("DuplicateDatapointIdError", ()),
+])
+def test_error_hierarchy(name, bases):
+    cls = getattr(errors, name)
+    assert issubclass(cls, errors.KolenaError) and issubclass(cls, Exception)
+    for base in bases:
+        assert issubclass(cls, base)
+    with pytest.raises(errors.KolenaError, match="boom"):
+        raise cls("boom")
