@@ -3,9 +3,9 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional
 
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -129,6 +129,16 @@ class Store:
             if "unable to open" in message:
                 raise StoreError(f"the store {where} cannot be opened: check the path and permissions") from e
             raise
+
+    def counts(self) -> Dict[str, int]:
+        """How many objects of each kind the store holds."""
+        with self.read() as conn:
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in (("workflows", t.workflows), ("test_samples", t.test_samples),
+                                    ("test_cases", t.test_cases), ("test_suites", t.test_suites),
+                                    ("models", t.models), ("inferences", t.inferences))
+            }
 
     def dispose(self) -> None:
         """Close every pooled connection."""

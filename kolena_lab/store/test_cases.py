@@ -1,5 +1,5 @@
 """Test cases and their versions: each version's membership, order and ground truths."""
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
@@ -98,3 +98,9 @@ def members(conn: Connection, version_id_: int) -> List[Tuple[int, str, str, Opt
         "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
         (version_id_,),
     )]
+
+
+def versions(conn: Connection, test_case_id: int) -> List[Tuple[int, int, Any]]:
+    """``(version, number of samples, created at)`` of every version, oldest first."""
+    return [tuple(r) for r in run(conn, "SELECT version, n_samples, created_at FROM kl_test_case_versions "
+                                        "WHERE test_case_id = ? ORDER BY version", (test_case_id,))]

@@ -1,0 +1,40 @@
+"""The kolena-lab command line reads the same store as the API, with tables, JSON and exit codes."""
+import json
+
+from click.testing import CliRunner
+
+from kolena_lab.cli import main
+from kolena_lab.workflow import no_op_evaluator, test
+
+from . import _classification as c
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_lists_and_shows_what_the_api_wrote(sqlite_store):
+    tc = c.TestCase("cats", description="all the cats", test_samples=c.members(3))
+    with tc.edit() as editor:
+        editor.add(c.sample(9), c.gt("cat"))
+    suite = c.TestSuite("suite", test_cases=[tc], tags={"nightly"})
+    test(c.Model("m", infer=c.predict, metadata={"arch": "tiny"}), suite, no_op_evaluator)
+
+    listed = json.loads(invoke("test-case", "list", "--json").output)
+    assert listed == [{"name": "cats", "workflow": c.workflow.name, "version": 2, "description": "all the cats"}]
+    shown = json.loads(invoke("test-case", "show", "cats", "--json").output)
+    assert [(v["version"], v["samples"]) for v in shown["versions"]] == [(0, 0), (1, 3), (2, 4)]
+    assert "nightly" in invoke("test-suite", "list").output
+    assert json.loads(invoke("test-suite", "show", "suite", "--json").output)["test_cases"] == [
+        {"test_case": "cats", "version": 2}]
+    model = json.loads(invoke("model", "show", "m", "--json").output)
+    assert model["metadata"] == {"arch": "tiny"} and model["test_runs"][0]["status"] == "succeeded"
+    assert json.loads(invoke("info", "--json").output)["test_samples"] == 4
+    assert json.loads(invoke("workflow", "list", "--json").output)[0]["test_sample"] == "Sample"
+
+
+def test_exit_codes(sqlite_store):
+    assert invoke("model", "show", "missing").exit_code == 1
+    assert invoke("test-suite", "show", "missing", "--version", "3").exit_code == 1
+    assert invoke("test-case", "frobnicate").exit_code == 2
+    assert invoke("--help").exit_code == 0 and "test-case" in invoke("--help").output
