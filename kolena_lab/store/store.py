@@ -51,6 +51,8 @@ class Store:
     def _prepare_sqlite_file(database: Optional[str]) -> None:
         if not database or database == ":memory:":
             raise StoreError("an in-memory SQLite store is not supported: give a file path")
+        if database.startswith("file:"):  # a SQLite URI (e.g. ?mode=ro) names an existing file: leave it alone
+            return
         path = Path(database)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
