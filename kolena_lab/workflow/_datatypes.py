@@ -227,6 +227,8 @@ def _deserialize(value: Any, hint: Any) -> Any:
         if cls is not None:
             return cls._from_dict(value)
         return {k: _deserialize(v, Any) for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, DataObject):
+        raise ValueError(f"expected a {hint.__name__} (as a dict), got {type(value).__name__} {value!r}")
     if isinstance(value, list):
         return [_deserialize(v, Any) for v in value]
     if hint is float and isinstance(value, int) and not isinstance(value, bool):

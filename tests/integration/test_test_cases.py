@@ -13,6 +13,7 @@ from kolena_lab.errors import (
     WorkflowMismatchError,
 )
 from kolena_lab.workflow import GroundTruth, Image, Inference, Text, define_workflow
+from kolena_lab.workflow.annotation import ClassificationLabel
 
 from ._classification import GT, TestCase, TestSuite, gt, members, sample
 
@@ -189,6 +190,9 @@ def test_dataframe_bad_input_names_the_column(lab):
         TestCase.from_dataframe("x", pd.DataFrame({"locator": ["a.png", "a.png"]}))
     with pytest.raises(ValueError, match="row 0"):
         TestCase.from_dataframe("x", pd.DataFrame({"locator": ["a.png"], "label": [{"oops": 1}]}))
+    with pytest.raises(ValueError, match="row 1: .*expected a ClassificationLabel"):
+        TestCase.from_dataframe("x", pd.DataFrame({"locator": ["a.png", "b.png"],
+                                                   "label": [ClassificationLabel("cat"), "dog"]}))
     with pytest.raises(NotFoundError):
         TestCase.load("x")
 
@@ -216,3 +220,20 @@ def test_suite_constructor_warns_and_resets(lab):
     assert any("reset=True" in str(w.message) for w in caught)
     assert [tc.name for tc in TestSuite("s", test_cases=[b], reset=True).test_cases] == ["b"]
     assert GT is not None and Image is not None
+
+
+def test_chunked_writes_detect_duplicates_across_chunks_and_write_nothing(lab, monkeypatch):
+    from kolena_lab.workflow import test_case as test_case_module
+
+    monkeypatch.setattr(test_case_module, "_CHUNK_ROWS", 2)
+    rows = members(5)
+    written = TestCase("chunks", test_samples=rows)
+    assert written.load_test_samples() == rows
+    frame = pd.DataFrame({"locator": [sample(i).locator for i in (1, 2, 3, 4, 1)]})
+    with pytest.raises(DuplicateDatapointIdError, match="img0001"):
+        TestCase.from_dataframe("bulk dup", frame)
+    with pytest.raises(DuplicateDatapointIdError, match="img0003"):
+        TestCase("object dup", test_samples=members(4) + [(sample(3), gt("cat"))])
+    for name in ("bulk dup", "object dup"):
+        with pytest.raises(NotFoundError):
+            TestCase.load(name)
