@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,7 @@ class JupyterLabServer:
 
     def lab_url(self, path: str = "") -> str:
         """URL of the Lab UI on a reset (empty) workspace, opening ``path`` (relative to ``root_dir``) when given."""
-        route = f"lab/tree/{path}" if path else "lab"
+        route = f"lab/tree/{urllib.parse.quote(path)}" if path else "lab"
         return f"{self.url}{route}?reset&token={self.token}"
 
 
