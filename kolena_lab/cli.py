@@ -49,7 +49,7 @@ workflow_option = click.option("--workflow", "-w", default=None, help="Only this
 def main(url: Optional[str]) -> None:
     """kolena_lab: test ML models on versioned test cases, locally."""
     if url:
-        kolena_lab.initialize(url)
+        kolena_lab.initialize(url=url)
 
 
 @main.command()

@@ -3,7 +3,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -163,11 +163,22 @@ _lock = threading.Lock()
 _current: Optional[Store] = None
 
 
-def initialize(url: Optional[str] = None, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Store:
+def initialize(
+    api_token: Optional[str] = None,
+    *,
+    url: Optional[str] = None,
+    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    **_kolena_options: Any,
+) -> Store:
     """Point kolena_lab at a store: a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
 
-    ``lock_timeout`` is how long a write waits for another process holding the SQLite file before failing.
+    Without ``url``: ``KOLENA_LAB_URL``, else ``.kolena_lab/lab.db`` under the working directory. The signature
+    accepts Kolena's ``initialize(api_token, verbose=..., proxies=...)`` so Kolena code runs unchanged: no token is
+    needed, and one given is ignored (a first argument containing ``://`` is taken as the URL). ``lock_timeout`` is
+    how long a write waits for another process holding the SQLite file before failing.
     """
+    if url is None and api_token is not None and "://" in api_token:
+        url = api_token
     global _current
     with _lock:
         if _current is not None:

@@ -25,6 +25,8 @@ def test_default_store_lives_under_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("KOLENA_LAB_URL", f"sqlite:///{tmp_path / 'elsewhere.db'}")
     kolena_lab.initialize().dispose()
     assert (tmp_path / "elsewhere.db").is_file()
+    kolena_lab.initialize("a-kolena-api-token", verbose=True).dispose()  # Kolena's call runs unchanged
+    assert kolena_lab.initialize(f"sqlite:///{tmp_path / 'positional.db'}").url.endswith("positional.db")
 
 
 def test_schema_version_is_recorded_and_a_newer_store_is_refused(sqlite_store, tmp_path):
