@@ -35,21 +35,28 @@ def _is_text(values: pd.Series) -> bool:
     return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
-def _column_json(values: pd.Series) -> List[str]:
-    """Each cell as JSON text, vectorised for numeric, boolean and text columns."""
+def _column_parts(values: pd.Series) -> Tuple[str, list]:
+    """A %-format and the values that format each cell as JSON: finite floats and integers stay native numbers
+    (formatted in C by the row template); text becomes JSON strings; anything else is serialised per cell."""
     kind = values.dtype.kind
     if kind == "b":
-        return np.where(values.to_numpy(), "true", "false").tolist()
+        return "%s", np.where(values.to_numpy(), "true", "false").tolist()
     if kind in "iu":
-        return values.astype(str).tolist()
+        return "%d", values.to_numpy().tolist()
     if kind == "f":
         array = values.to_numpy(dtype=float)
         if np.isfinite(array).all():
-            return list(map(repr, array.tolist()))
-        return list(map(json.dumps, array.tolist()))
+            return "%r", array.tolist()
+        return "%s", list(map(json.dumps, array.tolist()))
     if _is_text(values) and not values.isna().any():
-        return list(map(_json_str, values.tolist()))
-    return [_json_value(v) for v in values.tolist()]
+        return "%s", list(map(_json_str, values.tolist()))
+    return "%s", [_json_value(v) for v in values.tolist()]
+
+
+def _column_json(values: pd.Series) -> List[str]:
+    """Each cell as JSON text."""
+    spec, cells = _column_parts(values)
+    return cells if spec == "%s" else [spec % v for v in cells]
 
 
 def _scalar_type(hint: Any) -> Optional[type]:
@@ -85,11 +92,13 @@ def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_mis
     if not columns:
         return ["{" + suffix.lstrip(",") + "}"] * n
     names = [_json_str(str(name)) for name in columns]
-    values = [_column_json(col) for col in columns.values()]
     missing = [col.isna().to_numpy() for col in columns.values()] if skip_missing else []
     if not any(m.any() for m in missing):
-        template = "{" + ",".join(f"{name.replace('%', '%%')}:%s" for name in names) + suffix + "}"
+        specs, values = zip(*(_column_parts(col) for col in columns.values()))
+        template = "{" + ",".join(f"{name.replace('%', '%%')}:{spec}" for name, spec in zip(names, specs))
+        template += suffix.replace("%", "%%") + "}"
         return [template % row for row in zip(*values)]
+    values = [_column_json(col) for col in columns.values()]
     parts = [
         [None if m else f"{name}:{v}" for v, m in zip(column, flags.tolist())]
         for name, column, flags in zip(names, values, missing)
