@@ -20,6 +20,20 @@ class WorkflowBound:
                 f"{cls.__name__} must be bound to a workflow: use define_workflow(...) or set `workflow = ...`",
             )
 
+    def _identity(self) -> tuple:
+        """What makes two objects equal: the kind, workflow, name and (if versioned) version."""
+        return (self._kind, self.workflow.name, getattr(self, "name", None), getattr(self, "version", None))
+
+    def __repr__(self) -> str:
+        version = f", version={self.version}" if hasattr(self, "version") else ""
+        return f"{type(self).__name__}(name={getattr(self, 'name', None)!r}{version}, workflow={self.workflow.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkflowBound) and other._identity() == self._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
+
     def __setattr__(self, key: str, value: Any) -> None:
         if self._frozen:
             raise FrozenObjectError(f"cannot set '{key}' on a frozen {self._kind}; use edit() to change it")

@@ -58,15 +58,6 @@ class Model(WorkflowBound, abstract=True):
                               "(call update(tags=...) to change them)", stacklevel=2)
         self._load(name, infer, infer_batch)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, workflow={self.workflow.name!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Model) and (other.workflow.name, other.name) == (self.workflow.name, self.name)
-
-    def __hash__(self) -> int:
-        return hash((self.workflow.name, self.name))
-
     @classmethod
     def create(
         cls,

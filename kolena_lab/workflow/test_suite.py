@@ -64,18 +64,6 @@ class TestSuite(WorkflowBound, abstract=True):
                 if tags is not None:
                     editor.tags = set(tags)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, version={self.version}, workflow={self.workflow.name!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, TestSuite)
-            and (other.workflow.name, other.name, other.version) == (self.workflow.name, self.name, self.version)
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.workflow.name, self.name, self.version))
-
     @classmethod
     def create(
         cls,
