@@ -2,6 +2,7 @@
 
 import nbformat
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.ui
 
@@ -16,8 +17,7 @@ def test_run_all_cells_reports_success_and_failure(lab_page, jupyter_lab):
     _write_notebook(jupyter_lab.root_dir / "ok.ipynb", "print('kolena' + '-lab')")
     lab_page.open_notebook("ok.ipynb")
     assert lab_page.run_all_cells() is True
-    output = lab_page.page.locator(".jp-OutputArea-output").first
-    assert output.inner_text().strip() == "kolena-lab"
+    expect(lab_page.page.locator(".jp-OutputArea-output")).to_have_text("kolena-lab")
 
     _write_notebook(jupyter_lab.root_dir / "fails.ipynb", "raise ValueError('boom')")
     lab_page.open_notebook("fails.ipynb")
