@@ -1,0 +1,124 @@
+"""Plots as plotly figures: one description (a ``Plot``), several renderings (interactive, PNG, static HTML)."""
+import html
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import plotly.graph_objects as go
+
+from kolena_lab.ui import png
+from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, CurvePlot, Histogram, Plot
+
+WIDTH, HEIGHT = 640, 420
+_LAYOUT = dict(template="plotly_white", width=WIDTH, height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50))
+
+
+def _axis_type(config: Optional[AxisConfig]) -> str:
+    return config.type if config is not None else "linear"
+
+
+def _curve_figure(plot: CurvePlot) -> go.Figure:
+    fig = go.Figure()
+    for i, curve in enumerate(plot.curves):
+        custom = None
+        hover = None
+        if curve.extra:
+            names = list(curve.extra)
+            custom = np.column_stack([curve.extra[n] for n in names])
+            hover = "<br>".join(f"{html.escape(n)}: %{{customdata[{j}]}}" for j, n in enumerate(names))
+        fig.add_trace(go.Scatter(
+            x=curve.x, y=curve.y, mode="lines", name=curve.label or f"curve {i + 1}", customdata=custom,
+            hovertemplate=None if hover is None else f"x: %{{x}}<br>y: %{{y}}<br>{hover}<extra></extra>",
+        ))
+    fig.update_xaxes(type=_axis_type(plot.x_config), title=plot.x_label)
+    fig.update_yaxes(type=_axis_type(plot.y_config), title=plot.y_label)
+    fig.update_layout(showlegend=len(plot.curves) > 1)
+    return fig
+
+
+def _histogram_figure(plot: Histogram) -> go.Figure:
+    edges = np.asarray(plot.buckets, dtype=float)
+    centers, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+    rows = plot.frequency if plot.labels is not None and np.ndim(plot.frequency) == 2 else [plot.frequency]
+    labels = plot.labels if plot.labels is not None and np.ndim(plot.frequency) == 2 else [None]
+    fig = go.Figure([
+        go.Bar(x=centers, y=row, width=widths, name=label or "", opacity=0.75 if len(rows) > 1 else 1.0)
+        for row, label in zip(rows, labels)
+    ])
+    fig.update_layout(barmode="overlay", bargap=0, showlegend=len(rows) > 1)
+    fig.update_xaxes(type=_axis_type(plot.x_config), title=plot.x_label)
+    fig.update_yaxes(type=_axis_type(plot.y_config), title=plot.y_label)
+    return fig
+
+
+def _bar_figure(plot: BarPlot) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[str(label) for label in plot.labels], y=plot.values))
+    fig.update_xaxes(title=plot.x_label, type="category")
+    fig.update_yaxes(title=plot.y_label, type=_axis_type(plot.config))
+    return fig
+
+
+def _confusion_figure(plot: ConfusionMatrix) -> go.Figure:
+    matrix = np.asarray(plot.matrix, dtype=float)
+    text = [[f"{v:g}" for v in row] for row in matrix]
+    fig = go.Figure(go.Heatmap(z=matrix, x=plot.labels, y=plot.labels, text=text, texttemplate="%{text}",
+                               colorscale="Blues", hovertemplate="actual %{y}<br>predicted %{x}<br>%{z}<extra></extra>"))
+    fig.update_xaxes(title=plot.x_label, type="category", side="bottom")
+    fig.update_yaxes(title=plot.y_label, type="category", autorange="reversed")
+    return fig
+
+
+_BUILDERS = {CurvePlot: _curve_figure, Histogram: _histogram_figure, BarPlot: _bar_figure,
+             ConfusionMatrix: _confusion_figure}
+
+
+def figure(plot: Plot, title: Optional[str] = None) -> go.Figure:
+    """The plotly figure of a kolena_lab ``Plot`` (curves, histogram, bars or confusion matrix)."""
+    for plot_type, build in _BUILDERS.items():
+        if isinstance(plot, plot_type):
+            fig = build(plot)  # type: ignore[operator]
+            fig.update_layout(title=title or plot.title, **_LAYOUT)
+            return fig
+    raise TypeError(f"cannot draw a {type(plot).__name__}: expected one of {[t.__name__ for t in _BUILDERS]}")
+
+
+class Chart:
+    """A figure that shows interactively in JupyterLab and as a PNG (with script-free HTML) everywhere else.
+
+    Its output bundle holds ``application/vnd.plotly.v1+json``, ``image/png`` (when a browser for export exists)
+    and ``text/html``, so an executed notebook still shows the chart on GitHub, nbviewer and in HTML exports.
+    """
+
+    def __init__(self, fig: Any):
+        self.figure = figure(fig) if isinstance(fig, Plot) else fig
+
+    def __repr__(self) -> str:
+        return f"Chart({self.figure.layout.title.text!r})"
+
+    def png(self) -> Optional[bytes]:
+        """The chart as PNG bytes, or None when no browser is available for export."""
+        return png.render(self.figure, WIDTH, HEIGHT)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        bundle: Dict[str, Any] = {
+            "application/vnd.plotly.v1+json": {"data": self.figure.to_plotly_json()["data"],
+                                               "layout": self.figure.to_plotly_json()["layout"],
+                                               "config": {"displaylogo": False}},
+            "text/plain": repr(self),
+        }
+        image = self.png()
+        title = html.escape(str(self.figure.layout.title.text or "chart"))
+        if image is not None:
+            encoded = png.b64(image)
+            bundle["image/png"] = encoded
+            bundle["text/html"] = f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{WIDTH}"/>'
+        else:
+            bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; no static image: {html.escape(png.notice())})</p>"
+        return bundle
+
+
+def charts(plots: List[Plot]) -> List[Chart]:
+    """One chart per plot."""
+    return [Chart(p) for p in plots]
+
+
+__all__ = ["Chart", "charts", "figure"]
