@@ -199,6 +199,15 @@ def model_show(name: str, as_json: bool) -> None:
     _emit(detail["test_runs"], False, ["test_suite", "evaluator", "status", "updated_at"])
 
 
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the HTML (default: next to the notebook).")
+def export(notebook: str, output: Optional[str]) -> None:
+    """Write an executed NOTEBOOK as HTML that shows every table and chart offline."""
+    click.echo(str(kolena_lab.export_html(notebook, output)))
+
+
 def run() -> None:
     """Entry point: KolenaError becomes a one-line message and exit code 1."""
     try:

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
+
+from kolena_lab.ui import export_html
 
 
 def run(notebook: Path, out_dir: Path, timeout: int) -> bool:
@@ -26,8 +27,7 @@ def run(notebook: Path, out_dir: Path, timeout: int) -> bool:
         print(f"FAILED {notebook.name}:\n{e}", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / notebook.name)
-    html, _ = HTMLExporter().from_notebook_node(nb)
-    (out_dir / notebook.with_suffix(".html").name).write_text(html, encoding="utf-8")
+    export_html(nb, out_dir / notebook.with_suffix(".html").name)
     print(f"{'ok' if ok else 'FAILED'}  {notebook.name}  {time.perf_counter() - started:.1f} s -> {out_dir}")
     return ok
 

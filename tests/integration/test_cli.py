@@ -38,3 +38,22 @@ def test_exit_codes(sqlite_store):
     assert invoke("test-suite", "show", "missing", "--version", "3").exit_code == 1
     assert invoke("test-case", "frobnicate").exit_code == 2
     assert invoke("--help").exit_code == 0 and "test-case" in invoke("--help").output
+
+
+def test_export_writes_static_html(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "application/vnd.plotly.v1+json": {"data": [], "layout": {}},
+        "image/png": "iVBORw0KGgo=", "text/plain": "chart"})]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    source = tmp_path / "shared.ipynb"
+    nbformat.write(nb, source)
+    result = invoke("export", str(source))
+    assert result.exit_code == 0 and result.output.strip().endswith("shared.html")
+    html = (tmp_path / "shared.html").read_text()
+    assert "data:image/png;base64,iVBORw0KGgo=" in html and "widget-state" not in html
+    assert invoke("export", str(tmp_path / "missing.ipynb")).exit_code == 2
