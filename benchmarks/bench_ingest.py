@@ -1,7 +1,8 @@
 """Register N image samples with 5 metadata fields into one test case: DataFrame bulk path vs list of objects.
 
-Each path runs in a fresh process on a fresh SQLite store, and prints samples per second and the process's peak
-memory (max RSS). Usage: python benchmarks/bench_ingest.py [--samples 1000000]
+Each path runs in a fresh process on a fresh SQLite store (or, with --url, on an empty database you name, e.g. a
+PostgreSQL one), and prints samples per second and the process's peak memory (max RSS).
+Usage: python benchmarks/bench_ingest.py [--samples 1000000] [--url postgresql+psycopg://user@host/empty_db]
 """
 import argparse
 import json
@@ -29,7 +30,7 @@ def _frame(n: int) -> pd.DataFrame:
     })
 
 
-def _run(mode: str, n: int, store_dir: str) -> dict:
+def _run(mode: str, n: int, url: str) -> dict:
     import kolena_lab
     from kolena_lab.workflow import GroundTruth, Image, Inference, define_workflow
 
@@ -41,20 +42,20 @@ def _run(mode: str, n: int, store_dir: str) -> dict:
     class Inf(Inference):
         label: str
 
-    kolena_lab.initialize(url=f"sqlite:///{store_dir}/lab.db")
-    _, TestCase, _, _ = define_workflow("Ingest Benchmark", Image, GT, Inf)
+    kolena_lab.initialize(url=url)
+    _, TestCase, _, _ = define_workflow(f"Ingest Benchmark {mode}", Image, GT, Inf)
     frame = _frame(n)
     if mode == "bulk":
         frame = frame.rename(columns={"label": "ground_truth.label"})
         started = time.perf_counter()
-        test_case = TestCase.from_dataframe("all", frame)
+        test_case = TestCase.from_dataframe(f"all {mode}", frame)
     else:
         meta = frame[["width", "height", "brightness", "weather", "is_night"]].to_dict("records")
         members = [(Image(locator=loc, metadata=m), GT(label=lab))
                    for loc, m, lab in zip(frame["locator"].tolist(), meta, frame["label"].tolist())]
         del meta, frame
         started = time.perf_counter()
-        test_case = TestCase("all", test_samples=members)
+        test_case = TestCase(f"all {mode}", test_samples=members)
     seconds = time.perf_counter() - started
     assert test_case.version == 1
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -65,17 +66,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1_000_000)
     parser.add_argument("--child", choices=["bulk", "objects"], help=argparse.SUPPRESS)
-    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help="store URL of an empty database (default: a temporary SQLite file)")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_run(args.child, args.samples, args.store)))
+        print(json.dumps(_run(args.child, args.samples, args.url)))
         return
-    print(f"ingest of {args.samples:,} image samples (5 metadata fields + a label) into one test case")
+    print(f"ingest of {args.samples:,} image samples (5 metadata fields + a label) into one test case, "
+          f"on {'the given store' if args.url else 'SQLite'}")
     print(f"{'path':<10}{'seconds':>10}{'samples/s':>14}{'peak RSS MiB':>15}")
     for mode in ("bulk", "objects"):
         with tempfile.TemporaryDirectory() as store:
+            url = args.url or f"sqlite:///{store}/lab.db"
             out = subprocess.run([sys.executable, __file__, "--child", mode, "--samples", str(args.samples),
-                                  "--store", store], check=True, capture_output=True, text=True).stdout
+                                  "--url", url], check=True, capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
         print(f"{r['mode']:<10}{r['seconds']:>10.2f}{r['samples_per_s']:>14,.0f}{r['peak_rss_mib']:>15,.0f}")
 

@@ -27,3 +27,32 @@ def chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """Slices of at most ``CHUNK`` items."""
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
+
+
+def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                ignore_conflicts: bool = False) -> int:
+    """Insert many rows, skipping rows whose key exists when ``ignore_conflicts``; returns how many were inserted.
+
+    SQLite takes one prepared statement for every row; PostgreSQL takes ``COPY`` (through a temporary table when
+    conflicts are to be skipped), which is an order of magnitude faster there than row-by-row inserts.
+    """
+    if len(rows) == 0:
+        return 0
+    names = ", ".join(columns)
+    skip = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        return executemany(conn, f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}", rows)
+    target = f"kl_copy_{table}" if ignore_conflicts else table
+    with conn.connection.driver_connection.cursor() as cursor:
+        if ignore_conflicts:
+            cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table} INCLUDING DEFAULTS)")
+        with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        if not ignore_conflicts:
+            return len(rows)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}{skip}")
+        inserted = cursor.rowcount
+        cursor.execute(f"TRUNCATE {target}")
+        return inserted

@@ -3,7 +3,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import chunks, executemany, run
+from kolena_lab.store._sql import bulk_insert, chunks, run
 
 
 class ModelRow(NamedTuple):
@@ -59,7 +59,7 @@ def put_inferences(conn: Connection, model_id: int, rows: Sequence[Tuple[int, st
     for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         run(conn, f"DELETE FROM kl_inferences WHERE model_id = ? AND sample_id IN ({marks})", (model_id, *chunk))
-    executemany(conn, "INSERT INTO kl_inferences (model_id, sample_id, data) VALUES (?, ?, ?)",
+    bulk_insert(conn, "kl_inferences", ("model_id", "sample_id", "data"),
                 [(model_id, sample_id, data) for sample_id, data in rows])
 
 

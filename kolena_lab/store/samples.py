@@ -5,7 +5,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 from sqlalchemy.engine import Connection
 
 from kolena_lab.errors import StoreError
-from kolena_lab.store._sql import chunks, executemany, run
+from kolena_lab.store._sql import bulk_insert, chunks, executemany, run
 
 SampleRow = Tuple[int, str, str]  # id, identity key JSON, metadata JSON
 
@@ -16,10 +16,10 @@ def upsert(conn: Connection, workflow_id: int, rows: Sequence[SampleRow]) -> Non
     The common case, all samples new, is one bulk insert. When some exist, their stored keys are checked against
     the given ones (a 64-bit id collision raises ``StoreError``) and their metadata merged.
     """
-    inserted = executemany(
-        conn,
-        "INSERT INTO kl_test_samples (id, workflow_id, key, metadata) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    inserted = bulk_insert(
+        conn, "kl_test_samples", ("id", "workflow_id", "key", "metadata"),
         sorted((sample_id, workflow_id, key, metadata) for sample_id, key, metadata in rows),  # id order: fewer splits
+        ignore_conflicts=True,
     )
     if inserted == len(rows):
         return

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event, func, inspect, select
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 

@@ -3,7 +3,7 @@ from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import executemany, run
+from kolena_lab.store._sql import bulk_insert, run
 
 
 class TestCaseRow(NamedTuple):
@@ -77,8 +77,8 @@ def set_version_size(conn: Connection, version_id_: int, n_samples: int) -> None
 
 def insert_members(conn: Connection, version_id_: int, rows: Sequence[Tuple[int, int, Optional[str]]]) -> None:
     """Write ``(position, sample_id, ground truth JSON)`` rows of a version."""
-    executemany(conn, "INSERT INTO kl_test_case_members (version_id, position, sample_id, ground_truth) "
-                      "VALUES (?, ?, ?, ?)", [(version_id_, p, s, g) for p, s, g in rows])
+    bulk_insert(conn, "kl_test_case_members", ("version_id", "position", "sample_id", "ground_truth"),
+                [(version_id_, p, s, g) for p, s, g in rows])
 
 
 def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, Optional[str]]]:
