@@ -6,7 +6,9 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 
 SCHEMA_VERSION = 1
@@ -187,3 +190,53 @@ suite_metrics = Table(
     Column("data", Text, nullable=False),
     sqlite_with_rowid=False,
 )
+
+# Evaluators registered for automatic evaluation: ``kind`` is entrypoint, command or image; ``target`` the import
+# path, command line or image; ``timeout`` in seconds.
+evaluators = Table(
+    "kl_evaluators",
+    metadata,
+    _id(),
+    Column("workflow_id", _Id, ForeignKey("kl_workflows.id"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("configurations", Text, nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("timeout", Float, nullable=False),
+    Column("working_dir", Text, nullable=False),
+    _created(),
+    UniqueConstraint("workflow_id", "name", name="uq_kl_evaluators"),
+)
+
+# Evaluation jobs of one (model, suite, evaluator). ``test_case_version_ids`` is a JSON list of the test case versions
+# to evaluate, NULL for every test case of the suite version. Times are seconds since the epoch, so heartbeat
+# arithmetic is the same on every database.
+jobs = Table(
+    "kl_jobs",
+    metadata,
+    _id(),
+    Column("evaluator_id", _Id, ForeignKey("kl_evaluators.id"), nullable=False),
+    Column("model_id", _Id, ForeignKey("kl_models.id"), nullable=False),
+    Column("suite_id", _Id, ForeignKey("kl_test_suites.id"), nullable=False),
+    Column("suite_version_id", _Id, ForeignKey("kl_test_suite_versions.id"), nullable=False),
+    Column("test_case_version_ids", Text, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cancel_requested", Integer, nullable=False),
+    Column("worker", String(256), nullable=True),
+    Column("pid", Integer, nullable=True),
+    Column("queued_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("exit_code", Integer, nullable=True),
+    Column("stdout", Text, nullable=False),
+    Column("stderr", Text, nullable=False),
+    Column("error", Text, nullable=True),
+)
+Index("ix_kl_jobs_status", jobs.c.status)
+# At most one running job per (model, suite, evaluator), enforced by the database itself.
+_running = text("status = 'running'")
+Index("uq_kl_jobs_running", jobs.c.model_id, jobs.c.suite_id, jobs.c.evaluator_id, unique=True,
+      sqlite_where=_running, postgresql_where=_running)

@@ -3,7 +3,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import executemany, run
+from kolena_lab.store._sql import bulk_insert, chunks, run
 
 SUITE_SCOPE = 0  # per-sample metrics computed once for a whole suite (function evaluators)
 
@@ -40,11 +40,20 @@ def list_runs(conn: Connection, model_id: Optional[int] = None) -> List[tuple]:
 
 def put_sample_metrics(conn: Connection, model_id: int, evaluator: str, configuration: str, scope: int,
                        rows: Sequence[Tuple[int, str]]) -> None:
-    """Replace per-sample metrics ``(sample_id, JSON)`` of one scope (a test case version, or the suite)."""
-    run(conn, "DELETE FROM kl_sample_metrics WHERE model_id = ? AND evaluator = ? AND configuration = ? "
-              "AND test_case_version_id = ?", (model_id, evaluator, configuration, scope))
-    executemany(conn, "INSERT INTO kl_sample_metrics (model_id, evaluator, configuration, test_case_version_id, "
-                      "sample_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+    """Replace per-sample metrics ``(sample_id, JSON)`` of one scope (a test case version, or the suite).
+
+    The suite scope is shared by every suite the samples belong to, so there only the given samples' rows go.
+    """
+    delete = ("DELETE FROM kl_sample_metrics WHERE model_id = ? AND evaluator = ? AND configuration = ? "
+              "AND test_case_version_id = ?")
+    if scope != SUITE_SCOPE:
+        run(conn, delete, (model_id, evaluator, configuration, scope))
+    else:
+        for chunk in chunks([sample_id for sample_id, _ in rows]):
+            run(conn, f"{delete} AND sample_id IN ({', '.join('?' * len(chunk))})",
+                (model_id, evaluator, configuration, scope, *chunk))
+    bulk_insert(conn, "kl_sample_metrics",
+                ("model_id", "evaluator", "configuration", "test_case_version_id", "sample_id", "data"),
                 [(model_id, evaluator, configuration, scope, sid, data) for sid, data in rows])
 
 
