@@ -1,0 +1,44 @@
+"""Media for the sample browser: locators resolved to bytes, safe thumbnails, typed placeholders and overlays."""
+from kolena_lab.media.cache import DiskCache, default_cache, default_cache_dir
+from kolena_lab.media.errors import ImageDecodeError, LocatorError, MediaError
+from kolena_lab.media.kinds import MediaKind, MediaSource, media_kind, media_source
+from kolena_lab.media.locators import FetchOptions, local_path, locator_version, open_locator, read_locator
+from kolena_lab.media.overlays import (
+    GROUND_TRUTH_COLOR,
+    INFERENCE_COLOR,
+    Overlay,
+    collect_annotations,
+    draw_overlay,
+)
+from kolena_lab.media.placeholders import error_placeholder, placeholder
+from kolena_lab.media.thumbnails import DEFAULT_MAX_PIXELS, DEFAULT_SIZE, Thumbnail, thumbnail, thumbnails
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "DEFAULT_SIZE",
+    "DiskCache",
+    "FetchOptions",
+    "GROUND_TRUTH_COLOR",
+    "INFERENCE_COLOR",
+    "ImageDecodeError",
+    "LocatorError",
+    "MediaError",
+    "MediaKind",
+    "MediaSource",
+    "Overlay",
+    "Thumbnail",
+    "collect_annotations",
+    "default_cache",
+    "default_cache_dir",
+    "draw_overlay",
+    "error_placeholder",
+    "local_path",
+    "locator_version",
+    "media_kind",
+    "media_source",
+    "open_locator",
+    "placeholder",
+    "read_locator",
+    "thumbnail",
+    "thumbnails",
+]
