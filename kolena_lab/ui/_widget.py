@@ -1,0 +1,52 @@
+"""The base of kolena_lab's widgets: ipywidgets composed in Python, displayed with a script-free HTML snapshot.
+
+A live JupyterLab renders the widget; a saved notebook opened without a kernel, GitHub, nbviewer and
+``export_html`` show the ``text/html`` snapshot of the moment it was displayed.
+"""
+import html
+from typing import Any, Dict, Iterable, Optional, Sequence
+
+import ipywidgets
+
+SNAPSHOT_STYLE = (
+    "font-family:system-ui,sans-serif;font-size:13px;border:1px solid #d0d7de;border-radius:6px;"
+    "padding:8px 12px;max-width:100%;overflow-x:auto"
+)
+
+
+class Panel(ipywidgets.VBox):
+    """A vertical box of ipywidgets whose display bundle also carries :meth:`snapshot_html`."""
+
+    title = "kolena_lab"
+
+    def snapshot_html(self) -> str:
+        """Script-free HTML of the widget's current state (override ``snapshot_body``)."""
+        return (f'<div class="kolena-lab-snapshot" style="{SNAPSHOT_STYLE}">'
+                f"<strong>{html.escape(self.title)}</strong>{self.snapshot_body()}</div>")
+
+    def snapshot_body(self) -> str:
+        """The HTML under the title: what a reader of the shared notebook needs to see."""
+        return ""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/html"] = self.snapshot_html()
+        return bundle
+
+
+def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: Optional[str] = None) -> str:
+    """A plain, escaped HTML table."""
+    head = "".join(f'<th style="text-align:left;padding:2px 8px">{html.escape(str(c))}</th>' for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="padding:2px 8px">{html.escape(_cell(v))}</td>' for v in row) + "</tr>"
+        for row in rows
+    )
+    cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table style="border-collapse:collapse">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)

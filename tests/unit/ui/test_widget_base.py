@@ -1,0 +1,29 @@
+import ipywidgets
+
+from kolena_lab.ui._widget import Panel, html_table
+
+
+class Counter(Panel):
+    title = "Counter <1>"
+
+    def __init__(self) -> None:
+        self.label = ipywidgets.Label("0")
+        super().__init__([self.label])
+
+    def snapshot_body(self) -> str:
+        return html_table(["value"], [[self.label.value]])
+
+
+def test_bundle_carries_widget_view_and_escaped_snapshot():
+    counter = Counter()
+    counter.label.value = "<b>7</b>"
+    bundle = counter._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    snapshot = bundle["text/html"]
+    assert "Counter &lt;1&gt;" in snapshot and "&lt;b&gt;7&lt;/b&gt;" in snapshot
+    assert "<script" not in snapshot
+
+
+def test_html_table_formats_floats_and_none():
+    table = html_table(["a", "b"], [[0.123456789, None]], caption="c")
+    assert "0.1235" in table and "<td style=\"padding:2px 8px\"></td>" in table and "<caption" in table
