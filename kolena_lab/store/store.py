@@ -70,11 +70,25 @@ class Store:
                 t.metadata.create_all(conn)
                 if self._schema_version(conn) is None:
                     conn.execute(t.meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+        elif stored < t.SCHEMA_VERSION:
+            self._migrate(stored)
         elif stored > t.SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"the store {self!r} has schema version {stored}, newer than this kolena_lab's "
                 f"({t.SCHEMA_VERSION}): upgrade kolena_lab",
             )
+
+    def _migrate(self, stored: int) -> None:
+        """Bring a store of an older schema version up to date, in one transaction.
+
+        Version 2 added the evaluator registry and job tables (``kl_evaluators``, ``kl_jobs``): creating the missing
+        tables is the whole migration.
+        """
+        with self.transaction() as conn:
+            if self._schema_version(conn) != stored:  # another process migrated meanwhile
+                return
+            t.metadata.create_all(conn)
+            conn.execute(t.meta.update().where(t.meta.c.key == "schema_version").values(value=str(t.SCHEMA_VERSION)))
 
     @staticmethod
     def _schema_version(conn: Connection) -> Optional[int]:

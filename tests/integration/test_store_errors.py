@@ -32,10 +32,26 @@ def test_default_store_lives_under_the_working_directory(tmp_path, monkeypatch):
 def test_schema_version_is_recorded_and_a_newer_store_is_refused(sqlite_store, tmp_path):
     path = tmp_path / "lab.db"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM kl_meta WHERE key = 'schema_version'").fetchone() == ("1",)
+        assert conn.execute("SELECT value FROM kl_meta WHERE key = 'schema_version'").fetchone() == ("2",)
         conn.execute("UPDATE kl_meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(SchemaVersionError, match="upgrade kolena_lab"):
         Store(f"sqlite:///{path}")
+
+
+def test_a_version_1_store_is_migrated_keeping_its_data(sqlite_store, tmp_path):
+    c.TestCase("kept", test_samples=c.members(3))
+    sqlite_store.dispose()
+    path = tmp_path / "lab.db"
+    with sqlite3.connect(path) as conn:  # what kolena_lab wrote before the evaluator registry existed
+        conn.execute("DROP TABLE kl_jobs")
+        conn.execute("DROP TABLE kl_evaluators")
+        conn.execute("UPDATE kl_meta SET value = '1' WHERE key = 'schema_version'")
+    kolena_lab.initialize(url=f"sqlite:///{path}")
+    assert len(c.TestCase("kept").load_test_samples()) == 3
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM kl_meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT count(*) FROM kl_jobs").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM kl_evaluators").fetchone() == (0,)
 
 
 def test_corrupt_file(tmp_path):
