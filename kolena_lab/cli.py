@@ -1,16 +1,26 @@
-"""The ``kolena-lab`` command line: inspect the store's workflows, test cases, suites and models.
+"""The ``kolena-lab`` command line: inspect and curate the store's workflows, test cases, suites and models.
 
-Exit codes: 0 ok, 1 not found, 2 usage error. Every read command takes ``--json``.
+Exit codes: 0 ok, 1 not found, 2 usage error. Every read command takes ``--json``. The automatic-evaluation
+commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
 import json
 import sys
-from typing import Any, Callable, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import click
 
 import kolena_lab
 from kolena_lab import store
-from kolena_lab.errors import KolenaError
+from kolena_lab.errors import (
+    IncorrectUsageError,
+    InputValidationError,
+    KolenaError,
+    NameConflictError,
+    NotFoundError,
+    WorkflowMismatchError,
+)
+from kolena_lab.workflow.workflow import check_name
 
 NOT_FOUND = 1
 
@@ -31,6 +41,32 @@ def _emit(rows: List[dict], as_json: bool, columns: Sequence[str]) -> None:
 def _not_found(what: str) -> None:
     click.echo(f"error: {what} not found", err=True)
     sys.exit(NOT_FOUND)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Not found: a message and exit code 1; bad input: a usage error (exit code 2)."""
+    try:
+        yield
+    except NotFoundError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(NOT_FOUND)
+    except (InputValidationError, NameConflictError, IncorrectUsageError, WorkflowMismatchError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
+    """``KEY=VALUE`` options as a dict; a VALUE that is JSON is decoded (``3``, ``true``), other text kept."""
+    out: Dict[str, Any] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint=option)
+        try:
+            out[key] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key] = text
+    return out
 
 
 def _read(fn: Callable[[Any], Any]) -> Any:
@@ -199,6 +235,103 @@ def model_show(name: str, as_json: bool) -> None:
     _emit(detail["test_runs"], False, ["test_suite", "evaluator", "status", "updated_at"])
 
 
+@model_group.command("edit-metadata")
+@click.argument("name")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="Set a metadata key (VALUE is decoded as JSON when it is JSON). Repeatable.")
+@click.option("--unset", "removals", multiple=True, metavar="KEY", help="Remove a metadata key. Repeatable.")
+def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequence[str]) -> None:
+    """Change a model's stored metadata; prints the result as JSON."""
+    if not assignments and not removals:
+        raise click.UsageError("give --set KEY=VALUE or --unset KEY")
+    changes = _pairs(assignments, "--set")
+    with store.get_store().transaction() as conn:
+        row = store.models.get(conn, name)
+        if row is None:
+            _not_found(f"model '{name}'")
+        metadata = {k: v for k, v in json.loads(row.metadata).items() if k not in removals}
+        metadata.update(changes)
+        store.models.update(conn, row.id, json.dumps(metadata, sort_keys=True, default=str), row.tags)
+    click.echo(json.dumps(metadata, indent=2, sort_keys=True, default=str))
+
+
+@test_case_group.command("create")
+@click.argument("name")
+@click.option("--from", "sources", multiple=True, required=True, metavar="TEST_CASE",
+              help="Take the samples and ground truths of this test case's latest version. Repeatable.")
+@click.option("--where", "filters", multiple=True, metavar="KEY=VALUE",
+              help="Keep only samples whose metadata KEY equals VALUE (JSON or text). Repeatable: all must hold.")
+@click.option("--description", default="", help="The new test case's description.")
+def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], description: str) -> None:
+    """Curate a new test case from the samples of existing ones, filtered by metadata."""
+    wanted = _pairs(filters, "--where")
+    with _errors(), store.get_store().transaction() as conn:
+        name = check_name(name, "test case name")
+        if store.test_cases.get(conn, name) is not None:
+            raise NameConflictError(f"test case '{name}' already exists")
+        members: Dict[int, Optional[str]] = {}
+        workflows = set()
+        for source in sources:
+            row = store.test_cases.get(conn, source)
+            if row is None:
+                raise NotFoundError(f"test case '{source}' does not exist")
+            workflows.add(row.workflow)
+            version_id = store.test_cases.version_id(conn, row.id, row.latest_version)
+            for sample_id, _, metadata, ground_truth in store.test_cases.members(conn, version_id):  # type: ignore
+                values = json.loads(metadata)
+                if sample_id not in members and all(values.get(k) == v for k, v in wanted.items()):
+                    members[sample_id] = ground_truth
+        if len(workflows) > 1:
+            raise InputValidationError(f"the test cases belong to different workflows: {sorted(workflows)}")
+        if not members:
+            raise InputValidationError("no sample matches: nothing to create")
+        workflow = workflows.pop()
+        test_case_id = store.test_cases.create(conn, store.workflows.get(conn, workflow)[0], name,  # type: ignore
+                                               description)
+        version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
+        store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(members.items())])
+        queued = store.jobs.queue_for_test_case_version(conn, version_id)
+    click.echo(f"created test case '{name}' version 1 with {len(members)} samples (workflow '{workflow}')"
+               + (f"; queued evaluation jobs {queued}" if queued else ""))
+
+
+@test_suite_group.command("edit")
+@click.argument("name")
+@click.option("--add", "added", multiple=True, metavar="TEST_CASE",
+              help="Add a test case's latest version, replacing the test case of that name. Repeatable.")
+@click.option("--remove", "removed", multiple=True, metavar="TEST_CASE", help="Remove a test case. Repeatable.")
+@click.option("--description", default=None, help="A new description (no new version by itself).")
+def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], description: Optional[str]) -> None:
+    """Change a suite's test cases (a new version when they change) and description."""
+    with _errors(), store.get_store().transaction() as conn:
+        row = store.test_suites.get(conn, name)
+        if row is None:
+            raise NotFoundError(f"test suite '{name}' does not exist")
+        latest = store.test_suites.version_id(conn, row.id, row.latest_version)
+        members = {tc_name: tcv for tcv, tc_name, _ in store.test_suites.members(conn, latest)}  # type: ignore
+        old = list(members.values())
+        for tc_name in added:
+            test_case = store.test_cases.get(conn, tc_name)
+            if test_case is None:
+                raise NotFoundError(f"test case '{tc_name}' does not exist")
+            if test_case.workflow != row.workflow:
+                raise InputValidationError(f"test case '{tc_name}' belongs to workflow '{test_case.workflow}', "
+                                           f"not '{row.workflow}'")
+            members.pop(tc_name, None)
+            members[tc_name] = store.test_cases.version_id(conn, test_case.id, test_case.latest_version)
+        for tc_name in removed:
+            members.pop(tc_name, None)
+        version, queued = row.latest_version, []
+        if list(members.values()) != old:
+            version += 1
+            version_id = store.test_suites.add_version(conn, row.id, version, list(members.values()))
+            queued = store.jobs.queue_for_suite_version(conn, version_id, latest)
+        if description is not None and description != row.description:
+            store.test_suites.update(conn, row.id, description, row.tags)
+    click.echo(f"test suite '{name}' is at version {version}"
+               + (f"; queued evaluation jobs {queued}" if queued else ""))
+
+
 @main.command()
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
@@ -206,6 +339,9 @@ def model_show(name: str, as_json: bool) -> None:
 def export(notebook: str, output: Optional[str]) -> None:
     """Write an executed NOTEBOOK as HTML that shows every table and chart offline."""
     click.echo(str(kolena_lab.export_html(notebook, output)))
+
+
+from kolena_lab import cli_automation  # noqa: E402,F401  (adds the evaluator, run, jobs and worker commands)
 
 
 def run() -> None:

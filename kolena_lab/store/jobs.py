@@ -253,7 +253,8 @@ def list_jobs(conn: Connection, workflow: Optional[str] = None, model: Optional[
         if values is not None:
             where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0")
             params.extend(values)
-    sql = _SELECT.format(output="NULL, NULL") + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY j.id DESC"
+    sql = _SELECT.format(output="NULL, NULL") + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY j.id DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return _rows(conn, sql, params)

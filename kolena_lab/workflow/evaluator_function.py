@@ -4,6 +4,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
+import numpy as np
+
 from kolena_lab.workflow._codec import sample_key
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -52,6 +54,15 @@ class TestCases:
                 [metrics_test_samples[i] for i in idx],
             )
 
+    def indices(self, test_samples: List[TestSample]) -> List[Tuple[Any, np.ndarray]]:
+        """``(test_case, positions)`` per test case, in suite order: the ascending positions in ``test_samples`` of the
+        test case's samples. Keys are computed once, so evaluators can slice per-sample arrays per test case."""
+        position = {sample_key(s): i for i, s in enumerate(test_samples)}
+        return [
+            (test_case, np.sort(np.fromiter((position[k] for k in members if k in position), dtype=np.intp)))
+            for test_case, members in self._memberships
+        ]
+
 
 ConfiguredEvaluatorFunction = Callable[
     [List[TestSample], List[GroundTruth], List[Inference], TestCases, EvaluatorConfiguration],
@@ -65,14 +76,18 @@ BasicEvaluatorFunction = Union[ConfiguredEvaluatorFunction, UnconfiguredEvaluato
 
 
 def is_configured(evaluator: Callable) -> bool:
-    """A function evaluator is configured when its fifth parameter is annotated with an EvaluatorConfiguration."""
+    """A function evaluator is configured when its fifth parameter is annotated with an EvaluatorConfiguration.
+
+    A callable object (e.g. the ready evaluators of ``kolena_lab.evaluators``) is judged by its ``__call__``.
+    """
     params = list(inspect.signature(evaluator).parameters)
     if len(params) != 5:
         return False
+    annotated = evaluator if inspect.isroutine(evaluator) or isinstance(evaluator, type) else evaluator.__call__
     try:
-        hints = typing.get_type_hints(evaluator)
+        hints = typing.get_type_hints(annotated)
     except Exception:  # unresolvable forward references
-        hints = getattr(evaluator, "__annotations__", {})
+        hints = getattr(annotated, "__annotations__", {})
     annotation = hints.get(params[4])
     return isinstance(annotation, type) and issubclass(annotation, EvaluatorConfiguration)
 

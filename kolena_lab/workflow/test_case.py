@@ -125,6 +125,7 @@ class TestCase(WorkflowBound, abstract=True):
                 test_case_id, version = store.test_cases.create(conn, workflow_id, name, description or ""), 1
             version_id = store.test_cases.add_version(conn, test_case_id, version, len(df))
             _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
+            store.jobs.queue_for_test_case_version(conn, version_id)
         return cls.load(name)
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
@@ -141,6 +142,7 @@ class TestCase(WorkflowBound, abstract=True):
             if members:
                 version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
                 _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
+                store.jobs.queue_for_test_case_version(conn, version_id)
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -206,8 +208,10 @@ class TestCase(WorkflowBound, abstract=True):
                 workflow_id = self.workflow._id(conn)
                 latest = store.test_cases.version_id(conn, row.id, row.latest_version)
                 old = store.test_cases.member_refs(conn, latest)  # type: ignore[arg-type]
-                _write_version(conn, workflow_id, row.id, row.latest_version + 1, old, list(editor._added.values()),
-                               reset=editor._reset, removed=editor._removed)
+                version_id = _write_version(conn, workflow_id, row.id, row.latest_version + 1, old,
+                                            list(editor._added.values()), reset=editor._reset, removed=editor._removed)
+                if version_id is not None:
+                    store.jobs.queue_for_test_case_version(conn, version_id)
         self._load(self.name, None)
 
     class Editor:
@@ -292,10 +296,11 @@ def _write_version(
     added: List[_Encoded],
     reset: bool,
     removed: frozenset = frozenset(),
-) -> None:
+) -> Optional[int]:
     """Write a new version: survivors first (in order, ground truths replaced by re-adds), then added samples.
 
-    Nothing is written when the membership (samples, order and ground truths) would not change.
+    Nothing is written when the membership (samples, order and ground truths) would not change. Returns the new
+    version's id, or None.
     """
     store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
     added_gt = {sid: gt for sid, _, _, gt in added}
@@ -303,9 +308,10 @@ def _write_version(
     surviving = {sid for sid, _ in survivors}
     new_members = survivors + [(sid, gt) for sid, _, _, gt in added if sid not in surviving]
     if new_members == old:
-        return
+        return None
     version_id = store.test_cases.add_version(conn, test_case_id, version, len(new_members))
     store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(new_members)])
+    return version_id
 
 
 __all__ = ["TestCase"]

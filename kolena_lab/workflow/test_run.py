@@ -1,5 +1,6 @@
 """Testing a model on a suite: infer what is missing, evaluate, and store metrics and plots."""
 import json
+import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from tqdm.auto import tqdm
@@ -10,6 +11,7 @@ from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
+from kolena_lab.workflow.evaluator_registry import SECRET_VARIABLE, redact
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
@@ -31,7 +33,12 @@ class _Member:
 
 
 class TestRun:
-    """One evaluation of a model on a suite, keyed by (model, suite, evaluator display name)."""
+    """One evaluation of a model on a suite, keyed by (model, suite, evaluator display name).
+
+    ``test_cases`` evaluates only those test cases (e.g. new versions of the suite's ones) instead of the suite's;
+    suite metrics are stored only when the test cases evaluated are exactly the suite's. With no evaluator, the run
+    infers what is missing and queues a job per evaluator registered for the workflow (see ``jobs``).
+    """
 
     __test__ = False
 
@@ -43,27 +50,36 @@ class TestRun:
         configurations: Optional[List[EvaluatorConfiguration]] = None,
         reset: bool = False,
         batch_size: Optional[int] = None,
+        test_cases: Optional[List[TestCase]] = None,
     ):
         if model.workflow.name != test_suite.workflow.name:
             raise WorkflowMismatchError(f"model '{model.name}' (workflow '{model.workflow.name}') cannot be tested "
                                         f"on suite '{test_suite.name}' (workflow '{test_suite.workflow.name}')")
         if evaluator is None:
-            raise IncorrectUsageError("no evaluator given: pass an Evaluator or an evaluator function "
-                                      "(use no_op_evaluator to only store inferences)")
+            _check_registered_evaluators(model.workflow.name, configurations)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if isinstance(evaluator, Evaluator):
             configurations = evaluator.configurations or None
         elif callable(evaluator):
+            if configurations is None:  # a callable object may carry default configurations (kolena_lab.evaluators)
+                configurations = getattr(evaluator, "configurations", None)
             check_configurations(configurations)
             if is_configured(evaluator) and not configurations:
                 raise ValueError(f"evaluator function '{_name(evaluator)}' takes a configuration: pass configurations")
-        else:
+        elif evaluator is not None:
             raise ValueError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
         self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
-        self.evaluator_name = evaluator.display_name() if isinstance(evaluator, Evaluator) else _name(evaluator)
+        self.evaluator_name = (evaluator.display_name() if isinstance(evaluator, Evaluator) else
+                               _name(evaluator) if evaluator is not None else None)
+        self.jobs: List[int] = []
+        for test_case in test_cases or []:
+            if test_case.workflow.name != model.workflow.name:
+                raise WorkflowMismatchError(f"test case '{test_case.name}' belongs to workflow "
+                                            f"'{test_case.workflow.name}', not '{model.workflow.name}'")
+        self._test_cases = list(test_suite.test_cases if test_cases is None else test_cases)
         self._members = self._load_members()
         if not any(self._members.values()):
             raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
@@ -74,7 +90,7 @@ class TestRun:
         ground_truths: Dict[str, Any] = {}
         out: Dict[TestCase, List[_Member]] = {}
         with store.get_store().read() as conn:
-            for test_case in self.test_suite.test_cases:
+            for test_case in self._test_cases:
                 members = []
                 for sample_id, key, metadata, gt in store.test_cases.members(conn, test_case._version_id):
                     if sample_id not in samples:
@@ -95,6 +111,10 @@ class TestRun:
 
     def run(self) -> None:
         """Infer the samples that need it, then evaluate every configuration and store the results."""
+        if self.evaluator is None:
+            self._infer()
+            self._queue_registered_evaluators()
+            return
         self._set_status("running")
         try:
             self._infer()
@@ -103,6 +123,27 @@ class TestRun:
             self._set_status("failed", f"{type(e).__name__}: {e}")
             raise
         self._set_status("succeeded")
+
+    def skip_uninferred_test_cases(self) -> List[TestCase]:
+        """Leave out the test cases holding a sample without a stored inference; returns them (for runs whose model
+        cannot infer, such as automatic evaluation jobs)."""
+        with store.get_store().read() as conn:
+            done = store.models.inferred_ids(conn, self.model._id, list(self._unique()))
+        skipped = [tc for tc, members in self._members.items() if any(m.sample_id not in done for m in members)]
+        for test_case in skipped:
+            del self._members[test_case]
+        return skipped
+
+    def _covers_suite(self) -> bool:
+        return [tc._version_id for tc in self._members] == [tc._version_id for tc in self.test_suite.test_cases]
+
+    def _queue_registered_evaluators(self) -> None:
+        with store.get_store().transaction() as conn:
+            registered = store.evaluators.list_all(conn, self.model.workflow.name)
+            self.jobs = store.jobs.queue(conn, self.model._id, self.test_suite._version_id,
+                                         [e.id for e in registered], "test()")
+        print(f"queued evaluation jobs {self.jobs} ({', '.join(e.name for e in registered)}); a kolena_lab worker "
+              "runs them: kolena_lab.automation.start_worker() in this kernel, or `kolena-lab worker`")
 
     def load_test_samples(self) -> List[TestSample]:
         """The samples that still need an inference (all of them with ``reset=True``)."""
@@ -192,7 +233,8 @@ class TestRun:
             case_metrics.append((test_case, evaluator.compute_test_case_metrics(test_case, triples, metrics,
                                                                                 configuration)))
             plots[test_case] = evaluator.compute_test_case_plots(test_case, triples, metrics, configuration) or []
-        suite_metrics = evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration)
+        suite_metrics = (evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration)
+                         if self._covers_suite() else None)
         return sample_metrics, case_metrics, plots, suite_metrics
 
     def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
@@ -212,7 +254,7 @@ class TestRun:
             raise ValueError(f"evaluator function returned {type(results).__name__}, not EvaluationResults")
         sample_rows = self._sample_rows(results.metrics_test_sample, members)
         return ({store.results.SUITE_SCOPE: sample_rows}, list(results.metrics_test_case),
-                dict(results.plots_test_case), results.metrics_test_suite)
+                dict(results.plots_test_case), results.metrics_test_suite if self._covers_suite() else None)
 
     @staticmethod
     def _sample_rows(per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
@@ -248,6 +290,8 @@ class TestRun:
                                                 _codec.encode(suite_metrics))
 
     def _set_status(self, status: str, error: Optional[str] = None) -> None:
+        """Record the run's status; an evaluator job's secret is hidden in the stored error."""
+        error = redact(error, os.environ.get(SECRET_VARIABLE))
         configurations = [c._to_dict() | {"display_name": c.display_name()} for c in self.configurations if c]
         with store.get_store().transaction() as conn:
             previous = store.results.get_run(conn, self.model._id, self.test_suite._id, self.evaluator_name)
@@ -259,8 +303,20 @@ class TestRun:
                                      _codec.dumps(configurations), status, error)
 
 
+def _check_registered_evaluators(workflow: str, configurations: Optional[List[EvaluatorConfiguration]]) -> None:
+    if configurations is not None:
+        raise IncorrectUsageError("configurations need an evaluator; registered evaluators use their own")
+    with store.get_store().read() as conn:
+        if not store.evaluators.list_all(conn, workflow):
+            raise IncorrectUsageError(f"no evaluator given and none is registered for workflow '{workflow}': pass an "
+                                      "Evaluator or an evaluator function (no_op_evaluator only stores inferences), "
+                                      "or register one (Workflow.register_evaluator, `kolena-lab evaluator register`)")
+
+
 def _name(function: Any) -> str:
-    return getattr(function, "__name__", type(function).__name__)
+    """A callable object's ``display_name()`` if it has one, else the function's (or class's) name."""
+    display_name = None if isinstance(function, type) else getattr(function, "display_name", None)
+    return display_name() if callable(display_name) else getattr(function, "__name__", type(function).__name__)
 
 
 def _locator(sample: TestSample) -> str:
@@ -281,6 +337,9 @@ def test(
     batch_size: Optional[int] = None,
 ) -> TestRun:
     """Test a model on a suite: infer samples lacking an inference (all with ``reset``), then evaluate.
+
+    Without an evaluator, the evaluators registered for the workflow run: after inferring, a job per evaluator is
+    queued for a kolena_lab worker (``IncorrectUsageError`` when none is registered).
 
     ``batch_size`` sets how many samples are inferred (with ``model.infer_batch`` if the model has one) and stored
     per transaction; inferences stored before a failure are kept, so a re-run continues from there.

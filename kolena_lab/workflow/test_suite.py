@@ -106,7 +106,8 @@ class TestSuite(WorkflowBound, abstract=True):
             suite_id = store.test_suites.create(conn, self.workflow._id(conn), name, description or "",
                                                 json.dumps(sorted(tags or ())))
             if version_ids:
-                store.test_suites.add_version(conn, suite_id, 1, version_ids)
+                version_id = store.test_suites.add_version(conn, suite_id, 1, version_ids)
+                store.jobs.queue_for_suite_version(conn, version_id, None)
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -147,7 +148,8 @@ class TestSuite(WorkflowBound, abstract=True):
             old = [tcv for tcv, _, _ in store.test_suites.members(conn, latest)]  # type: ignore[arg-type]
             new = list(editor._test_cases.values())
             if new != old:
-                store.test_suites.add_version(conn, row.id, row.latest_version + 1, new)
+                version_id = store.test_suites.add_version(conn, row.id, row.latest_version + 1, new)
+                store.jobs.queue_for_suite_version(conn, version_id, latest)
             tags = json.dumps(sorted(editor.tags))
             if editor._description != row.description or tags != row.tags:
                 store.test_suites.update(conn, row.id, editor._description, tags)

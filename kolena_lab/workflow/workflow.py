@@ -1,22 +1,25 @@
 """A workflow: the test sample, ground truth and inference types of one testing problem."""
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 
 from sqlalchemy.engine import Connection
 
 from kolena_lab import store
+from kolena_lab.errors import NotFoundError
 from kolena_lab.workflow._validators import _field_types, validate_data_object_type, validate_test_sample_type
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.test_sample import Composite, TestSample
 
 if TYPE_CHECKING:
+    from kolena_lab.workflow.evaluator_registry import RegisteredEvaluator
     from kolena_lab.workflow.model import Model
     from kolena_lab.workflow.test_case import TestCase
     from kolena_lab.workflow.test_suite import TestSuite
 
 RESERVED_NAMES = frozenset({"fr", "classification", "detection", "keypoints"})
+_DEFINED: Dict[str, "Workflow"] = {}  # every workflow defined in this process, by name (the latest wins)
 
 
 def check_name(name: Any, what: str) -> str:
@@ -52,6 +55,7 @@ class Workflow:
             if not (isinstance(cls, type) and issubclass(cls, base)):
                 raise ValueError(f"{what} type must derive from {base.__name__}: {cls!r}")
             validate_data_object_type(cls, composite=composite)
+        _DEFINED[name] = self
 
     def schema(self) -> Dict[str, Any]:
         """A description of the types, stored with the workflow."""
@@ -68,9 +72,42 @@ class Workflow:
         """The workflow's row id in the store, registering it on first use."""
         return store.workflows.get_or_create(conn, self.name, json.dumps(self.schema(), sort_keys=True))
 
+    def register_evaluator(self, name: str, **definition: Any) -> "RegisteredEvaluator":
+        """Register (or replace) an evaluator that runs automatically when this workflow's test cases change.
+
+        ``definition``: one of ``entrypoint="module:function"``, ``command="..."`` or ``image="..."``, and optionally
+        ``configurations``, ``secret``, ``timeout`` ("6h" by default), ``working_dir`` (see ``register_evaluator``
+        in ``kolena_lab.workflow.evaluator_registry``).
+        """
+        from kolena_lab.workflow.evaluator_registry import register_evaluator
+
+        with store.get_store().transaction() as conn:
+            self._id(conn)
+        return register_evaluator(self.name, name, **definition)
+
+    def list_evaluators(self) -> List["RegisteredEvaluator"]:
+        """The evaluators registered for this workflow (without secrets)."""
+        from kolena_lab.workflow.evaluator_registry import list_evaluators
+
+        try:
+            return list_evaluators(self.name)
+        except NotFoundError:  # not stored yet
+            return []
+
+    def get_evaluator(self, name: str, include_secret: bool = False) -> "RegisteredEvaluator":
+        """One registered evaluator; its secret only with ``include_secret=True``."""
+        from kolena_lab.workflow.evaluator_registry import get_evaluator
+
+        return get_evaluator(self.name, name, include_secret)
+
 
 def _type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
+
+
+def find_workflow(name: str) -> Optional[Workflow]:
+    """The workflow of that name defined in this process (by ``define_workflow`` or ``Workflow(...)``), or None."""
+    return _DEFINED.get(name.strip())
 
 
 def define_workflow(
@@ -92,4 +129,4 @@ def define_workflow(
     return (workflow, *bound)  # type: ignore[return-value]
 
 
-__all__ = ["Workflow", "define_workflow"]
+__all__ = ["Workflow", "define_workflow", "find_workflow"]

@@ -1,0 +1,37 @@
+"""Automatic evaluation: evaluators registered per workflow run as jobs whenever test cases or suites change.
+
+Curating (a new test case version, a new suite version) queues jobs in the store, in the same transaction; a worker
+(``start_worker()`` in a kernel, or ``kolena-lab worker``) runs them in subprocesses. ``jobs()``, ``get_job()`` and
+``wait_for_jobs()`` are what a view polls to show job status.
+"""
+from kolena_lab.automation.job import STATUSES, Job, cancel_job, get_job, jobs, queue_evaluation, wait_for_jobs
+from kolena_lab.automation.worker import Worker, start_worker, stop_worker
+from kolena_lab.workflow.evaluator_registry import (
+    REDACTED,
+    RegisteredEvaluator,
+    get_evaluator,
+    list_evaluators,
+    parse_timeout,
+    redact,
+    register_evaluator,
+)
+
+__all__ = [
+    "Job",
+    "REDACTED",
+    "STATUSES",
+    "RegisteredEvaluator",
+    "Worker",
+    "cancel_job",
+    "get_evaluator",
+    "get_job",
+    "jobs",
+    "list_evaluators",
+    "parse_timeout",
+    "queue_evaluation",
+    "redact",
+    "register_evaluator",
+    "start_worker",
+    "stop_worker",
+    "wait_for_jobs",
+]
