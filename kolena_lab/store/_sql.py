@@ -15,6 +15,16 @@ def run(conn: Connection, sql: str, params: Sequence[Any] = ()) -> CursorResult:
     return conn.exec_driver_sql(_native(conn, sql), tuple(params))
 
 
+def fetch_all(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list:
+    """Every row of a query as plain tuples, read through the driver's own cursor (no per-row wrapping)."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(_native(conn, sql), tuple(params))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
     """Execute one statement for many parameter rows; returns the number of rows changed."""
     if len(rows) == 0:

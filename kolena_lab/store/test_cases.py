@@ -3,7 +3,7 @@ from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import bulk_insert, run
+from kolena_lab.store._sql import bulk_insert, fetch_all, run
 
 
 class TestCaseRow(NamedTuple):
@@ -92,12 +92,12 @@ def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, Optional[
 
 def members(conn: Connection, version_id_: int) -> List[Tuple[int, str, str, Optional[str]]]:
     """``(sample_id, key JSON, metadata JSON, ground truth JSON)`` of a version's members, in order."""
-    return [tuple(r) for r in run(
+    return fetch_all(
         conn,
         "SELECT m.sample_id, t.key, t.metadata, m.ground_truth FROM kl_test_case_members m "
         "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
         (version_id_,),
-    )]
+    )
 
 
 def versions(conn: Connection, test_case_id: int) -> List[Tuple[int, int, Any]]:

@@ -1,5 +1,6 @@
 """Test samples and ground truths to and from DataFrames, column-wise where the types allow it."""
 import dataclasses
+import io
 import json
 import typing
 from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
@@ -7,6 +8,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import json as pa_json
 
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _info, _serialize
@@ -190,18 +193,19 @@ def decode_members(
     ground_truth_type: Type[GroundTruth],
 ) -> pd.DataFrame:
     """A DataFrame of stored members: sample fields, metadata keys, and ``ground_truth.<field>`` columns."""
+    n = len(rows)
     sample_info = _info(sample_type)
-    keys = [json.loads(r[1]) for r in rows]
-    columns: Dict[str, List[Any]] = {}
+    keys = _JsonColumns([r[1] for r in rows])
+    columns: Dict[str, Any] = {}
     for f in sample_info.fields:
         if f.init and f.name != METADATA_FIELD:
-            columns[f.name] = _decoded(keys, f.name, sample_info.hints.get(f.name, Any))
-    metadata = [json.loads(r[2]) for r in rows]
-    for key in dict.fromkeys(k for m in metadata for k in m):
-        values = [m.get(key) for m in metadata]
+            columns[f.name] = keys.field(f.name, sample_info.hints.get(f.name, Any))
+    metadata = _JsonColumns([r[2] for r in rows])
+    for key, values in metadata.items():
         name = key if key not in columns else f"{METADATA_FIELD}.{key}"
-        columns[name] = pd.Series(values, dtype=object if None in values else None)
-    frame = pd.DataFrame(columns, index=range(len(rows)))
+        columns[name] = values if isinstance(values, pd.Series) else pd.Series(
+            values, dtype=object if None in values else None)
+    frame = pd.DataFrame(columns, index=range(n))
     ground_truths = decode_objects([r[3] for r in rows], ground_truth_type, GROUND_TRUTH_PREFIX)
     return pd.concat([frame, ground_truths], axis=1)
 
@@ -209,11 +213,74 @@ def decode_members(
 def decode_objects(texts: Sequence[Optional[str]], cls: Type[DataObject], prefix: str) -> pd.DataFrame:
     """One ``<prefix><field>`` column per init field of ``cls``; missing objects give empty cells."""
     info = _info(cls)
-    dicts = [json.loads(t) if t is not None else {} for t in texts]
+    objects = _JsonColumns(["{}" if t is None else t for t in texts])
     return pd.DataFrame(
-        {prefix + f.name: _decoded(dicts, f.name, info.hints.get(f.name, Any)) for f in info.fields if f.init},
+        {prefix + f.name: objects.field(f.name, info.hints.get(f.name, Any)) for f in info.fields if f.init},
         index=range(len(texts)),
     )
+
+
+class _JsonColumns:
+    """The columns of many JSON objects (one per row): parsed column-wise by Arrow when that is exact, else by
+    ``json`` row by row.
+
+    Arrow is used only when every value is a plain scalar (string, integer, float, bool) and each key holds one
+    type; a column with empty cells is handed back as a list, so it is built exactly as the row-wise path builds it.
+    """
+
+    def __init__(self, texts: List[str]):
+        self._texts = texts
+        self._arrow = _arrow_columns(texts)
+        self._dicts: Optional[List[Dict[str, Any]]] = None
+
+    def dicts(self) -> List[Dict[str, Any]]:
+        if self._dicts is None:
+            self._dicts = [json.loads(t) for t in self._texts]
+        return self._dicts
+
+    def items(self) -> List[Tuple[str, Any]]:
+        """``(key, values)`` in order of first appearance; values a Series or, with empty cells, a list."""
+        if self._arrow is not None:
+            return list(self._arrow.items())
+        dicts = self.dicts()
+        return [(key, [d.get(key) for d in dicts]) for key in dict.fromkeys(k for d in dicts for k in d)]
+
+    def field(self, name: str, hint: Any) -> Any:
+        """The values of a data-object field, deserialised to ``hint``."""
+        if _scalar_type(hint) is not None:
+            if self._arrow is not None:
+                return self._arrow.get(name, [None] * len(self._texts))
+            return [d.get(name) for d in self.dicts()]
+        return [_deserialize(d.get(name), hint) for d in self.dicts()]
+
+
+def _arrow_columns(texts: List[str]) -> Optional[Dict[str, Any]]:
+    """Arrow's column-wise parse of one JSON object per text, or None where it would not equal ``json``'s."""
+    if not texts:
+        return None
+    try:
+        table = pa_json.read_json(io.BytesIO("\n".join(texts).encode()),
+                                  read_options=pa_json.ReadOptions(block_size=1 << 26))
+    except (pa.ArrowException, UnicodeEncodeError):  # mixed types, NaN tokens, huge integers, lone surrogates
+        return None
+    if table.num_rows != len(texts):
+        return None
+    out: Dict[str, Any] = {}
+    for name, column in zip(table.column_names, table.columns):
+        kind = column.type
+        if not (pa.types.is_string(kind) or pa.types.is_int64(kind) or pa.types.is_float64(kind)
+                or pa.types.is_boolean(kind)):
+            return None  # nested values, timestamps inferred from text, all-null columns
+        values = column.to_pylist() if column.null_count else column.to_pandas()
+        if pa.types.is_float64(kind) and _may_be_big_integer(values):
+            return None  # Arrow reads an integer beyond 64 bits as a float; json keeps it exact
+        out[name] = values
+    return out
+
+
+def _may_be_big_integer(values: Any) -> bool:
+    array = np.asarray([v for v in values if v is not None] if isinstance(values, list) else values, dtype=float)
+    return bool(np.any((np.abs(array) >= 2.0 ** 63) & (array == np.round(array))))
 
 
 def _decoded(dicts: List[Dict[str, Any]], name: str, hint: Any) -> List[Any]:
