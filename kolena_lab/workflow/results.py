@@ -6,7 +6,7 @@ import pandas as pd
 
 from kolena_lab import store
 from kolena_lab.workflow import _codec
-from kolena_lab.workflow._datatypes import _deserialize, _info
+from kolena_lab.workflow._datatypes import DataObject, _deserialize, _info
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import Plot
 from kolena_lab.workflow.test_case import TestCase
@@ -25,11 +25,34 @@ def _check(model: Model, other: Any) -> None:
                         f"'{model.workflow.name}'")
 
 
-def load_test_case_metrics(model: Model, test_suite: TestSuite, evaluator: Optional[str] = None) -> pd.DataFrame:
+def load_test_case_metrics(model: Model, test_suite: TestSuite, evaluator: Optional[str] = None,
+                           expand: Optional[str] = None) -> pd.DataFrame:
     """One row per (test case, evaluator, configuration) of the suite version, one column per metric.
 
-    Nested per-class rows (lists of metrics objects) stay in their column as lists of objects.
+    Nested per-class rows (lists of metrics objects) stay in their column as lists of objects; with
+    ``expand="per_class"`` (a nested column's name) the frame has one row per nested object instead: the test case,
+    version, evaluator and configuration, then the nested object's fields.
     """
+    frame = _test_case_metrics(model, test_suite, evaluator)
+    return frame if expand is None else _expand(frame, expand)
+
+
+def _expand(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    keys = ["test_case", "version", "evaluator", "configuration"]
+    if column not in frame.columns or column in keys:
+        nested = [c for c in frame.columns if c not in keys and frame[c].map(lambda v: isinstance(v, list)).any()]
+        raise ValueError(f"no nested metrics column '{column}'; nested columns: {nested}")
+    records = []
+    for row in frame[keys + [column]].itertuples(index=False):
+        for obj in getattr(row, column) or []:
+            if not isinstance(obj, DataObject):
+                raise ValueError(f"column '{column}' holds {type(obj).__name__}, not nested metrics objects")
+            fields = {k: v for k, v in obj._to_dict().items() if k != "data_type"}
+            records.append({**dict(zip(keys, row[:4])), **fields})
+    return pd.DataFrame.from_records(records, columns=None if records else keys)
+
+
+def _test_case_metrics(model: Model, test_suite: TestSuite, evaluator: Optional[str]) -> pd.DataFrame:
     _check(model, test_suite)
     by_version = {tc._version_id: tc for tc in test_suite.test_cases}
     with store.get_store().read() as conn:
