@@ -241,8 +241,9 @@ class TestRun:
                            inferences: Dict[int, Inference]) -> tuple:
         unique = self._unique()
         members = list(unique.values())
+        keys = {sample_id: _codec.sample_key(m.sample) for sample_id, m in unique.items()}  # once per sample
         test_cases = TestCases([
-            (tc, {_codec.sample_key(m.sample) for m in tc_members}) for tc, tc_members in self._members.items()
+            (tc, {keys[m.sample_id] for m in tc_members}) for tc, tc_members in self._members.items()
         ])
         args = ([m.sample for m in members], [m.ground_truth for m in members],
                 [inferences[m.sample_id] for m in members], test_cases)
