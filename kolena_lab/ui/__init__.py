@@ -1,5 +1,20 @@
 """Notebook rendering: charts that stay visible when an executed notebook is shared."""
+from kolena_lab.ui.browser import SampleBrowser
 from kolena_lab.ui.charts import Chart, charts, figure
+from kolena_lab.ui.dashboard import ResultsDashboard
+from kolena_lab.ui.evaluation_panel import EvaluationPanel
 from kolena_lab.ui.export import export_html
+from kolena_lab.ui.model_registry import ModelRegistry
+from kolena_lab.ui.workflow_builder import WorkflowBuilder
 
-__all__ = ["Chart", "charts", "export_html", "figure"]
+__all__ = [
+    "Chart",
+    "EvaluationPanel",
+    "ModelRegistry",
+    "ResultsDashboard",
+    "SampleBrowser",
+    "WorkflowBuilder",
+    "charts",
+    "export_html",
+    "figure",
+]

@@ -1,0 +1,250 @@
+"""Filtering and sorting a table of samples, column-wise: typed filters, a pandas-style query string, sort orders.
+
+One :class:`SampleView` holds a DataFrame (one row per sample, scalar columns such as ``brightness``,
+``ground_truth.label`` or ``metrics.iou``) and answers "which rows match, in which order" as an integer array, so a
+page of a million-row table costs a boolean mask and a gather. Sort orders are computed once per field and reused.
+"""
+import io
+import math
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "in", "is missing", "is not missing")
+_UNARY = ("is missing", "is not missing")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class QueryError(ValueError):
+    """A filter or query that cannot be applied: unknown field, bad syntax, a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``field operator value``, e.g. ``Filter("brightness", ">", 0.5)``; ``value`` is ignored by the missing tests
+    and is a sequence for ``in``."""
+
+    field: str
+    op: str
+    value: Any = None
+
+    def __str__(self) -> str:
+        if self.op in _UNARY:
+            return f"{self.field} {self.op}"
+        return f"{self.field} {self.op} {self.value!r}"
+
+
+def is_scalar_column(values: pd.Series) -> bool:
+    """Whether a column holds numbers, booleans or text (the columns that can be filtered and sorted)."""
+    kind = values.dtype.kind
+    if kind in "biuf":
+        return True
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    return inferred in ("string", "empty", "boolean", "integer", "floating", "mixed-integer-float")
+
+
+def _numeric(values: pd.Series) -> bool:
+    return values.dtype.kind in "iuf" or pd.api.types.infer_dtype(values, skipna=True) in (
+        "integer", "floating", "mixed-integer-float")
+
+
+def _boolean(values: pd.Series) -> bool:
+    return values.dtype.kind == "b" or pd.api.types.infer_dtype(values, skipna=True) == "boolean"
+
+
+def coerce_value(values: pd.Series, field: str, text: Any) -> Any:
+    """``text`` (as typed in a control) turned into the column's type: a number, a bool or a string."""
+    if not isinstance(text, str):
+        return text
+    raw = text.strip()
+    if _boolean(values):
+        lowered = raw.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise QueryError(f"field '{field}' holds true/false; cannot compare it with {text!r}")
+    if _numeric(values):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise QueryError(f"field '{field}' holds numbers; {text!r} is not a number") from None
+        return int(number) if number.is_integer() and values.dtype.kind in "iu" else number
+    return text
+
+
+def _rewrite(expr: str, columns: Sequence[str]) -> str:
+    """``expr`` with field names that are not Python identifiers (``ground_truth.label``) put in backticks."""
+    dotted = {c for c in columns if not _IDENTIFIER.match(c)}
+    if not dotted or "`" in expr:
+        return expr
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(expr).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise QueryError(f"invalid query {expr!r}: {exc}") from None
+    out: List[str] = []
+    last = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == tokenize.NAME:
+            j, name = i, tok.string  # the longest chain NAME(.NAME)* that names a column
+            best: Optional[Tuple[int, str]] = None
+            while True:
+                if name in dotted:
+                    best = (j, name)
+                if j + 2 < len(tokens) and tokens[j + 1].string == "." and tokens[j + 2].type == tokenize.NAME \
+                        and tokens[j + 1].start == tokens[j].end and tokens[j + 2].start == tokens[j + 1].end:
+                    j += 2
+                    name = f"{name}.{tokens[j].string}"
+                    continue
+                break
+            if best is not None:
+                start, end = tok.start[1], tokens[best[0]].end[1]
+                out.append(expr[last:start] + f"`{best[1]}`")
+                last = end
+                i = best[0] + 1
+                continue
+        i += 1
+    out.append(expr[last:])
+    return "".join(out)
+
+
+def query_mask(frame: pd.DataFrame, expr: str) -> np.ndarray:
+    """Rows of ``frame`` for which the pandas-style boolean expression is true, as a boolean array.
+
+    Fields are named as they are in the table, dotted names included (``ground_truth.label == "cat"``).
+    """
+    text = " ".join(expr.split())
+    if not text:
+        return np.ones(len(frame), dtype=bool)
+    rewritten = _rewrite(text, list(frame.columns))
+    try:
+        result = frame.eval(rewritten, engine="python")
+    except pd.errors.UndefinedVariableError as exc:
+        name = re.search(r"'([^']+)'", str(exc))
+        unknown = name.group(1) if name else str(exc)
+        raise QueryError(f"unknown field '{unknown}' in query {text!r}; fields: {', '.join(map(str, frame.columns))}"
+                         ) from None
+    except SyntaxError as exc:
+        raise QueryError(f"invalid query {text!r}: {exc.msg}") from None
+    except Exception as exc:  # pandas reports type mismatches and unsupported operations in many ways
+        raise QueryError(f"cannot evaluate query {text!r}: {type(exc).__name__}: {exc}") from None
+    if isinstance(result, pd.Series) and len(result) == len(frame) and (
+            result.dtype.kind == "b" or pd.api.types.is_bool_dtype(result.dtype)):
+        return result.fillna(False).to_numpy(dtype=bool)
+    if isinstance(result, (bool, np.bool_)):
+        return np.full(len(frame), bool(result))
+    raise QueryError(f"query {text!r} must give true or false per sample (a comparison), not a value")
+
+
+def filter_mask(frame: pd.DataFrame, flt: Filter) -> np.ndarray:
+    """Rows of ``frame`` matching one typed filter."""
+    if flt.field not in frame.columns:
+        raise QueryError(f"unknown field '{flt.field}'; fields: {', '.join(map(str, frame.columns))}")
+    if flt.op not in OPERATORS:
+        raise QueryError(f"unknown operator {flt.op!r}; operators: {', '.join(OPERATORS)}")
+    values = frame[flt.field]
+    missing = values.isna().to_numpy(dtype=bool)
+    if flt.op == "is missing":
+        return missing
+    if flt.op == "is not missing":
+        return ~missing
+    if flt.op == "contains":
+        return values.astype("string").str.contains(str(flt.value), case=False, regex=False).fillna(False) \
+            .to_numpy(dtype=bool)
+    if flt.op == "in":
+        items = flt.value.split(",") if isinstance(flt.value, str) else list(flt.value)
+        wanted = [coerce_value(values, flt.field, v.strip() if isinstance(v, str) else v) for v in items]
+        return values.isin(wanted).to_numpy(dtype=bool)
+    value = coerce_value(values, flt.field, flt.value)
+    try:
+        compared = {"==": values.__eq__, "!=": values.__ne__, "<": values.__lt__, "<=": values.__le__,
+                    ">": values.__gt__, ">=": values.__ge__}[flt.op](value)
+    except TypeError as exc:
+        raise QueryError(f"cannot compare field '{flt.field}' with {value!r}: {exc}") from None
+    return pd.Series(compared).fillna(False).to_numpy(dtype=bool) & ~missing
+
+
+class SampleView:
+    """Filters, a query and a sort over one table, with the matching row positions in display order."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.reset_index(drop=True)
+        self.filters: List[Filter] = []
+        self.query = ""
+        self.sort_field: Optional[str] = None
+        self.ascending = True
+        self._orders: Dict[Tuple[str, bool], np.ndarray] = {}
+        self._mask_cache: Dict[Any, np.ndarray] = {}
+        self.positions = np.arange(len(self.frame), dtype=np.int64)
+
+    @property
+    def fields(self) -> List[str]:
+        """The columns that can be filtered and sorted."""
+        return [str(c) for c in self.frame.columns if is_scalar_column(self.frame[c])]
+
+    def set(self, *, filters: Optional[Sequence[Filter]] = None, query: Optional[str] = None,
+            sort_field: Any = ..., ascending: Optional[bool] = None) -> np.ndarray:
+        """Change any of the filters, query and sort, and return the matching positions in display order.
+
+        Nothing changes when a filter or the query is wrong: the :class:`QueryError` says why.
+        """
+        new_filters = list(self.filters if filters is None else filters)
+        new_query = self.query if query is None else query
+        new_sort = self.sort_field if sort_field is ... else sort_field
+        new_ascending = self.ascending if ascending is None else ascending
+        if new_sort is not None and new_sort not in self.frame.columns:
+            raise QueryError(f"cannot sort by unknown field '{new_sort}'")
+        mask = self._mask(new_filters, new_query)
+        order = self._order(new_sort, new_ascending)
+        positions = order[mask[order]] if order is not None else np.flatnonzero(mask)
+        self.filters, self.query, self.sort_field, self.ascending = new_filters, new_query, new_sort, new_ascending
+        self.positions = positions
+        return positions
+
+    def _mask(self, filters: Sequence[Filter], query: str) -> np.ndarray:
+        mask = np.ones(len(self.frame), dtype=bool)
+        for flt in filters:
+            mask &= self._cached(("filter", flt), lambda f=flt: filter_mask(self.frame, f))
+        if query.strip():
+            mask &= self._cached(("query", " ".join(query.split())), lambda: query_mask(self.frame, query))
+        return mask
+
+    def _cached(self, key: Any, compute: Any) -> np.ndarray:
+        try:
+            hit = self._mask_cache.get(key)
+        except TypeError:  # an unhashable filter value (a list for `in`)
+            return compute()
+        if hit is None:
+            hit = compute()
+            if len(self._mask_cache) >= 16:
+                self._mask_cache.pop(next(iter(self._mask_cache)))
+            self._mask_cache[key] = hit
+        return hit
+
+    def _order(self, field: Optional[str], ascending: bool) -> Optional[np.ndarray]:
+        """Row positions sorted by ``field`` (stable, missing values last), computed once per field and direction."""
+        if field is None:
+            return None
+        key = (field, ascending)
+        if key not in self._orders:
+            values = self.frame[field]
+            if not is_scalar_column(values):
+                values = values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
+                                    else str(v))
+            ordered = values.reset_index(drop=True).sort_values(ascending=ascending, kind="stable",
+                                                                na_position="last")
+            self._orders[key] = ordered.index.to_numpy(dtype=np.int64)
+        return self._orders[key]
+
+    def page(self, number: int, size: int) -> np.ndarray:
+        """Row positions of page ``number`` (from 0)."""
+        return self.positions[number * size:(number + 1) * size]
+
+    def page_count(self, size: int) -> int:
+        return max(1, -(-len(self.positions) // size))

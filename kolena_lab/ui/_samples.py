@@ -1,0 +1,18 @@
+"""How widgets name and match test samples without the store's internal ids."""
+import dataclasses
+from typing import Any
+
+
+def sample_identity(sample: Any) -> str:
+    """A sample's own fields (metadata left out, as in a sample's identity), as one comparable string."""
+    fields = [f.name for f in dataclasses.fields(sample) if f.init and f.name != "metadata"]
+    return "\x1f".join(repr(getattr(sample, f)) for f in fields)
+
+
+def sample_label(sample: Any) -> str:
+    """What to show for a sample: its locator, or its text, or its printed form."""
+    for attribute in ("locator", "text"):
+        value = getattr(sample, attribute, None)
+        if isinstance(value, str):
+            return value
+    return str(sample)

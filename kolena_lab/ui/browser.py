@@ -1,0 +1,573 @@
+"""``SampleBrowser``: see, filter, sort and select the samples of a test case, suite, workflow, DataFrame or a model's
+results, and curate the selection into versioned test cases — inside the notebook.
+
+Python holds the table, the selection and every action; the thumbnail grid is a thin anywidget. Each control is a
+method that can also be typed (``browser.filter("brightness > 0.5")``, ``browser.create_test_case("dark")``).
+"""
+import html
+import posixpath
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbnail, thumbnails
+from kolena_lab.ui import _curation
+from kolena_lab.ui._curation import CurationDiff, CurationResult
+from kolena_lab.ui._gallery import Gallery
+from kolena_lab.ui._query import OPERATORS, Filter, QueryError, SampleView
+from kolena_lab.ui._table import (
+    GROUND_TRUTH,
+    INFERENCE,
+    METRICS,
+    build_table,
+    row_member,
+    sample_fields,
+    test_case_names,
+    test_suite_names,
+)
+from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.workflow import GroundTruth, Model, TestSample, Workflow
+
+_SNAPSHOT_ITEMS = 24
+_DETAIL_SIZE = 480
+_NO_SUITE = "(no test suite)"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+class SampleBrowser(Panel):
+    """A paged grid of thumbnails with filters, sort, selection, a detail view and curation.
+
+    ``source`` is a ``TestCase`` (any version), ``TestSuite``, ``Workflow`` or pandas DataFrame; with ``model`` the
+    model's inferences and per-sample metrics (``evaluator`` / ``configuration`` pick one result) are columns too.
+    A DataFrame can be curated when its ``workflow`` is given. Plain click toggles a sample, shift-click selects
+    the range from the last click, dragging a box selects what it touches, arrows and space do the same by keyboard,
+    double-click or Enter opens the detail view. ``fetch`` sets timeouts for remote locators.
+    """
+
+    title = "Sample browser"
+
+    def __init__(self, source: Any, *, workflow: Optional[Workflow] = None, model: Optional[Model] = None,
+                 evaluator: Optional[str] = None, configuration: Optional[str] = None, page_size: int = 100,
+                 thumbnail_size: int = 160, caption_fields: Optional[Sequence[str]] = None,
+                 show_thumbnails: bool = True, overlays: bool = True, fetch: Optional[FetchOptions] = None):
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self.table = build_table(source, workflow=workflow, model=model, evaluator=evaluator,
+                                 configuration=configuration)
+        self.workflow = self.table.workflow or workflow
+        self.view = SampleView(self.table.frame)
+        self.page_size = page_size
+        self.thumbnail_size = thumbnail_size
+        self.show_thumbnails = show_thumbnails
+        self.overlays = overlays
+        self.fetch = fetch or FetchOptions()
+        self.page = 0
+        self._selected = np.zeros(len(self.view.frame), dtype=bool)
+        self._anchor: Optional[int] = None
+        self._message = ""
+        self._pending: Optional[CurationDiff] = None
+        self._history: List[CurationResult] = []
+        self._page_items: List[Dict[str, Any]] = []
+        self._handles: List[Any] = []
+        self._syncing = False
+        fields = self.view.fields
+        self.caption_fields = list(caption_fields) if caption_fields is not None else self._default_captions(fields)
+        self._build_controls(fields)
+        super().__init__(children=self._layout())
+        self._render_page()
+
+    # ---------------------------------------------------------------- building the panel
+    def _default_captions(self, fields: Sequence[str]) -> List[str]:
+        picks = [next((f for f in fields if f.startswith(prefix)), None) for prefix in (GROUND_TRUTH, INFERENCE)]
+        return [f for f in picks if f is not None]
+
+    def _build_controls(self, fields: List[str]) -> None:
+        layout = w.Layout(width="auto")
+        self.query_box = w.Text(placeholder="Query, e.g. brightness > 0.5 and weather == 'rain'",
+                                description="Query", continuous_update=False, layout=w.Layout(flex="1 1 auto"))
+        self.field_box = w.Dropdown(options=fields, description="Field", layout=layout)
+        self.op_box = w.Dropdown(options=OPERATORS, value="==", description="Operator", layout=layout,
+                                 style={"description_width": "initial"})
+        self.value_box = w.Text(placeholder="Value", description="Value", layout=w.Layout(width="180px"),
+                                style={"description_width": "initial"})
+        self.add_filter_button = w.Button(description="Add filter", layout=layout)
+        self.clear_filters_button = w.Button(description="Clear filters", layout=layout)
+        self.filters_label = w.HTML()
+        self.sort_box = w.Dropdown(options=[("(table order)", "")] + [(f, f) for f in fields], value="",
+                                   description="Sort by", layout=layout)
+        self.order_box = w.ToggleButtons(options=[("Ascending", True), ("Descending", False)], value=True,
+                                         style={"button_width": "110px"})
+        self.previous_button = w.Button(description="Previous page", icon="chevron-left", layout=layout)
+        self.next_button = w.Button(description="Next page", icon="chevron-right", layout=layout)
+        self.page_label = w.HTML()
+        self.select_all_button = w.Button(description="Select all matching", layout=layout)
+        self.invert_button = w.Button(description="Invert selection", layout=layout)
+        self.clear_button = w.Button(description="Clear selection", layout=layout)
+        self.status = w.HTML()
+        self.gallery = Gallery(self._on_gallery_event, thumbnail_size=self.thumbnail_size,
+                               label=f"Samples of {self.table.title}")
+        self.detail = w.HTML()
+        self.close_detail_button = w.Button(description="Close details", layout=w.Layout(width="auto",
+                                                                                          display="none"))
+        self.name_box = w.Text(description="Test case name", placeholder="Test case name",
+                               style={"description_width": "initial"})
+        self.description_box = w.Text(description="Description", placeholder="Description (optional)",
+                                      style={"description_width": "initial"})
+        self.create_button = w.Button(description="Create test case", button_style="primary", layout=layout)
+        cases = test_case_names(self.workflow) if self.workflow is not None else []
+        self.target_box = w.Dropdown(options=cases, value=None, description="Existing test case",
+                                     style={"description_width": "initial"})
+        self.add_button = w.Button(description="Add to test case", layout=layout)
+        self.remove_button = w.Button(description="Remove from test case", layout=layout)
+        suites = test_suite_names(self.workflow) if self.workflow is not None else []
+        self.suite_box = w.Combobox(options=suites, placeholder=_NO_SUITE, description="Test suite",
+                                    ensure_option=False, style={"description_width": "initial"})
+        self.diff_view = w.HTML()
+        self.confirm_button = w.Button(description="Confirm", button_style="success",
+                                       layout=w.Layout(width="auto", display="none"))
+        self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto", display="none"))
+        self.curation_log = w.HTML()
+
+        self.query_box.observe(lambda c: self._guard(self.filter, c["new"]), names="value")
+        self.add_filter_button.on_click(lambda _: self._guard(self.add_filter, self.field_box.value,
+                                                              self.op_box.value, self.value_box.value))
+        self.clear_filters_button.on_click(lambda _: self._guard(self.clear_filters))
+        self.sort_box.observe(lambda c: self._guard(self.sort_by, c["new"] or None, self.order_box.value),
+                              names="value")
+        self.order_box.observe(lambda c: self._guard(self.sort_by, self.sort_box.value or None, c["new"]),
+                               names="value")
+        self.previous_button.on_click(lambda _: self.previous_page())
+        self.next_button.on_click(lambda _: self.next_page())
+        self.select_all_button.on_click(lambda _: self.select_all_matching())
+        self.invert_button.on_click(lambda _: self.invert_selection())
+        self.clear_button.on_click(lambda _: self.clear_selection())
+        self.close_detail_button.on_click(lambda _: self.close_details())
+        self.create_button.on_click(lambda _: self._propose("create", self.name_box.value))
+        self.add_button.on_click(lambda _: self._propose("add", self.target_box.value))
+        self.remove_button.on_click(lambda _: self._propose("remove", self.target_box.value))
+        self.confirm_button.on_click(lambda _: self._guard(self.confirm))
+        self.cancel_button.on_click(lambda _: self.cancel())
+
+    def _layout(self) -> List[w.Widget]:
+        row = w.Layout(flex_flow="row wrap", align_items="center", grid_gap="4px")
+        curation: List[w.Widget] = []
+        if self.workflow is not None:
+            curation = [
+                w.HTML("<strong>Curate the selection</strong>"),
+                w.Box([self.name_box, self.description_box, self.create_button], layout=row),
+                w.Box([self.target_box, self.add_button, self.remove_button], layout=row),
+                w.Box([self.suite_box], layout=row),
+                w.Box([self.diff_view, self.confirm_button, self.cancel_button], layout=row),
+                self.curation_log,
+            ]
+        self.status.add_class("kl-status")
+        return [
+            w.HTML(f"<strong>{html.escape(self.table.title)}</strong>"),
+            w.Box([self.query_box], layout=row),
+            w.Box([self.field_box, self.op_box, self.value_box, self.add_filter_button, self.clear_filters_button],
+                  layout=row),
+            self.filters_label,
+            w.Box([self.sort_box, self.order_box], layout=row),
+            w.Box([self.select_all_button, self.invert_button, self.clear_button, self.previous_button,
+                   self.page_label, self.next_button], layout=row),
+            self.status,
+            self.gallery,
+            w.Box([self.detail, self.close_detail_button], layout=row),
+            *curation,
+        ]
+
+    # ---------------------------------------------------------------- filters, sort, pages
+    @property
+    def matching(self) -> int:
+        """How many samples match the filters and query."""
+        return len(self.view.positions)
+
+    @property
+    def total(self) -> int:
+        return len(self.view.frame)
+
+    def filter(self, query: Optional[str] = None, filters: Optional[Sequence[Filter]] = None) -> "SampleBrowser":
+        """Set the pandas-style query (``""`` clears it) and/or replace the typed filters; back to page 1."""
+        self.view.set(query=query, filters=filters)
+        if query is not None:
+            self._sync(self.query_box, query)
+        return self._refresh(reset_page=True)
+
+    def add_filter(self, field: str, op: str, value: Any = None) -> "SampleBrowser":
+        """Add a typed filter, e.g. ``add_filter("weather", "==", "rain")``; ``value`` is typed to the field."""
+        if not field:
+            raise QueryError("choose a field to filter on")
+        return self.filter(filters=[*self.view.filters, Filter(field, op, value)])
+
+    def clear_filters(self) -> "SampleBrowser":
+        """Remove the typed filters and the query."""
+        self.view.set(filters=[], query="")
+        self._sync(self.query_box, "")
+        return self._refresh(reset_page=True)
+
+    def sort_by(self, field: Optional[str], ascending: bool = True) -> "SampleBrowser":
+        """Sort by a field (missing values last); ``None`` restores the table's order."""
+        self.view.set(sort_field=field, ascending=ascending)
+        self._sync(self.sort_box, field or "")
+        self._sync(self.order_box, ascending)
+        return self._refresh(reset_page=True)
+
+    @property
+    def page_count(self) -> int:
+        return self.view.page_count(self.page_size)
+
+    def go_to_page(self, number: int) -> "SampleBrowser":
+        """Show page ``number`` (from 0, clamped)."""
+        self.page = int(min(max(number, 0), self.page_count - 1))
+        return self._refresh()
+
+    def next_page(self) -> "SampleBrowser":
+        return self.go_to_page(self.page + 1)
+
+    def previous_page(self) -> "SampleBrowser":
+        return self.go_to_page(self.page - 1)
+
+    def page_rows(self) -> pd.DataFrame:
+        """The rows of the current page (their index is the row's position in the table)."""
+        return self.view.frame.iloc[self.view.page(self.page, self.page_size)]
+
+    def matching_rows(self) -> pd.DataFrame:
+        """Every matching row, in display order."""
+        return self.view.frame.iloc[self.view.positions]
+
+    # ---------------------------------------------------------------- selection
+    @property
+    def selected(self) -> pd.DataFrame:
+        """The selected samples' rows, in table order (the index is the row's position in the table)."""
+        return self.view.frame.iloc[np.flatnonzero(self._selected)]
+
+    @property
+    def selected_count(self) -> int:
+        return int(self._selected.sum())
+
+    def selected_test_samples(self) -> List[Tuple[TestSample, Optional[GroundTruth]]]:
+        """The selection as ``(test sample, ground truth)`` pairs, metadata attached (needs a workflow)."""
+        workflow = self._require_workflow()
+        return [row_member(row, workflow) for row in self.selected.to_dict("records")]
+
+    def select(self, positions: Union[int, Sequence[int]], selected: bool = True) -> "SampleBrowser":
+        """Select (or with ``selected=False`` deselect) rows by their position in the table."""
+        index = self._positions(positions)
+        self._selected[index] = selected
+        if len(index):
+            self._anchor = int(index[-1])
+        return self._refresh_selection()
+
+    def click(self, position: int, shift: bool = False) -> "SampleBrowser":
+        """What a click does: toggle one row; with ``shift``, select the displayed range from the last click."""
+        position = int(self._positions(position)[0])
+        where = self._display_index(position)
+        anchor = self._display_index(self._anchor) if self._anchor is not None else None
+        if shift and anchor is not None and where is not None:
+            lo, hi = sorted((anchor, where))
+            self._selected[self.view.positions[lo:hi + 1]] = True
+        else:
+            self._selected[position] = not self._selected[position]
+        self._anchor = position
+        return self._refresh_selection()
+
+    def select_all_matching(self) -> "SampleBrowser":
+        """Add every sample matching the filters to the selection."""
+        self._selected[self.view.positions] = True
+        return self._refresh_selection()
+
+    def invert_selection(self) -> "SampleBrowser":
+        """Flip the selection of every matching sample (others keep theirs)."""
+        self._selected[self.view.positions] = ~self._selected[self.view.positions]
+        return self._refresh_selection()
+
+    def clear_selection(self) -> "SampleBrowser":
+        self._selected[:] = False
+        self._anchor = None
+        return self._refresh_selection()
+
+    def _positions(self, positions: Union[int, Sequence[int]]) -> np.ndarray:
+        index = np.atleast_1d(np.asarray(positions, dtype=np.int64))
+        if index.size and (index.min() < 0 or index.max() >= self.total):
+            raise IndexError(f"row positions must be within 0..{self.total - 1}")
+        return index
+
+    def _display_index(self, position: Optional[int]) -> Optional[int]:
+        if position is None:
+            return None
+        hits = np.flatnonzero(self.view.positions == position)
+        return int(hits[0]) if hits.size else None
+
+    # ---------------------------------------------------------------- details
+    def show_details(self, position: int) -> "SampleBrowser":
+        """Open the detail view of one row: a large image with overlays, and every field."""
+        position = int(self._positions(position)[0])
+        row = self.view.frame.iloc[position]
+        source, overlay = self._preview_source(row.to_dict())
+        big = thumbnail(source, _DETAIL_SIZE, overlay=overlay, fetch=self.fetch)
+        groups: Dict[str, List[Tuple[str, str]]] = {"Sample and metadata": [], "Ground truth": [], "Inference": [],
+                                                    "Metrics": []}
+        for name, value in row.items():
+            name = str(name)
+            group = ("Ground truth" if name.startswith(GROUND_TRUTH) else "Inference" if name.startswith(INFERENCE)
+                     else "Metrics" if name.startswith(METRICS) else "Sample and metadata")
+            groups[group].append((name, _text(value)))
+        tables = "".join(html_table(["field", "value"], rows, caption=group) for group, rows in groups.items() if rows)
+        error = (f'<div style="color:#b42318">{html.escape(big.error)}</div>' if big.error else "")
+        locator = self._locator(row.to_dict())
+        self.detail.value = (
+            f'<div role="region" aria-label="Details of {html.escape(locator)}" style="display:flex;gap:12px;'
+            f'flex-wrap:wrap;align-items:flex-start"><figure style="margin:0"><img src="{big.data_url}" '
+            f'alt="{html.escape(locator)}" style="max-width:{_DETAIL_SIZE}px"><figcaption>{html.escape(locator)}'
+            f"</figcaption>{error}</figure><div>{tables}</div></div>"
+        )
+        self.close_detail_button.layout.display = ""
+        return self
+
+    def close_details(self) -> "SampleBrowser":
+        self.detail.value = ""
+        self.close_detail_button.layout.display = "none"
+        return self
+
+    # ---------------------------------------------------------------- curation
+    def preview(self, action: str, test_case: str, description: str = "",
+                test_suite: Optional[str] = None) -> CurationDiff:
+        """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
+        return _curation.plan(self._require_workflow(), self.selected, action, test_case,
+                              self.table.locator_column, description, test_suite)
+
+    def create_test_case(self, name: str, description: str = "",
+                         test_suite: Optional[str] = None) -> CurationResult:
+        """Create a test case holding the selection (``TestCase.from_dataframe``), optionally put in a suite."""
+        return self._commit(self.preview("create", name, description, test_suite))
+
+    def add_to_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
+        """Add the selection to an existing test case (a new version unless all are in it already)."""
+        return self._commit(self.preview("add", name, test_suite=test_suite))
+
+    def remove_from_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
+        """Remove the selection from an existing test case (a new version unless none are in it)."""
+        return self._commit(self.preview("remove", name, test_suite=test_suite))
+
+    def confirm(self) -> Optional[CurationResult]:
+        """Commit the action previewed by the curation buttons."""
+        if self._pending is None:
+            return None
+        diff, self._pending = self._pending, None
+        self._show_pending(False)
+        return self._commit(diff)
+
+    def cancel(self) -> None:
+        self._pending = None
+        self._show_pending(False)
+        self._message = "Cancelled."
+        self._refresh_status()
+
+    def _propose(self, action: str, name: Optional[str]) -> None:
+        try:
+            suite = self.suite_box.value.strip() or None
+            self._pending = self.preview(action, name or "", self.description_box.value, suite)
+        except (ValueError, QueryError) as exc:
+            self._pending = None
+            self._show_pending(False)
+            self._message = f"Cannot {action}: {exc}"
+            self._refresh_status()
+            return
+        self.diff_view.value = self._pending._repr_html_()
+        self._show_pending(True)
+        self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
+        self._refresh_status()
+
+    def _show_pending(self, on: bool) -> None:
+        self.confirm_button.layout.display = "" if on else "none"
+        self.cancel_button.layout.display = "" if on else "none"
+        if not on:
+            self.diff_view.value = ""
+
+    def _commit(self, diff: CurationDiff) -> CurationResult:
+        result = _curation.commit(self._require_workflow(), diff)
+        self._history.append(result)
+        self._message = result.summary()
+        self.curation_log.value = "".join(r._repr_html_() for r in reversed(self._history))
+        cases = test_case_names(self.workflow) if self.workflow is not None else []
+        self.target_box.options = cases
+        if self.workflow is not None:
+            self.suite_box.options = test_suite_names(self.workflow)
+        self._refresh_status()
+        self._update_displays()
+        return result
+
+    @property
+    def history(self) -> List[CurationResult]:
+        """The actions committed from this browser, oldest first."""
+        return list(self._history)
+
+    def _require_workflow(self) -> Workflow:
+        if self.workflow is None:
+            raise ValueError("curation needs a workflow: open a test case or suite, or pass workflow= with a "
+                             "DataFrame")
+        return self.workflow
+
+    # ---------------------------------------------------------------- rendering
+    def _guard(self, action: Any, *args: Any) -> None:
+        """Run a control's action; a bad filter or query is reported in the status line, not raised."""
+        if self._syncing:
+            return
+        try:
+            action(*args)
+        except (QueryError, ValueError) as exc:
+            self._message = str(exc)
+            self._refresh_status()
+
+    def _sync(self, control: w.ValueWidget, value: Any) -> None:
+        """Show ``value`` in a control without running the control's own action again."""
+        self._syncing = True
+        try:
+            control.value = value
+        finally:
+            self._syncing = False
+
+    def _refresh(self, reset_page: bool = False) -> "SampleBrowser":
+        if reset_page:
+            self.page = 0
+        self.page = min(self.page, self.page_count - 1)
+        self._message = ""
+        self._render_page()
+        return self
+
+    def _locator(self, row: Dict[str, Any]) -> str:
+        column = self.table.locator_column
+        return _text(row.get(column)) if column else ""
+
+    def _preview_source(self, row: Dict[str, Any]) -> Tuple[Any, Optional[Overlay]]:
+        source: Any = self._locator(row)
+        if self.workflow is not None:
+            try:
+                source = self.workflow.test_sample_type(**{f: row[f] for f in sample_fields(self.workflow)
+                                                           if f in row})
+            except Exception:  # a row that is not a valid sample is still previewed by its locator
+                pass
+        overlay = None
+        if self.overlays:
+            gts = [v for k, v in row.items() if str(k).startswith(GROUND_TRUTH)]
+            infs = [v for k, v in row.items() if str(k).startswith(INFERENCE)]
+            if collect_annotations(gts) or collect_annotations(infs):
+                overlay = Overlay(ground_truths=collect_annotations(gts), inferences=collect_annotations(infs))
+        return source, overlay
+
+    def _render_page(self) -> None:
+        positions = self.view.page(self.page, self.page_size)
+        rows = self.view.frame.iloc[positions].to_dict("records")
+        thumbs: List[Any] = [None] * len(rows)
+        if self.show_thumbnails and rows:
+            sources, overlays = zip(*(self._preview_source(r) for r in rows))
+            thumbs = thumbnails(list(sources), self.thumbnail_size, overlays=list(overlays), fetch=self.fetch)
+        captions = [f for f in [self.view.sort_field, *self.caption_fields] if f]
+        items = []
+        for position, row, thumb in zip(positions.tolist(), rows, thumbs):
+            locator = self._locator(row)
+            detail = " · ".join(f"{f.split('.')[-1]}: {_text(row.get(f))}" for f in dict.fromkeys(captions)
+                                if f in row)
+            items.append({"index": position, "locator": locator,
+                          "caption": posixpath.basename(locator.rstrip("/")) or locator, "detail": detail,
+                          "src": thumb.data_url if thumb is not None else "",
+                          "error": (thumb.error or "") if thumb is not None else ""})
+        self._page_items = items
+        self.gallery.page_key = f"{self.page}:{len(self.view.positions)}"
+        self.gallery.items = items
+        self._refresh_selection()
+
+    def _refresh_selection(self) -> "SampleBrowser":
+        on_page = self.view.page(self.page, self.page_size)
+        self.gallery.selected = on_page[self._selected[on_page]].tolist()
+        self._refresh_status()
+        return self
+
+    def status_text(self) -> str:
+        """The status line: matching, total, page and selection counts, and the last message."""
+        first = self.page * self.page_size + 1 if self.matching else 0
+        last = min((self.page + 1) * self.page_size, self.matching)
+        text = (f"{self.matching:,} of {self.total:,} samples match · showing {first:,}–{last:,} · "
+                f"{self.selected_count:,} selected")
+        return f"{text} · {self._message}" if self._message else text
+
+    def _refresh_status(self) -> None:
+        self.status.value = (f'<div role="status" aria-live="polite" class="kl-status-line">'
+                             f"{html.escape(self.status_text())}</div>")
+        self.page_label.value = f"Page {self.page + 1:,} of {self.page_count:,}"
+        described = [str(f) for f in self.view.filters]
+        self.filters_label.value = (f"Filters: {html.escape('; '.join(described))}" if described else "")
+
+    def _on_gallery_event(self, event: Dict[str, Any]) -> None:
+        kind = event.get("event")
+        try:
+            if kind == "click":
+                self.click(int(event["index"]), shift=bool(event.get("shift")))
+            elif kind == "box":
+                indices = [int(i) for i in event.get("indices", [])]
+                if not event.get("additive"):
+                    on_page = self.view.page(self.page, self.page_size)
+                    self._selected[on_page] = False
+                self.select(indices)
+            elif kind == "open":
+                self.show_details(int(event["index"]))
+            elif kind == "page":
+                self.go_to_page(self.page + int(event.get("delta", 0)))
+            elif kind == "select_all":
+                self.select_all_matching()
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
+            self._message = f"Ignored a {kind} event: {exc}"
+            self._refresh_status()
+
+    # ---------------------------------------------------------------- shared notebooks
+    def snapshot_body(self) -> str:
+        """Source, filters, counts and the current page's first thumbnails, as escaped script-free HTML."""
+        facts = [("source", self.table.title), ("query", self.view.query or "—"),
+                 ("filters", "; ".join(map(str, self.view.filters)) or "—"),
+                 ("sort", f"{self.view.sort_field} ({'ascending' if self.view.ascending else 'descending'})"
+                  if self.view.sort_field else "table order"),
+                 ("status", self.status_text())]
+        selected = set(self.gallery.selected)
+        figures = "".join(
+            f'<figure style="display:inline-block;margin:3px;width:{min(self.thumbnail_size, 120)}px;'
+            f'vertical-align:top;font-size:11px">'
+            + (f'<img src="{item["src"]}" alt="{html.escape(item["locator"])}" style="max-width:100%;'
+               f'max-height:{min(self.thumbnail_size, 120)}px">' if item["src"] else "")
+            + '<figcaption style="overflow-wrap:anywhere">'
+            + ("✓ " if item["index"] in selected else "") + html.escape(item["caption"])
+            + (f'<br><span style="color:#b42318">{html.escape(item["error"])}</span>' if item["error"] else "")
+            + "</figcaption></figure>"
+            for item in self._page_items[:_SNAPSHOT_ITEMS]
+        )
+        more = len(self._page_items) - _SNAPSHOT_ITEMS
+        more_text = f"<div>… and {more} more on this page</div>" if more > 0 else ""
+        history = "".join(r._repr_html_() for r in self._history)
+        return html_table(["", ""], facts) + f"<div>{figures}</div>{more_text}{history}"
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        handle = display(data, metadata=metadata, raw=True, display_id=True)
+        if handle is not None:
+            self._handles.append(handle)
+
+    def _update_displays(self) -> None:
+        """Refresh the stored snapshot of every display of this browser (so a saved notebook shows the result)."""
+        if not self._handles:
+            return
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        for handle in self._handles:
+            handle.update(data, metadata=metadata, raw=True)
+
+    def __repr__(self) -> str:
+        return f"SampleBrowser({self.table.title}: {self.status_text()})"

@@ -1,0 +1,387 @@
+"""EvaluationPanel: pick models, a suite version, an evaluator and its configurations, then compute metrics.
+
+"Compute metrics" does what ``test()`` does, model by model, in a background thread: it infers the samples without a
+stored inference (in batches, stored as it goes, so a cancelled or failed run continues where it stopped), with a
+progress bar and a cancel button; a sample whose ``infer`` raises is listed as a failure instead of ending the run,
+and the test cases without such failures are then evaluated with ``TestRun``.
+"""
+import copy
+import dataclasses
+import html
+import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
+
+import ipywidgets
+
+from kolena_lab import store
+from kolena_lab.ui._samples import sample_identity, sample_label
+from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.ui.model_registry import bound_classes, list_models
+from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow
+
+DEFAULT_BATCH_SIZE = 32
+
+
+def evaluator_name(evaluator: Any) -> str:
+    """The name results are stored under: an Evaluator's or callable's ``display_name()``, else its name."""
+    display_name = None if isinstance(evaluator, type) else getattr(evaluator, "display_name", None)
+    if callable(display_name):
+        return display_name()
+    return getattr(evaluator, "__name__", type(evaluator).__name__)
+
+
+def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
+    """The configurations an evaluator carries (an Evaluator's, or a callable object's ``configurations``)."""
+    return list(getattr(evaluator, "configurations", None) or [])
+
+
+@dataclasses.dataclass
+class Plan:
+    """What computing metrics for one model will do."""
+
+    model: str
+    to_infer: int
+    reused: int
+    can_infer: bool
+
+    def describe(self) -> str:
+        text = f"{self.model}: {self.to_infer} samples to infer, {self.reused} reused"
+        if self.to_infer and not self.can_infer:
+            text += " — this model has no infer function here: those samples will fail"
+        return text
+
+
+@dataclasses.dataclass
+class Failure:
+    """One sample (or one evaluation step) that failed."""
+
+    model: str
+    sample: str
+    error: str
+
+
+@dataclasses.dataclass
+class Outcome:
+    """The result of one "Compute metrics": runs done, failures, whether it was cancelled."""
+
+    runs: List[TestRun] = dataclasses.field(default_factory=list)
+    failures: List[Failure] = dataclasses.field(default_factory=list)
+    skipped_test_cases: Dict[str, List[str]] = dataclasses.field(default_factory=dict)
+    cancelled: bool = False
+    inferred: int = 0
+
+
+class Cancelled(Exception):
+    """Raised inside the run when the cancel button was pressed."""
+
+
+class EvaluationPanel(Panel):
+    """Choose models, a test suite and version, an evaluator and configurations; compute metrics with progress.
+
+    ``evaluators``: Evaluator instances, evaluator functions or callable objects (a callable's ``configurations``
+    attribute offers its configurations; ``configurations`` maps an evaluator's name to more). ``models``: models
+    with their ``infer`` (by default the workflow's stored models, which can only reuse stored inferences).
+    ``on_complete(outcome)`` runs after each computation, e.g. to refresh a ResultsDashboard.
+    """
+
+    title = "Evaluation"
+
+    def __init__(
+        self,
+        workflow: Union[Workflow, Type[Model]],
+        evaluators: Sequence[Any],
+        models: Optional[Sequence[Model]] = None,
+        test_suites: Optional[Sequence[TestSuite]] = None,
+        configurations: Optional[Dict[str, List[EvaluatorConfiguration]]] = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        on_complete: Optional[Callable[[Outcome], Any]] = None,
+    ):
+        if not evaluators:
+            raise ValueError("EvaluationPanel needs at least one evaluator (an Evaluator or an evaluator function)")
+        model_class, suite_class = bound_classes(workflow)
+        self.title = f"Evaluation ({model_class.workflow.name})"
+        self._models = {m.name: m for m in (models if models is not None else list_models(model_class))}
+        suites = list(test_suites) if test_suites is not None else suite_class.load_all()
+        self._suite_class = suite_class
+        self._suites = {s.name: s for s in suites}
+        self._evaluators: Dict[str, Any] = {}
+        for evaluator in evaluators:
+            if not callable(evaluator) and not isinstance(evaluator, Evaluator):
+                raise TypeError(f"evaluator must be an Evaluator, a function or a callable object: {evaluator!r}")
+            self._evaluators[evaluator_name(evaluator)] = evaluator
+        self._extra_configurations = dict(configurations or {})
+        self.batch_size = batch_size
+        self.on_complete = on_complete
+        self._cancel = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.outcome: Optional[Outcome] = None
+
+        self.models_select = ipywidgets.SelectMultiple(options=list(self._models), description="Models",
+                                                       value=tuple(self._models)[:1],
+                                                       rows=min(6, max(2, len(self._models))))
+        self.suite_select = ipywidgets.Dropdown(options=list(self._suites), description="Test suite")
+        self.version_select = ipywidgets.Dropdown(description="Version")
+        self.evaluator_select = ipywidgets.Dropdown(options=list(self._evaluators), description="Evaluator")
+        self.configurations_select = ipywidgets.SelectMultiple(description="Configurations", rows=4,
+                                                                style={"description_width": "initial"})
+        self.reset = ipywidgets.Checkbox(description="Re-infer every sample (reset)", indent=False)
+        self.plan_text = ipywidgets.HTML()
+        self.compute_button = ipywidgets.Button(description="Compute metrics", button_style="primary")
+        self.cancel_button = ipywidgets.Button(description="Cancel", disabled=True, tooltip="Stop after this sample")
+        self.progress = ipywidgets.IntProgress(value=0, min=0, max=1, description="Progress")
+        self.progress_text = ipywidgets.Label()
+        self.status = ipywidgets.HTML()
+        self.failures_table = ipywidgets.HTML()
+
+        self.suite_select.observe(lambda _: self._on_suite(), "value")
+        self.evaluator_select.observe(lambda _: self._on_evaluator(), "value")
+        for control in (self.models_select, self.version_select, self.reset, self.configurations_select):
+            control.observe(lambda _: self._show_plan(), "value")
+        self.compute_button.on_click(lambda _: self.compute(background=True))
+        self.cancel_button.on_click(lambda _: self.cancel())
+        super().__init__([
+            self.models_select, ipywidgets.HBox([self.suite_select, self.version_select]),
+            ipywidgets.HBox([self.evaluator_select, self.configurations_select]), self.reset, self.plan_text,
+            ipywidgets.HBox([self.compute_button, self.cancel_button]),
+            ipywidgets.HBox([self.progress, self.progress_text]), self.status, self.failures_table,
+        ])
+        self._on_evaluator()
+        self._on_suite()
+
+    # -- choices ------------------------------------------------------------------------------------------------
+
+    def _on_suite(self) -> None:
+        name = self.suite_select.value
+        if not name:
+            self.version_select.options = []
+            return
+        with store.get_store().read() as conn:
+            row = store.test_suites.get(conn, name)
+        latest = row.latest_version if row is not None else self._suites[name].version
+        self.version_select.options = [(f"{v}{' (latest)' if v == latest else ''}", v)
+                                       for v in range(latest, 0, -1)]
+        self.version_select.value = latest
+        self._show_plan()
+
+    def _on_evaluator(self) -> None:
+        evaluator = self._evaluators[self.evaluator_select.value]
+        names = [c.display_name() for c in self._all_configurations(evaluator)]
+        self.configurations_select.options = names
+        self.configurations_select.value = tuple(names)
+        self.configurations_select.disabled = not names
+        self._show_plan()
+
+    def _all_configurations(self, evaluator: Any) -> List[EvaluatorConfiguration]:
+        found = evaluator_configurations(evaluator) + self._extra_configurations.get(evaluator_name(evaluator), [])
+        unique: Dict[str, EvaluatorConfiguration] = {}
+        for configuration in found:
+            unique.setdefault(configuration.display_name(), configuration)
+        return list(unique.values())
+
+    def select(self, models: Optional[Sequence[str]] = None, test_suite: Optional[str] = None,
+               version: Optional[int] = None, evaluator: Optional[str] = None,
+               configurations: Optional[Sequence[str]] = None, reset: Optional[bool] = None) -> None:
+        """Set the choices as the controls would (names, as listed)."""
+        if test_suite is not None:
+            self.suite_select.value = test_suite
+        if version is not None:
+            self.version_select.value = version
+        if evaluator is not None:
+            self.evaluator_select.value = evaluator
+        if configurations is not None:
+            self.configurations_select.value = tuple(configurations)
+        if models is not None:
+            self.models_select.value = tuple(models)
+        if reset is not None:
+            self.reset.value = reset
+
+    def test_suite(self) -> TestSuite:
+        """The chosen suite at the chosen version."""
+        if not self.suite_select.value:
+            raise ValueError("no test suite to evaluate on")
+        return self._suite_class.load(self.suite_select.value, self.version_select.value)
+
+    def evaluator(self) -> Any:
+        """The chosen evaluator, limited to the chosen configurations."""
+        evaluator = self._evaluators[self.evaluator_select.value]
+        chosen = self.configurations()
+        if isinstance(evaluator, Evaluator) and chosen:
+            evaluator = copy.copy(evaluator)
+            evaluator.configurations = chosen
+        return evaluator
+
+    def configurations(self) -> Optional[List[EvaluatorConfiguration]]:
+        """The chosen configurations (None when the evaluator has none)."""
+        evaluator = self._evaluators[self.evaluator_select.value]
+        everything = {c.display_name(): c for c in self._all_configurations(evaluator)}
+        if not everything:
+            return None
+        chosen = [everything[name] for name in self.configurations_select.value]
+        if not chosen:
+            raise ValueError("choose at least one configuration")
+        return chosen
+
+    def _test_run(self, model: Model, test_suite: TestSuite, reset: bool,
+                  test_cases: Optional[list] = None) -> TestRun:
+        evaluator = self.evaluator()
+        configurations = None if isinstance(evaluator, Evaluator) else self.configurations()
+        return TestRun(model, test_suite, evaluator, configurations, reset=reset, test_cases=test_cases)
+
+    def plan(self) -> List[Plan]:
+        """Per chosen model: how many samples will be inferred and how many stored inferences reused."""
+        test_suite = self.test_suite()
+        plans = []
+        for name in self.models_select.value:
+            model = self._models[name]
+            run = self._test_run(model, test_suite, reset=False)
+            pending = len(run.load_test_samples())
+            run.reset = True
+            total = len(run.load_test_samples())
+            to_infer = total if self.reset.value else pending
+            plans.append(Plan(name, to_infer, total - to_infer,
+                              model.infer is not None or model.infer_batch is not None))
+        return plans
+
+    def _show_plan(self) -> None:
+        if not hasattr(self, "children"):
+            return
+        try:
+            plans = self.plan() if self.models_select.value else []
+        except Exception as e:  # an incomplete choice: say what is wrong, do not raise inside an observer
+            self.plan_text.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
+            return
+        items = "".join(f"<li>{html.escape(p.describe())}</li>" for p in plans)
+        self.plan_text.value = f"<ul style='margin:2px 0'>{items}</ul>" if items else "<i>choose a model</i>"
+
+    # -- computing ----------------------------------------------------------------------------------------------
+
+    def compute(self, background: bool = False) -> Optional[Outcome]:
+        """Infer what is missing and evaluate the chosen models; in a background thread when ``background``."""
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("a computation is already running")
+        self._cancel.clear()
+        try:
+            plans = self.plan()
+        except Exception as e:
+            self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
+            if background:
+                return None
+            raise
+        self.progress.max = max(1, sum(p.to_infer for p in plans) + len(plans))
+        self.progress.value = 0
+        self.progress.bar_style = "info"
+        self.failures_table.value = ""
+        self.compute_button.disabled, self.cancel_button.disabled = True, False
+        if background:
+            self._thread = threading.Thread(target=self._compute, daemon=True, name="kolena-lab-evaluation")
+            self._thread.start()
+            return None
+        return self._compute()
+
+    def cancel(self) -> None:
+        """Stop the running computation after the sample being inferred (stored inferences are kept)."""
+        self._cancel.set()
+        self.status.value = "Cancelling…"
+
+    def wait(self, timeout: Optional[float] = None) -> Optional[Outcome]:
+        """Block until a background computation is done; its outcome."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.outcome
+
+    def _tick(self, n: int = 1) -> None:
+        self.progress.value = min(self.progress.max, self.progress.value + n)
+        self.progress_text.value = f"{self.progress.value} / {self.progress.max}"
+
+    def _compute(self) -> Outcome:
+        outcome = Outcome()
+        test_suite = self.test_suite()
+        try:
+            for name in self.models_select.value:
+                self._compute_model(self._models[name], test_suite, outcome)
+        except Cancelled:
+            outcome.cancelled = True
+        except Exception as e:  # an evaluation error ends the run; it is shown, and re-raised for direct callers
+            outcome.failures.append(Failure("", "(run)", f"{type(e).__name__}: {e}"))
+            self._finish(outcome)
+            if threading.current_thread() is threading.main_thread():
+                raise
+            return outcome
+        self._finish(outcome)
+        return outcome
+
+    def _compute_model(self, model: Model, test_suite: TestSuite, outcome: Outcome) -> None:
+        run = self._test_run(model, test_suite, reset=self.reset.value)
+        pending = run.load_test_samples()
+        failed = set()
+        self.status.value = f"Inferring <b>{html.escape(model.name)}</b>: {len(pending)} samples…"
+        for start in range(0, len(pending), self.batch_size):
+            batch, done = pending[start:start + self.batch_size], []
+            if self._cancel.is_set():
+                raise Cancelled()
+            if model.infer is None and model.infer_batch is not None:
+                try:
+                    done = list(zip(batch, model.infer_batch(batch), strict=True))
+                except Exception as e:  # the whole batch failed: each of its samples is reported
+                    for sample in batch:
+                        failed.add(sample_identity(sample))
+                        outcome.failures.append(Failure(model.name, sample_label(sample), f"{type(e).__name__}: {e}"))
+                self._tick(len(batch))
+            else:
+                for sample in batch:
+                    if self._cancel.is_set():
+                        run.upload_inferences(done)
+                        outcome.inferred += len(done)
+                        raise Cancelled()
+                    try:
+                        if model.infer is None:
+                            raise ValueError("model must implement `infer`")
+                        done.append((sample, model.infer(sample)))
+                    except Exception as e:  # one sample's failure is reported; the others go on
+                        failed.add(sample_identity(sample))
+                        outcome.failures.append(Failure(model.name, sample_label(sample), f"{type(e).__name__}: {e}"))
+                    self._tick()
+            run.upload_inferences(done)
+            outcome.inferred += len(done)
+        test_cases = test_suite.test_cases
+        if failed:
+            clean = [tc for tc in test_cases
+                     if not any(sample_identity(s) in failed for s, _ in tc.iter_test_samples())]
+            outcome.skipped_test_cases[model.name] = [tc.name for tc in test_cases if tc not in clean]
+            test_cases = clean
+        if test_cases:
+            self.status.value = f"Evaluating <b>{html.escape(model.name)}</b>…"
+            evaluation = self._test_run(model, test_suite, reset=False, test_cases=test_cases)
+            evaluation.run()
+            outcome.runs.append(evaluation)
+        self._tick()
+
+    def _finish(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.compute_button.disabled, self.cancel_button.disabled = False, True
+        if outcome.cancelled:
+            self.progress.bar_style = "warning"
+            self.status.value = (f"Cancelled after {outcome.inferred} inferences; they are stored, so computing again "
+                                 "continues from there.")
+        else:
+            self.progress.bar_style = "danger" if outcome.failures else "success"
+            self.progress.value = self.progress.max
+            self.progress_text.value = f"{self.progress.value} / {self.progress.max}"
+            evaluated = ", ".join(html.escape(r.model.name) for r in outcome.runs) or "none"
+            self.status.value = (f"Done: {outcome.inferred} samples inferred; evaluated {evaluated}; "
+                                 f"{len(outcome.failures)} failures.")
+        skipped = "".join(f"<li>{html.escape(m)}: not evaluated on {html.escape(', '.join(tcs))} (failed samples)</li>"
+                          for m, tcs in outcome.skipped_test_cases.items())
+        table = html_table(["model", "sample", "error"], [[f.model, f.sample, f.error] for f in outcome.failures[:200]],
+                           caption=f"{len(outcome.failures)} failures") if outcome.failures else ""
+        self.failures_table.value = (f"<ul>{skipped}</ul>" if skipped else "") + table
+        self._show_plan()
+        if self.on_complete is not None:
+            self.on_complete(outcome)
+
+    def snapshot_body(self) -> str:
+        return "".join([self.plan_text.value, f"<p>{self.status.value}</p>" if self.status.value else "",
+                        self.failures_table.value])
+
+
+__all__ = ["EvaluationPanel", "Failure", "Outcome", "Plan", "evaluator_configurations", "evaluator_name"]

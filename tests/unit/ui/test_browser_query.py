@@ -1,0 +1,97 @@
+"""Query logic of the sample browser: typed filters, query strings with dotted field names, sort orders, pages."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from kolena_lab.ui._query import Filter, QueryError, SampleView, filter_mask, query_mask
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "locator": [f"img/{i}.jpg" for i in range(6)],
+        "brightness": [0.9, 0.1, np.nan, 0.5, 0.7, 0.3],
+        "weather": ["sun", "rain", "rain", None, "snow", "sun"],
+        "is_night": [False, True, True, False, False, True],
+        "count": [3, 1, 4, 1, 5, 9],
+        "ground_truth.label": ["cat", "dog", "cat", "bird", "dog", "cat"],
+        "inference.score": [0.2, 0.8, 0.5, 0.9, 0.1, 0.6],
+    })
+
+
+def test_query_with_dotted_names_and_strings(frame):
+    mask = query_mask(frame, "ground_truth.label == 'cat' and inference.score > 0.3")
+    assert mask.tolist() == [False, False, True, False, False, True]
+    # a string that looks like a dotted field name is left alone
+    assert query_mask(frame, "weather == 'ground_truth.label'").sum() == 0
+
+
+def test_query_compares_missing_values_as_not_matching(frame):
+    assert query_mask(frame, "brightness > 0.2").tolist() == [True, False, False, True, True, True]
+
+
+def test_query_errors_name_the_problem(frame):
+    with pytest.raises(QueryError, match="unknown field 'nope'.*fields: locator, brightness"):
+        query_mask(frame, "nope > 1")
+    with pytest.raises(QueryError, match="invalid query"):
+        query_mask(frame, "brightness >")
+    with pytest.raises(QueryError, match="true or false"):
+        query_mask(frame, "brightness + 1")
+
+
+def test_empty_query_matches_everything(frame):
+    assert query_mask(frame, "   ").all()
+
+
+@pytest.mark.parametrize("flt, expected", [
+    (Filter("weather", "==", "rain"), [1, 2]),
+    (Filter("weather", "!=", "rain"), [0, 4, 5]),
+    (Filter("brightness", ">=", "0.5"), [0, 3, 4]),
+    (Filter("count", "<", "3"), [1, 3]),
+    (Filter("is_night", "==", "true"), [1, 2, 5]),
+    (Filter("weather", "contains", "SU"), [0, 5]),
+    (Filter("count", "in", "1, 9"), [1, 3, 5]),
+    (Filter("weather", "is missing"), [3]),
+    (Filter("brightness", "is not missing"), [0, 1, 3, 4, 5]),
+])
+def test_typed_filters(frame, flt, expected):
+    assert np.flatnonzero(filter_mask(frame, flt)).tolist() == expected
+
+
+def test_typed_filter_errors(frame):
+    with pytest.raises(QueryError, match="holds numbers; 'abc' is not a number"):
+        filter_mask(frame, Filter("brightness", ">", "abc"))
+    with pytest.raises(QueryError, match="unknown field 'x'"):
+        filter_mask(frame, Filter("x", "==", 1))
+    with pytest.raises(QueryError, match="unknown operator"):
+        filter_mask(frame, Filter("count", "~", 1))
+    with pytest.raises(QueryError, match="true/false"):
+        filter_mask(frame, Filter("is_night", "==", "maybe"))
+
+
+def test_view_sorts_stably_with_missing_last_and_pages(frame):
+    view = SampleView(frame)
+    assert view.set(sort_field="brightness").tolist() == [1, 5, 3, 4, 0, 2]
+    assert view.set(ascending=False).tolist() == [0, 4, 3, 5, 1, 2]
+    assert view.set(sort_field="ground_truth.label", ascending=True).tolist() == [3, 0, 2, 5, 1, 4]
+    assert view.set(query="is_night").tolist() == [2, 5, 1]
+    assert view.page(0, 2).tolist() == [2, 5] and view.page(1, 2).tolist() == [1]
+    assert view.page_count(2) == 2
+    assert view.set(sort_field=None).tolist() == [1, 2, 5]
+
+
+def test_view_keeps_its_state_when_a_query_is_wrong(frame):
+    view = SampleView(frame)
+    view.set(query="count > 2")
+    with pytest.raises(QueryError):
+        view.set(query="count >>> 2")
+    assert view.query == "count > 2" and view.positions.tolist() == [0, 2, 4, 5]
+    with pytest.raises(QueryError, match="cannot sort by unknown field"):
+        view.set(sort_field="nope")
+
+
+def test_filters_and_query_combine(frame):
+    view = SampleView(frame)
+    positions = view.set(filters=[Filter("ground_truth.label", "==", "cat")], query="count > 3")
+    assert positions.tolist() == [2, 5]
+    assert view.fields == list(frame.columns)

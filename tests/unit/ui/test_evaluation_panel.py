@@ -1,0 +1,108 @@
+"""EvaluationPanel logic on a real store: the plan, computing with progress, per-sample failures, cancel."""
+import threading
+
+import pytest
+
+from kolena_lab.ui import EvaluationPanel
+from kolena_lab.workflow import load_test_case_metrics
+from tests.unit.ui import _results as R
+
+
+def _evaluator():
+    return R.AccuracyEvaluator(configurations=[R.Threshold(0.0), R.Threshold(0.7)])
+
+
+@pytest.fixture
+def setup(sqlite_store):
+    suite, models = R.build(n_samples=20, evaluate=False)
+    return suite, models
+
+
+def test_plan_counts_samples_to_infer_and_reused(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=models)
+    panel.select(models=["model-5", "model-9"], test_suite="ui suite")
+    assert [(p.model, p.to_infer, p.reused) for p in panel.plan()] == [("model-5", 20, 0), ("model-9", 20, 0)]
+    assert "model-5: 20 samples to infer, 0 reused" in panel.plan_text.value
+    outcome = panel.compute()
+    assert not outcome.failures and [r.model.name for r in outcome.runs] == ["model-5", "model-9"]
+    assert [(p.to_infer, p.reused) for p in panel.plan()] == [(0, 20), (0, 20)]
+    panel.reset.value = True
+    assert [(p.to_infer, p.reused) for p in panel.plan()] == [(20, 0), (20, 0)]
+
+
+def test_compute_stores_metrics_for_chosen_configurations_with_full_progress(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=models)
+    assert panel.configurations_select.options == ("threshold=0.0", "threshold=0.7")
+    panel.select(models=["model-9"], configurations=["threshold=0.7"])
+    panel.compute()
+    frame = load_test_case_metrics(models[1], suite)
+    assert frame["configuration"].unique().tolist() == ["threshold=0.7"]
+    assert panel.progress.value == panel.progress.max == 21  # 20 inferences + 1 evaluation
+    assert panel.progress.bar_style == "success" and "Done" in panel.status.value
+
+
+def test_failing_samples_are_listed_and_their_test_cases_skipped(setup):
+    suite, models = setup
+    base = R.predictor(5)
+
+    def flaky(sample):
+        if sample.locator.endswith("0015.png"):  # only in the test case "all"
+            raise RuntimeError("cannot decode <image>")
+        return base(sample)
+
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=[R.Model.load("model-5", infer=flaky)])
+    outcome = panel.compute()
+    assert [(f.model, f.sample) for f in outcome.failures] == [("model-5", "/data/img0015.png")]
+    assert outcome.skipped_test_cases == {"model-5": ["all"]}
+    assert "cannot decode &lt;image&gt;" in panel.failures_table.value
+    frame = load_test_case_metrics(models[0], suite)
+    assert set(frame["test_case"]) == {"half"}
+    assert panel.progress.bar_style == "danger"
+    assert "model-5: 1 samples to infer, 19 reused" in panel.plan_text.value
+
+
+def test_cancel_stops_and_keeps_what_was_inferred(setup):
+    suite, models = setup
+    gate, calls = threading.Event(), []
+    base = R.predictor(9)
+
+    def slow(sample):
+        calls.append(sample)
+        if len(calls) == 5:
+            gate.set()
+            panel._cancel.wait(10)  # hold the run until the cancel button is pressed
+        return base(sample)
+
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=[R.Model.load("model-9", infer=slow)], batch_size=4)
+    panel.compute(background=True)
+    assert gate.wait(10)
+    panel.cancel_button.click()
+    outcome = panel.wait(10)
+    assert outcome.cancelled and outcome.inferred == 5 and len(calls) == 5
+    assert panel.progress.bar_style == "warning" and "Cancelled after 5" in panel.status.value
+    assert [(p.to_infer, p.reused) for p in panel.plan()] == [(15, 5)]
+
+
+def test_function_evaluators_and_callable_objects(setup):
+    suite, models = setup
+    from kolena_lab.workflow import EvaluationResults
+
+    def accuracy_function(test_samples, ground_truths, inferences, test_cases):
+        metrics = [R.SampleMetrics(correct=g.label.label == i.prediction.label, score=i.prediction.score)
+                   for g, i in zip(ground_truths, inferences)]
+        per_case = [(tc, R.CaseMetrics(n=len(m), accuracy=sum(x.correct for x in m) / len(m),
+                                       error_rate=0.0, per_class=[]))
+                    for tc, _, _, _, m in test_cases.iter(test_samples, ground_truths, inferences, metrics)]
+        return EvaluationResults(metrics_test_sample=list(zip(test_samples, metrics)), metrics_test_case=per_case)
+
+    panel = EvaluationPanel(R.workflow, [_evaluator(), accuracy_function], models=models)
+    assert panel.evaluator_select.options == ("AccuracyEvaluator", "accuracy_function")
+    panel.select(evaluator="accuracy_function", models=["model-3"])
+    assert panel.configurations_select.disabled
+    panel.compute()
+    frame = load_test_case_metrics(models[2], suite, evaluator="accuracy_function")
+    assert frame["accuracy"].tolist() == pytest.approx([0.3, 0.3])
+    with pytest.raises(TypeError):
+        EvaluationPanel(R.workflow, [object()], models=models)
