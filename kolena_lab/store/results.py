@@ -3,7 +3,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import bulk_insert, chunks, run
+from kolena_lab.store._sql import bulk_insert, chunks, fetch_all, run
 
 SUITE_SCOPE = 0  # per-sample metrics computed once for a whole suite (function evaluators)
 
@@ -92,20 +92,42 @@ def case_metrics(conn: Connection, model_id: int, test_case_version_ids: Sequenc
 
 def sample_metrics(conn: Connection, model_id: int, test_case_version_id: int,
                    evaluator: Optional[str] = None) -> List[Tuple[int, str, str, str]]:
-    """``(sample_id, evaluator, configuration, metrics JSON)`` for a version's members (own scope first)."""
-    sql = ("SELECT x.sample_id, x.evaluator, x.configuration, x.data, x.test_case_version_id FROM kl_sample_metrics x "
-           "JOIN kl_test_case_members m ON m.sample_id = x.sample_id AND m.version_id = ? "
-           "WHERE x.model_id = ? AND x.test_case_version_id IN (?, ?)")
-    params: list = [test_case_version_id, model_id, test_case_version_id, SUITE_SCOPE]
+    """``(sample_id, evaluator, configuration, metrics JSON)`` for a version's members in order (own scope first).
+
+    One query per (evaluator, configuration) of the model, each walking the members and seeking the primary key,
+    so the cost follows the test case's size, not the model's stored metrics.
+    """
+    out = []
+    for ev, conf in _metric_configurations(conn, model_id, evaluator):
+        best: Dict[int, Tuple[int, int, str]] = {}
+        for position, sid, data, scope in fetch_all(
+            conn,
+            "SELECT m.position, m.sample_id, x.data, x.test_case_version_id FROM kl_test_case_members m "
+            "JOIN kl_sample_metrics x ON x.model_id = ? AND x.evaluator = ? AND x.configuration = ? "
+            "AND x.test_case_version_id IN (?, ?) AND x.sample_id = m.sample_id WHERE m.version_id = ?",
+            (model_id, ev, conf, test_case_version_id, SUITE_SCOPE, test_case_version_id),
+        ):
+            if sid not in best or scope != SUITE_SCOPE:
+                best[sid] = (position, sid, data)
+        out += [(position, sid, ev, conf, data) for position, sid, data in best.values()]
+    out.sort(key=lambda r: r[0])  # stable: configurations stay in order within a sample
+    return [row[1:] for row in out]
+
+
+def _metric_configurations(conn: Connection, model_id: int, evaluator: Optional[str]) -> List[Tuple[str, str]]:
+    """The (evaluator, configuration) pairs with per-sample metrics of a model, by seeks on the primary key."""
+    pairs: List[Tuple[str, str]] = []
+    where, params = "model_id = ?", [model_id]
     if evaluator is not None:
-        sql += " AND x.evaluator = ?"
-        params.append(evaluator)
-    best: Dict[Tuple[int, str, str], Tuple[int, str, str, str]] = {}
-    for sid, ev, conf, data, scope in run(conn, sql + " ORDER BY m.position", params):
-        key = (sid, ev, conf)
-        if key not in best or scope != SUITE_SCOPE:
-            best[key] = (sid, ev, conf, data)
-    return list(best.values())
+        where, params = where + " AND evaluator = ?", params + [evaluator]
+    while True:
+        after = " AND (evaluator > ? OR (evaluator = ? AND configuration > ?))" if pairs else ""
+        last = [pairs[-1][0], pairs[-1][0], pairs[-1][1]] if pairs else []
+        row = fetch_all(conn, f"SELECT evaluator, configuration FROM kl_sample_metrics WHERE {where}{after} "
+                              "ORDER BY evaluator, configuration LIMIT 1", params + last)
+        if not row:
+            return pairs
+        pairs.append(tuple(row[0]))  # type: ignore[arg-type]
 
 
 def suite_metrics(conn: Connection, model_id: int, suite_version_id: int,
