@@ -33,6 +33,7 @@ class CurationDiff:
     locator_column: str
     test_suite: Optional[str] = None
     description: str = ""
+    members: Optional[pd.DataFrame] = None  # create over an existing test case (reset): the whole new membership
 
     @property
     def after(self) -> int:
@@ -94,8 +95,11 @@ class CurationResult:
 
 
 def plan(workflow: Workflow, selection: pd.DataFrame, action: str, test_case: str, locator_column: str,
-         description: str = "", test_suite: Optional[str] = None) -> CurationDiff:
-    """The diff of applying ``action`` with the selected rows to the named test case."""
+         description: str = "", test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
+    """The diff of applying ``action`` with the selected rows to the named test case.
+
+    ``reset`` (create only): an existing test case of that name gets exactly the selection as a new version.
+    """
     if action not in ACTIONS:
         raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
     name = (test_case or "").strip()
@@ -107,9 +111,16 @@ def plan(workflow: Workflow, selection: pd.DataFrame, action: str, test_case: st
     if action == "create":
         if selection.empty:
             raise ValueError("select at least one sample to create a test case")
-        if name in test_case_names(workflow):
+        if name not in test_case_names(workflow):
+            return CurationDiff(action, name, 0, selection, empty, locator_column, suite, description)
+        if not reset:
             raise ValueError(f"test case '{name}' already exists; add to it instead, or choose another name")
-        return CurationDiff(action, name, 0, selection, empty, locator_column, suite, description)
+        existing = case_cls.load(name).to_dataframe()
+        keys = sample_keys(selection, workflow, locator_column)
+        old_keys = sample_keys(existing, workflow, locator_column)
+        return CurationDiff(action, name, len(existing), selection[~keys.isin(set(old_keys)).to_numpy()],
+                            existing[~old_keys.isin(set(keys)).to_numpy()], locator_column, suite, description,
+                            members=selection)
     try:
         existing = case_cls.load(name).to_dataframe()
     except NotFoundError:
@@ -125,8 +136,9 @@ def commit(workflow: Workflow, diff: CurationDiff) -> CurationResult:
     """Apply a planned diff through the public workflow API."""
     case_cls, suite_cls = bound_classes(workflow)
     if diff.action == "create":
-        case = case_cls.from_dataframe(diff.test_case, member_frame(diff.added, workflow),
-                                       description=diff.description or None)
+        reset = diff.members is not None
+        case = case_cls.from_dataframe(diff.test_case, member_frame(diff.members if reset else diff.added, workflow),
+                                       description=diff.description or None, reset=reset)
     else:
         case = case_cls.load(diff.test_case)
         if diff.changes:

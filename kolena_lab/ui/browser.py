@@ -338,15 +338,19 @@ class SampleBrowser(Panel):
 
     # ---------------------------------------------------------------- curation
     def preview(self, action: str, test_case: str, description: str = "",
-                test_suite: Optional[str] = None) -> CurationDiff:
+                test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
         """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
         return _curation.plan(self._require_workflow(), self.selected, action, test_case,
-                              self.table.locator_column, description, test_suite)
+                              self.table.locator_column, description, test_suite, reset)
 
-    def create_test_case(self, name: str, description: str = "",
-                         test_suite: Optional[str] = None) -> CurationResult:
-        """Create a test case holding the selection (``TestCase.from_dataframe``), optionally put in a suite."""
-        return self._commit(self.preview("create", name, description, test_suite))
+    def create_test_case(self, name: str, description: str = "", test_suite: Optional[str] = None,
+                         reset: bool = False) -> CurationResult:
+        """Create a test case holding the selection (``TestCase.from_dataframe``), optionally put in a suite.
+
+        With ``reset=True`` an existing test case of that name gets exactly the selection as a new version (so a
+        notebook cell can be re-run), as with ``TestCase(..., reset=True)``.
+        """
+        return self._commit(self.preview("create", name, description, test_suite, reset))
 
     def add_to_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
         """Add the selection to an existing test case (a new version unless all are in it already)."""

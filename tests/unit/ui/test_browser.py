@@ -125,6 +125,15 @@ def test_create_add_remove_and_suite_through_the_public_api(case):
     assert unchanged.test_case.version == 3 and not unchanged.diff.changes
     assert [r.diff.action for r in browser.history] == ["create", "add", "remove", "remove"]
 
+    browser.clear_selection().select([0, 11])  # create again with reset: exactly these two, as a new version
+    kept = {s.locator for s, _ in TestCase.load("rainy").load_test_samples()}
+    diff = browser.preview("create", "rainy", reset=True)
+    assert (diff.before, diff.after) == (3, 2)
+    assert len(diff.removed) == len(kept - set(browser.selected["locator"]))
+    replaced = browser.create_test_case("rainy", reset=True)
+    assert replaced.test_case.version == 4
+    assert [s.locator for s, _ in TestCase.load("rainy").load_test_samples()] == browser.selected["locator"].tolist()
+
 
 def test_buttons_preview_then_confirm(case):
     wf, TestCase, _, _ = workflow_classes()
