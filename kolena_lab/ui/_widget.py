@@ -36,10 +36,11 @@ class Panel(ipywidgets.VBox):
 
 
 def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: Optional[str] = None) -> str:
-    """A plain, escaped HTML table."""
+    """A plain, escaped HTML table; the first column (a name) does not wrap."""
     head = "".join(f'<th style="text-align:left;padding:2px 8px">{html.escape(str(c))}</th>' for c in columns)
     body = "".join(
-        "<tr>" + "".join(f'<td style="padding:2px 8px">{html.escape(_cell(v))}</td>' for v in row) + "</tr>"
+        "<tr>" + "".join(f'<td style="padding:2px 8px{";white-space:nowrap" if i == 0 else ""}">'
+                         f"{html.escape(_cell(v))}</td>" for i, v in enumerate(row)) + "</tr>"
         for row in rows
     )
     cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""

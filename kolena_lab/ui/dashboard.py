@@ -475,8 +475,8 @@ class ResultsDashboard(Panel):
                       for m, p in found for c in p.curves]
             merged = CurvePlot(title=first.title, x_label=first.x_label, y_label=first.y_label, curves=curves,
                                x_config=first.x_config, y_config=first.y_config)
-            return [figure(merged, title=f"{title} — {test_case}")]
-        return [figure(p, title=f"{title} — {test_case} — {m}") for m, p in found]
+            return [figure(merged, title=_with(title, test_case))]
+        return [figure(p, title=_with(_with(title, test_case), m)) for m, p in found]
 
     def per_class_figure(self, test_case: str, nested: str, configuration: Optional[str] = None) -> go.Figure:
         """Grouped bars of a nested per-class field (``"<column>.<field>"``): one group per class, a bar per model."""
@@ -652,6 +652,11 @@ def _chart_bundle(fig: go.Figure, static_images: bool) -> Dict[str, Any]:
                                                "config": {"displaylogo": False}},
             "text/plain": f"Chart({title!r})",
             "text/html": f"<p><b>{title}</b> (interactive chart; static copy not rendered)</p>"}
+
+
+def _with(title: str, part: str) -> str:
+    """``title — part``, unless the title already names it (evaluators often put the test case in plot titles)."""
+    return title if part in title else f"{title} — {part}"
 
 
 __all__ = ["ResultsDashboard", "ResultsTable"]
