@@ -13,9 +13,11 @@ NOTEBOOKS = sorted((Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
 
 
 def _expected(nb: nbformat.NotebookNode) -> tuple:
+    """Charts (a PNG each), plus the images and tables of static HTML outputs (DataFrames, widget snapshots)."""
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if "data" in o]
-    images = sum("image/png" in o["data"] for o in outputs)
-    tables = sum("<table" in o["data"].get("text/html", "") for o in outputs if "image/png" not in o["data"])
+    static = [o["data"].get("text/html", "") for o in outputs if "image/png" not in o["data"]]
+    images = sum("image/png" in o["data"] for o in outputs) + sum(h.count("<img") for h in static)
+    tables = sum(h.count("<table") for h in static)
     return images, tables
 
 
