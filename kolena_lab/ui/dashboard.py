@@ -22,6 +22,7 @@ import traitlets
 from IPython.display import display
 
 from kolena_lab.ui import _comparison
+from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._samples import sample_identity, sample_label
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.charts import HEIGHT, WIDTH, Chart, figure
@@ -146,18 +147,41 @@ class ResultsDashboard(Panel):
         self.plot_select.observe(lambda _: self._draw_charts(), "value")
         self.per_class_select.observe(lambda _: self._draw_charts(), "value")
         for tab in self._tabs:
-            tab.table.observe(lambda change, t=tab: self._sort(t), ["sort_key", "descending"])
-            tab.table.on_msg(self._on_table_message)
+            self._wire(tab)
+        self.jobs = JobStatus(names, test_suite.name, on_finished=lambda _: self.reload())
         legend = ipywidgets.HTML(
             "<small>Compared with the baseline: <span style='background:#dafbe1'>▲ better</span>, "
             "<span style='background:#ffebe9'>▼ worse</span>, * significant (95% paired bootstrap over the test "
             "case's samples). Click a test case to browse its failures.</small>")
         super().__init__([
-            ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.significance_status, self.tab,
+            ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.jobs, self.significance_status,
+            self.tab,
             ipywidgets.HBox([self.test_case_select, self.plot_select, self.per_class_select]),
             self.charts, self.status, self.browser,
         ])
         self._draw_charts()
+        self._start_significance()
+
+    def _wire(self, tab: _Tab) -> None:
+        tab.table.observe(lambda change, t=tab: self._sort(t), ["sort_key", "descending"])
+        tab.table.on_msg(self._on_table_message)
+
+    def reload(self) -> None:
+        """Read the stored results again and rebuild the tabs (called when an evaluation job of these models on
+        this suite finishes)."""
+        self.wait()
+        with self._significance_lock:
+            self.metrics = self._load_metrics()
+            self._intervals_cache.clear()
+            self._sample_metrics.clear()
+            self._plots = None
+            self._tabs = [self._make_tab(key) for key in self._configuration_keys()]
+            for tab in self._tabs:
+                self._wire(tab)
+            self.tab.children = [ipywidgets.VBox([t.table]) for t in self._tabs]
+            self.tab.titles = [t.title for t in self._tabs]
+            self._refresh_comparison()
+        self._refresh_plot_options()
         self._start_significance()
 
     # -- data ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""Results views show the evaluation jobs of their models and reload when one finishes."""
+import pytest
+
+from kolena_lab import automation
+from kolena_lab.ui import ResultsDashboard
+from kolena_lab.workflow import test
+
+from . import _automation as a
+from . import _classification as c
+
+THRESHOLD = {"threshold": 0.5, "class": a.THRESHOLD}
+
+
+def test_dashboard_shows_job_status_and_reloads_when_a_job_finishes(sqlite_store):
+    suite, model = a.inferred_suite()
+    a.register("accuracy", a.ACCURACY, configurations=[THRESHOLD])
+    [job_id] = test(model, suite).jobs
+    [case_a] = suite.test_cases
+    automation.Worker().run_next()
+    assert automation.get_job(job_id).status == "succeeded"
+
+    night = c.TestCase("night", test_samples=[(s, g) for s, g in case_a.load_test_samples() if s.metadata["night"]])
+    with suite.edit() as editor:  # queues the evaluation of 'night'
+        editor.add(night)
+    suite = c.TestSuite.load("suite")
+    dashboard = ResultsDashboard(suite, [model], background=False)
+    dashboard.jobs.stop()  # polled by hand below
+    assert list(dashboard.table().index) == ["a"]
+    assert "accuracy" in dashboard.jobs.value and "queued" in dashboard.jobs.value
+    assert dashboard.jobs.get_state()["value"] == dashboard.jobs.value
+
+    automation.Worker().run_next()
+    [finished] = dashboard.jobs.poll()
+    assert finished.status == "succeeded" and not dashboard.jobs.active
+    assert "succeeded" in dashboard.jobs.value
+    accuracy = dashboard.table()[("accuracy", model.name)]
+    assert list(accuracy.index) == ["a", "night"]
+    assert accuracy["night"] == pytest.approx(a.expected_accuracy(night, 0.5))
