@@ -11,13 +11,13 @@ ACTIVE = ("queued", "running")
 
 
 class JobStatus(ipywidgets.HTML):
-    """Shows the queued and running evaluation jobs of ``models`` on ``test_suite``.
+    """Shows the queued and running evaluation jobs of ``models`` on ``test_suite`` (on any suite when None).
 
     ``poll()`` re-reads them; while any is active a background thread polls every ``interval`` seconds, and when
     jobs finish ``on_finished(jobs)`` is called (a results view reloads there).
     """
 
-    def __init__(self, models: Sequence[str], test_suite: str,
+    def __init__(self, models: Sequence[str], test_suite: Optional[str],
                  on_finished: Optional[Callable[[List[automation.Job]], None]] = None, interval: float = 2.0):
         super().__init__()
         self.models, self.test_suite, self.interval = list(models), test_suite, interval

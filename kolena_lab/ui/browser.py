@@ -16,6 +16,7 @@ from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbna
 from kolena_lab.ui import _curation
 from kolena_lab.ui._curation import CurationDiff, CurationResult
 from kolena_lab.ui._gallery import Gallery
+from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._query import OPERATORS, Filter, QueryError, SampleView
 from kolena_lab.ui._table import (
     GROUND_TRUTH,
@@ -59,8 +60,8 @@ class SampleBrowser(Panel):
                  show_thumbnails: bool = True, overlays: bool = True, fetch: Optional[FetchOptions] = None):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
-        self.table = build_table(source, workflow=workflow, model=model, evaluator=evaluator,
-                                 configuration=configuration)
+        self._source = (source, dict(workflow=workflow, model=model, evaluator=evaluator, configuration=configuration))
+        self.table = build_table(source, **self._source[1])
         self.workflow = self.table.workflow or workflow
         self.view = SampleView(self.table.frame)
         self.page_size = page_size
@@ -80,6 +81,8 @@ class SampleBrowser(Panel):
         fields = self.view.fields
         self.caption_fields = list(caption_fields) if caption_fields is not None else self._default_captions(fields)
         self._build_controls(fields)
+        self.jobs = (JobStatus([model.name], None, on_finished=lambda _: self.reload()) if model is not None
+                     else None)
         super().__init__(children=self._layout())
         self._render_page()
 
@@ -178,6 +181,7 @@ class SampleBrowser(Panel):
             w.Box([self.select_all_button, self.invert_button, self.clear_button, self.previous_button,
                    self.page_label, self.next_button], layout=row),
             self.status,
+            *([self.jobs] if self.jobs is not None else []),
             self.gallery,
             w.Box([self.detail, self.close_detail_button], layout=row),
             *curation,
@@ -218,6 +222,35 @@ class SampleBrowser(Panel):
         self._sync(self.sort_box, field or "")
         self._sync(self.order_box, ascending)
         return self._refresh(reset_page=True)
+
+    def reload(self) -> "SampleBrowser":
+        """Read the source again (a model's new inferences and metrics, after an evaluation job finished, say),
+        keeping the query, filters, sort, page and the selected samples (by locator)."""
+        column, old = self.table.locator_column, self.view
+        chosen = set(self.selected[column]) if column else None
+        kept = self._selected
+        self.table = build_table(self._source[0], **self._source[1])
+        self.view = SampleView(self.table.frame)
+        try:
+            self.view.set(filters=old.filters, query=old.query, sort_field=old.sort_field, ascending=old.ascending)
+        except QueryError as e:  # a field is gone: show everything, and say why
+            self._message = f"Filters cleared on reload: {e}"
+        if chosen is not None:
+            self._selected = self.view.frame[column].isin(chosen).to_numpy()
+        else:
+            self._selected = np.zeros(len(self.view.frame), dtype=bool)
+            self._selected[:min(len(kept), len(self._selected))] = kept[:len(self._selected)]
+        fields = self.view.fields
+        self._syncing = True
+        try:
+            self.field_box.options = fields
+            self.sort_box.options = [("(table order)", "")] + [(f, f) for f in fields]
+            self.sort_box.value = self.view.sort_field or ""
+        finally:
+            self._syncing = False
+        self.page = min(self.page, self.page_count - 1)
+        self._render_page()
+        return self
 
     @property
     def page_count(self) -> int:

@@ -2,7 +2,7 @@
 import pytest
 
 from kolena_lab import automation
-from kolena_lab.ui import ResultsDashboard
+from kolena_lab.ui import ResultsDashboard, SampleBrowser
 from kolena_lab.workflow import test
 
 from . import _automation as a
@@ -24,7 +24,12 @@ def test_dashboard_shows_job_status_and_reloads_when_a_job_finishes(sqlite_store
         editor.add(night)
     suite = c.TestSuite.load("suite")
     dashboard = ResultsDashboard(suite, [model], background=False)
-    dashboard.jobs.stop()  # polled by hand below
+    dashboard.jobs.stop()  # both polled by hand below
+    browser = SampleBrowser(night, model=model, show_thumbnails=False)
+    browser.jobs.stop()
+    browser.sort_by("locator", ascending=False).click(0)
+    chosen = browser.selected["locator"].tolist()
+    assert "queued" in browser.jobs.value and not any(f.startswith("metrics.") for f in browser.view.fields)
     assert list(dashboard.table().index) == ["a"]
     assert "accuracy" in dashboard.jobs.value and "queued" in dashboard.jobs.value
     assert dashboard.jobs.get_state()["value"] == dashboard.jobs.value
@@ -36,3 +41,8 @@ def test_dashboard_shows_job_status_and_reloads_when_a_job_finishes(sqlite_store
     accuracy = dashboard.table()[("accuracy", model.name)]
     assert list(accuracy.index) == ["a", "night"]
     assert accuracy["night"] == pytest.approx(a.expected_accuracy(night, 0.5))
+
+    assert browser.jobs.poll()[0].id == finished.id
+    assert "metrics.correct" in browser.view.fields  # the job's per-sample metrics, read on reload
+    assert browser.selected["locator"].tolist() == chosen and browser.view.sort_field == "locator"
+    assert browser.page_rows()["metrics.correct"].notna().all()
