@@ -42,6 +42,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+        self._checkpointer = _Checkpointer(self.engine) if self.is_sqlite else None
         self._initialize_schema()
 
     def __repr__(self) -> str:
@@ -109,6 +110,7 @@ class Store:
                     conn.exec_driver_sql("ROLLBACK")
                     raise
                 conn.exec_driver_sql("COMMIT")
+                self._checkpointer.request()  # type: ignore[union-attr]
             else:
                 with conn.begin():
                     yield conn
@@ -157,14 +159,68 @@ class Store:
             }
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Finish the pending checkpoint and close every pooled connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
+
+
+class _Checkpointer:
+    """Copies SQLite's write-ahead log into the database file in a background thread after commits.
+
+    SQLite's automatic checkpoint (turned off on our connections) would do this copy inside ``COMMIT``, so a bulk
+    write would wait for it; the SQLite documentation suggests running it in a separate thread instead. A committed
+    transaction is durable in the log either way, and a checkpoint that does not happen (the process exits) is done
+    by the next connection.
+    """
+
+    IDLE_SECONDS = 5.0  # the thread ends after this long without commits, and starts again with the next one
+
+    def __init__(self, engine: Any):
+        self._engine = engine
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+        self._stopped = False
+
+    def request(self) -> None:
+        """Ask for a checkpoint soon (after a commit)."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._wanted.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="kolena-lab-checkpoint")
+                self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Run a last checkpoint, then end the thread."""
+        with self._lock:
+            self._stopped, thread = True, self._thread
+            self._wanted.set()
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait(0 if self._stopped else self.IDLE_SECONDS)
+            with self._lock:
+                if not self._wanted.is_set():
+                    self._thread = None
+                    return
+                self._wanted.clear()
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception:  # nothing is lost: the log keeps the data and a later checkpoint copies it
+                pass
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in the background (_Checkpointer)
     except Exception:  # a read-only file cannot switch journal mode; reads still work
         pass
     cursor.execute("PRAGMA synchronous=NORMAL")
