@@ -1,4 +1,5 @@
 """Encoding data objects for the store: JSON text, and a test sample's identity key and its hash."""
+import functools
 import hashlib
 import json
 from typing import Any, Optional, Tuple, Type
@@ -26,8 +27,14 @@ def decode(cls: Type[DataObject], text: Optional[str]) -> Any:
 
 def sample_id(workflow: str, key: str) -> int:
     """A sample's store id: a signed 64-bit digest of its workflow's name and its identity key."""
-    digest = hashlib.blake2b(f"{workflow}\0{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    digest = _workflow_hash(workflow).copy()  # the workflow's prefix hashed once, not per sample
+    digest.update(key.encode())
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _workflow_hash(workflow: str) -> Any:
+    return hashlib.blake2b(f"{workflow}\0".encode(), digest_size=8)
 
 
 def encode_sample(sample: TestSample) -> Tuple[str, str]:

@@ -84,3 +84,4 @@ def test_metadata_key_named_like_a_field_is_prefixed(monkeypatch):
     fast, slow = _decode_both(rows, Label, monkeypatch)
     pd.testing.assert_frame_equal(fast, slow)
     assert fast["metadata.locator"][0] == "elsewhere"
+
