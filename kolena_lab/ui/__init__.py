@@ -1,4 +1,5 @@
-"""Notebook rendering: charts that stay visible when an executed notebook is shared."""
+"""Notebook widgets (browse and curate samples, compare results, register models, evaluate, build workflows) and
+charts, all of which stay visible when an executed notebook is shared."""
 from kolena_lab.ui.browser import SampleBrowser
 from kolena_lab.ui.charts import Chart, charts, figure
 from kolena_lab.ui.dashboard import ResultsDashboard
