@@ -4,7 +4,7 @@ A live JupyterLab renders the widget; a saved notebook opened without a kernel, 
 ``export_html`` show the ``text/html`` snapshot of the moment it was displayed.
 """
 import html
-from typing import Any, Dict, Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
 
 import ipywidgets
 
@@ -33,6 +33,27 @@ class Panel(ipywidgets.VBox):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/html"] = self.snapshot_html()
         return bundle
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        data, metadata = self._bundle()
+        handle = display(data, metadata=metadata, raw=True, display_id=True)
+        if handle is not None:
+            self.__dict__.setdefault("_display_handles", []).append(handle)
+
+    def update_displays(self) -> None:
+        """Refresh the snapshot stored with every display of this widget, so a saved notebook shows its latest
+        state (call after a change a reader of the shared notebook should see)."""
+        handles = self.__dict__.get("_display_handles", [])
+        if handles:
+            data, metadata = self._bundle()
+            for handle in handles:
+                handle.update(data, metadata=metadata, raw=True)
+
+    def _bundle(self) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        bundle = self._repr_mimebundle_()
+        return bundle if isinstance(bundle, tuple) else (bundle, {})
 
 
 def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: Optional[str] = None) -> str:

@@ -18,10 +18,11 @@ from kolena_lab.ui._curation import CurationDiff, CurationResult
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._query import OPERATORS, Filter, QueryError, SampleView
+from kolena_lab.ui._sample_html import cell_text, detail_html, gallery_html
+from kolena_lab.ui._selection import Selection
 from kolena_lab.ui._table import (
     GROUND_TRUTH,
     INFERENCE,
-    METRICS,
     build_table,
     row_member,
     sample_fields,
@@ -34,12 +35,6 @@ from kolena_lab.workflow import GroundTruth, Model, TestSample, Workflow
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
 _NO_SUITE = "(no test suite)"
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
 
 
 class SampleBrowser(Panel):
@@ -70,13 +65,11 @@ class SampleBrowser(Panel):
         self.overlays = overlays
         self.fetch = fetch or FetchOptions()
         self.page = 0
-        self._selected = np.zeros(len(self.view.frame), dtype=bool)
-        self._anchor: Optional[int] = None
+        self.selection = Selection(len(self.view.frame))
         self._message = ""
         self._pending: Optional[CurationDiff] = None
         self._history: List[CurationResult] = []
         self._page_items: List[Dict[str, Any]] = []
-        self._handles: List[Any] = []
         self._syncing = False
         fields = self.view.fields
         self.caption_fields = list(caption_fields) if caption_fields is not None else self._default_captions(fields)
@@ -227,19 +220,13 @@ class SampleBrowser(Panel):
         """Read the source again (a model's new inferences and metrics, after an evaluation job finished, say),
         keeping the query, filters, sort, page and the selected samples (by locator)."""
         column, old = self.table.locator_column, self.view
-        chosen = set(self.selected[column]) if column else None
-        kept = self._selected
         self.table = build_table(self._source[0], **self._source[1])
         self.view = SampleView(self.table.frame)
         try:
             self.view.set(filters=old.filters, query=old.query, sort_field=old.sort_field, ascending=old.ascending)
         except QueryError as e:  # a field is gone: show everything, and say why
             self._message = f"Filters cleared on reload: {e}"
-        if chosen is not None:
-            self._selected = self.view.frame[column].isin(chosen).to_numpy()
-        else:
-            self._selected = np.zeros(len(self.view.frame), dtype=bool)
-            self._selected[:min(len(kept), len(self._selected))] = kept[:len(self._selected)]
+        self.selection = self.selection.carried_to(old.frame, self.view.frame, column)
         fields = self.view.fields
         self._syncing = True
         try:
@@ -279,11 +266,11 @@ class SampleBrowser(Panel):
     @property
     def selected(self) -> pd.DataFrame:
         """The selected samples' rows, in table order (the index is the row's position in the table)."""
-        return self.view.frame.iloc[np.flatnonzero(self._selected)]
+        return self.view.frame.iloc[np.flatnonzero(self.selection.mask)]
 
     @property
     def selected_count(self) -> int:
-        return int(self._selected.sum())
+        return self.selection.count
 
     def selected_test_samples(self) -> List[Tuple[TestSample, Optional[GroundTruth]]]:
         """The selection as ``(test sample, ground truth)`` pairs, metadata attached (needs a workflow)."""
@@ -292,75 +279,36 @@ class SampleBrowser(Panel):
 
     def select(self, positions: Union[int, Sequence[int]], selected: bool = True) -> "SampleBrowser":
         """Select (or with ``selected=False`` deselect) rows by their position in the table."""
-        index = self._positions(positions)
-        self._selected[index] = selected
-        if len(index):
-            self._anchor = int(index[-1])
+        self.selection.set(positions, selected)
         return self._refresh_selection()
 
     def click(self, position: int, shift: bool = False) -> "SampleBrowser":
         """What a click does: toggle one row; with ``shift``, select the displayed range from the last click."""
-        position = int(self._positions(position)[0])
-        where = self._display_index(position)
-        anchor = self._display_index(self._anchor) if self._anchor is not None else None
-        if shift and anchor is not None and where is not None:
-            lo, hi = sorted((anchor, where))
-            self._selected[self.view.positions[lo:hi + 1]] = True
-        else:
-            self._selected[position] = not self._selected[position]
-        self._anchor = position
+        self.selection.click(position, shift, self.view.positions)
         return self._refresh_selection()
 
     def select_all_matching(self) -> "SampleBrowser":
         """Add every sample matching the filters to the selection."""
-        self._selected[self.view.positions] = True
+        self.selection.add(self.view.positions)
         return self._refresh_selection()
 
     def invert_selection(self) -> "SampleBrowser":
         """Flip the selection of every matching sample (others keep theirs)."""
-        self._selected[self.view.positions] = ~self._selected[self.view.positions]
+        self.selection.invert(self.view.positions)
         return self._refresh_selection()
 
     def clear_selection(self) -> "SampleBrowser":
-        self._selected[:] = False
-        self._anchor = None
+        self.selection.clear()
         return self._refresh_selection()
-
-    def _positions(self, positions: Union[int, Sequence[int]]) -> np.ndarray:
-        index = np.atleast_1d(np.asarray(positions, dtype=np.int64))
-        if index.size and (index.min() < 0 or index.max() >= self.total):
-            raise IndexError(f"row positions must be within 0..{self.total - 1}")
-        return index
-
-    def _display_index(self, position: Optional[int]) -> Optional[int]:
-        if position is None:
-            return None
-        hits = np.flatnonzero(self.view.positions == position)
-        return int(hits[0]) if hits.size else None
 
     # ---------------------------------------------------------------- details
     def show_details(self, position: int) -> "SampleBrowser":
         """Open the detail view of one row: a large image with overlays, and every field."""
-        position = int(self._positions(position)[0])
+        position = int(self.selection.positions(position)[0])
         row = self.view.frame.iloc[position]
         source, overlay = self._preview_source(row.to_dict())
         big = thumbnail(source, _DETAIL_SIZE, overlay=overlay, fetch=self.fetch)
-        groups: Dict[str, List[Tuple[str, str]]] = {"Sample and metadata": [], "Ground truth": [], "Inference": [],
-                                                    "Metrics": []}
-        for name, value in row.items():
-            name = str(name)
-            group = ("Ground truth" if name.startswith(GROUND_TRUTH) else "Inference" if name.startswith(INFERENCE)
-                     else "Metrics" if name.startswith(METRICS) else "Sample and metadata")
-            groups[group].append((name, _text(value)))
-        tables = "".join(html_table(["field", "value"], rows, caption=group) for group, rows in groups.items() if rows)
-        error = (f'<div style="color:#b42318">{html.escape(big.error)}</div>' if big.error else "")
-        locator = self._locator(row.to_dict())
-        self.detail.value = (
-            f'<div role="region" aria-label="Details of {html.escape(locator)}" style="display:flex;gap:12px;'
-            f'flex-wrap:wrap;align-items:flex-start"><figure style="margin:0"><img src="{big.data_url}" '
-            f'alt="{html.escape(locator)}" style="max-width:{_DETAIL_SIZE}px"><figcaption>{html.escape(locator)}'
-            f"</figcaption>{error}</figure><div>{tables}</div></div>"
-        )
+        self.detail.value = detail_html(self._locator(row.to_dict()), big, row, _DETAIL_SIZE)
         self.close_detail_button.layout.display = ""
         return self
 
@@ -438,7 +386,7 @@ class SampleBrowser(Panel):
         if self.workflow is not None:
             self.suite_box.options = test_suite_names(self.workflow)
         self._refresh_status()
-        self._update_displays()
+        self.update_displays()
         return result
 
     @property
@@ -481,7 +429,7 @@ class SampleBrowser(Panel):
 
     def _locator(self, row: Dict[str, Any]) -> str:
         column = self.table.locator_column
-        return _text(row.get(column)) if column else ""
+        return cell_text(row.get(column)) if column else ""
 
     def _preview_source(self, row: Dict[str, Any]) -> Tuple[Any, Optional[Overlay]]:
         source: Any = self._locator(row)
@@ -510,7 +458,7 @@ class SampleBrowser(Panel):
         items = []
         for position, row, thumb in zip(positions.tolist(), rows, thumbs):
             locator = self._locator(row)
-            detail = " · ".join(f"{f.split('.')[-1]}: {_text(row.get(f))}" for f in dict.fromkeys(captions)
+            detail = " · ".join(f"{f.split('.')[-1]}: {cell_text(row.get(f))}" for f in dict.fromkeys(captions)
                                 if f in row)
             items.append({"index": position, "locator": locator,
                           "caption": posixpath.basename(locator.rstrip("/")) or locator, "detail": detail,
@@ -523,7 +471,7 @@ class SampleBrowser(Panel):
 
     def _refresh_selection(self) -> "SampleBrowser":
         on_page = self.view.page(self.page, self.page_size)
-        self.gallery.selected = on_page[self._selected[on_page]].tolist()
+        self.gallery.selected = on_page[self.selection.mask[on_page]].tolist()
         self._refresh_status()
         return self
 
@@ -551,7 +499,7 @@ class SampleBrowser(Panel):
                 indices = [int(i) for i in event.get("indices", [])]
                 if not event.get("additive"):
                     on_page = self.view.page(self.page, self.page_size)
-                    self._selected[on_page] = False
+                    self.selection.mask[on_page] = False
                 self.select(indices)
             elif kind == "open":
                 self.show_details(int(event["index"]))
@@ -571,40 +519,10 @@ class SampleBrowser(Panel):
                  ("sort", f"{self.view.sort_field} ({'ascending' if self.view.ascending else 'descending'})"
                   if self.view.sort_field else "table order"),
                  ("status", self.status_text())]
-        selected = set(self.gallery.selected)
-        figures = "".join(
-            f'<figure style="display:inline-block;margin:3px;width:{min(self.thumbnail_size, 120)}px;'
-            f'vertical-align:top;font-size:11px">'
-            + (f'<img src="{item["src"]}" alt="{html.escape(item["locator"])}" style="max-width:100%;'
-               f'max-height:{min(self.thumbnail_size, 120)}px">' if item["src"] else "")
-            + '<figcaption style="overflow-wrap:anywhere">'
-            + ("✓ " if item["index"] in selected else "") + html.escape(item["caption"])
-            + (f'<br><span style="color:#b42318">{html.escape(item["error"])}</span>' if item["error"] else "")
-            + "</figcaption></figure>"
-            for item in self._page_items[:_SNAPSHOT_ITEMS]
-        )
-        more = len(self._page_items) - _SNAPSHOT_ITEMS
-        more_text = f"<div>… and {more} more on this page</div>" if more > 0 else ""
+        gallery = gallery_html(self._page_items, set(self.gallery.selected), min(self.thumbnail_size, 120),
+                               _SNAPSHOT_ITEMS)
         history = "".join(r._repr_html_() for r in self._history)
-        return html_table(["", ""], facts) + f"<div>{figures}</div>{more_text}{history}"
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        bundle = self._repr_mimebundle_()
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        handle = display(data, metadata=metadata, raw=True, display_id=True)
-        if handle is not None:
-            self._handles.append(handle)
-
-    def _update_displays(self) -> None:
-        """Refresh the stored snapshot of every display of this browser (so a saved notebook shows the result)."""
-        if not self._handles:
-            return
-        bundle = self._repr_mimebundle_()
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        for handle in self._handles:
-            handle.update(data, metadata=metadata, raw=True)
+        return html_table(["", ""], facts) + gallery + history
 
     def __repr__(self) -> str:
         return f"SampleBrowser({self.table.title}: {self.status_text()})"
