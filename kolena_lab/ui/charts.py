@@ -9,7 +9,8 @@ from kolena_lab.ui import png
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, CurvePlot, Histogram, Plot
 
 WIDTH, HEIGHT = 640, 420
-_LAYOUT = dict(template="plotly_white", width=WIDTH, height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50))
+LAYOUT = dict(  # every chart's size, margins and template
+    template="plotly_white", width=WIDTH, height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50))
 
 
 def _axis_type(config: Optional[AxisConfig]) -> str:
@@ -61,7 +62,8 @@ def _confusion_figure(plot: ConfusionMatrix) -> go.Figure:
     matrix = np.asarray(plot.matrix, dtype=float)
     text = [[f"{v:g}" for v in row] for row in matrix]
     fig = go.Figure(go.Heatmap(z=matrix, x=plot.labels, y=plot.labels, text=text, texttemplate="%{text}",
-                               colorscale="Blues", hovertemplate="actual %{y}<br>predicted %{x}<br>%{z}<extra></extra>"))
+                               colorscale="Blues",
+                               hovertemplate="actual %{y}<br>predicted %{x}<br>%{z}<extra></extra>"))
     fig.update_xaxes(title=plot.x_label, type="category", side="bottom")
     fig.update_yaxes(title=plot.y_label, type="category", autorange="reversed")
     return fig
@@ -76,7 +78,7 @@ def figure(plot: Plot, title: Optional[str] = None) -> go.Figure:
     for plot_type, build in _BUILDERS.items():
         if isinstance(plot, plot_type):
             fig = build(plot)  # type: ignore[operator]
-            fig.update_layout(title=title or plot.title, **_LAYOUT)
+            fig.update_layout(title=title or plot.title, **LAYOUT)
             return fig
     raise TypeError(f"cannot draw a {type(plot).__name__}: expected one of {[t.__name__ for t in _BUILDERS]}")
 
@@ -88,8 +90,9 @@ class Chart:
     and ``text/html``, so an executed notebook still shows the chart on GitHub, nbviewer and in HTML exports.
     """
 
-    def __init__(self, fig: Any):
+    def __init__(self, fig: Any, static: bool = True):
         self.figure = figure(fig) if isinstance(fig, Plot) else fig
+        self.static = static  # False: no PNG copy (faster; the chart then shows only where plotly runs)
 
     def __repr__(self) -> str:
         return f"Chart({self.figure.layout.title.text!r})"
@@ -99,20 +102,23 @@ class Chart:
         return png.render(self.figure, WIDTH, HEIGHT)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        spec = self.figure.to_plotly_json()
         bundle: Dict[str, Any] = {
-            "application/vnd.plotly.v1+json": {"data": self.figure.to_plotly_json()["data"],
-                                               "layout": self.figure.to_plotly_json()["layout"],
+            "application/vnd.plotly.v1+json": {"data": spec["data"], "layout": spec["layout"],
                                                "config": {"displaylogo": False}},
             "text/plain": repr(self),
         }
-        image = self.png()
         title = html.escape(str(self.figure.layout.title.text or "chart"))
+        image = self.png() if self.static else None
         if image is not None:
             encoded = png.b64(image)
             bundle["image/png"] = encoded
             bundle["text/html"] = f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{WIDTH}"/>'
+        elif not self.static:
+            bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; static copy not rendered)</p>"
         else:
-            bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; no static image: {html.escape(png.notice())})</p>"
+            reason = html.escape(png.notice())
+            bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; no static image: {reason})</p>"
         return bundle
 
 

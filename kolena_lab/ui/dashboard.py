@@ -2,30 +2,29 @@
 
 One tab per (evaluator, configuration) holds a sortable table of test cases × metrics × models; cells are coloured
 by improvement (green, ▲) or regression (red, ▼) against the baseline model, and marked ``*`` when a paired
-bootstrap over the test case's samples says the difference is significant. Below the tabs, the test case's plots (plotly, with
-PNG copies) and nested per-class rows as grouped bars. Clicking a test case opens it in the sample browser, filtered
-to the chosen model's failing samples.
+bootstrap over the test case's samples says the difference is significant. Below the tabs, the test case's plots
+(plotly, with PNG copies) and nested per-class rows as grouped bars. Clicking a test case opens it in the sample
+browser, filtered to the chosen model's failing samples.
 """
 import dataclasses
 import html
-import math
 import threading
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
-import anywidget
 import ipywidgets
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import traitlets
 from IPython.display import display
 
 from kolena_lab.ui import _comparison
+from kolena_lab.ui._failures import FailureRule, failure_mask
 from kolena_lab.ui._jobs import JobStatus
-from kolena_lab.ui._samples import sample_identity, sample_label
+from kolena_lab.ui._nested import nested_fields, row_label
+from kolena_lab.ui._results_table import ResultsTable, as_float, table_cell
+from kolena_lab.ui._samples import frame_identities, sample_identity, sample_label
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.ui.charts import HEIGHT, WIDTH, Chart, figure
+from kolena_lab.ui.charts import LAYOUT, Chart, figure
 from kolena_lab.workflow import (
     CurvePlot,
     Model,
@@ -38,27 +37,10 @@ from kolena_lab.workflow import (
     load_test_sample_metrics,
 )
 
-_STATIC = Path(__file__).parent / "static"
 _KEY_COLUMNS = ("test_case", "version", "evaluator", "configuration")
-_PASS_FIELDS = ("correct", "is_correct", "match", "matched", "is_tp", "success", "passed")
-_FAIL_FIELDS = ("failure", "failed", "is_failure", "error", "is_error", "is_fp", "is_fn", "incorrect")
 
 OpenTestCase = Callable[[TestCase, Model, List[TestSample]], Any]
-FailureRule = Union[str, Callable[[pd.DataFrame], Any], None]
 ConfigurationKey = Tuple[str, str]
-
-
-class ResultsTable(anywidget.AnyWidget):
-    """The table of one tab: sortable headers, test-case buttons (``open`` messages go to Python)."""
-
-    _esm = _STATIC / "results_table.js"
-    _css = _STATIC / "results_table.css"
-    label = traitlets.Unicode("Results").tag(sync=True)
-    groups = traitlets.List().tag(sync=True)
-    columns = traitlets.List().tag(sync=True)
-    rows = traitlets.List().tag(sync=True)
-    sort_key = traitlets.Unicode("").tag(sync=True)
-    descending = traitlets.Bool(True).tag(sync=True)
 
 
 @dataclasses.dataclass
@@ -183,6 +165,7 @@ class ResultsDashboard(Panel):
             self._refresh_comparison()
         self._refresh_plot_options()
         self._start_significance()
+        self.update_displays()
 
     # -- data ---------------------------------------------------------------------------------------------------
 
@@ -220,7 +203,7 @@ class ResultsDashboard(Panel):
                 continue
             values = rows[column].dropna()
             if len(values) and isinstance(values.iloc[0], list):
-                nested[column] = _nested_fields(values)
+                nested[column] = nested_fields(values)
             elif len(values):
                 metrics.append(column)
         wide = rows.pivot(index="test_case", columns="model", values=metrics) if metrics else pd.DataFrame()
@@ -275,7 +258,7 @@ class ResultsDashboard(Panel):
         if field not in frame.columns:
             return pd.Series(dtype=float)
         rows = frame[(frame["evaluator"] == tab.key[0]) & (frame["configuration"] == tab.key[1])]
-        keys = _sample_keys(rows)
+        keys = frame_identities(rows)
         values = pd.to_numeric(rows[field], errors="coerce").astype(float)
         return pd.Series(values.to_numpy(), index=keys)
 
@@ -303,7 +286,7 @@ class ResultsDashboard(Panel):
         models = list(tab.values.columns.get_level_values(1).unique()) if tab.metrics else []
         n_cases, n_metrics, n_models = len(tab.values.index), len(tab.metrics), len(models)
         raw = tab.values.to_numpy(dtype=object).reshape(n_cases, n_metrics, n_models)
-        value = np.vectorize(lambda v: np.nan if _number(v) is None else _number(v), otypes=[float])(raw) \
+        value = np.vectorize(as_float, otypes=[float])(raw) \
             if raw.size else np.zeros(raw.shape)
         baseline = self.baseline
         b = models.index(baseline) if baseline in models else None
@@ -357,6 +340,7 @@ class ResultsDashboard(Panel):
                     f"<small>Significance against <b>{html.escape(baseline)}</b>: {marked} comparisons bootstrapped"
                     "</small>" if marked else "<small>No per-sample metric matches a table metric: no significance "
                     "marks (pass <code>significance={metric: per-sample metric}</code>)</small>")
+        self.update_displays()  # a saved notebook's snapshot then carries the marks
 
     def _start_significance(self) -> None:
         if not self._tabs:
@@ -418,7 +402,7 @@ class ResultsDashboard(Panel):
                                  for m in tab.metrics for model in models]
             tab.table.rows = [
                 {"test_case": test_case,
-                 "cells": [_cell(c, i, j, k, metric, model == self.baseline)
+                 "cells": [table_cell(c, i, j, k, metric, model == self.baseline)
                            for j, metric in enumerate(tab.metrics) for k, model in enumerate(models)]}
                 for i, test_case in enumerate(tab.values.index)
             ]
@@ -512,11 +496,10 @@ class ResultsDashboard(Panel):
         for model, entries in zip(rows["model"], rows[column]):
             if not isinstance(entries, list):
                 continue
-            classes = [_row_label(e) for e in entries]
-            fig.add_trace(go.Bar(name=str(model), x=classes, y=[_number(getattr(e, field, None)) for e in entries]))
-        fig.update_layout(title=f"{column}: {field} per class — {test_case}", barmode="group",
-                          template="plotly_white", width=WIDTH, height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50), xaxis_title="class",
-                          yaxis_title=field, xaxis_type="category")
+            classes = [row_label(e) for e in entries]
+            fig.add_trace(go.Bar(name=str(model), x=classes, y=[as_float(getattr(e, field, None)) for e in entries]))
+        fig.update_layout(title=f"{column}: {field} per class — {test_case}", barmode="group", xaxis_title="class",
+                          yaxis_title=field, xaxis_type="category", **LAYOUT)
         return fig
 
     def _draw_charts(self) -> None:
@@ -529,7 +512,7 @@ class ResultsDashboard(Panel):
                 figures += self.plot_figures(test_case, self.plot_select.value, tab.title)
             if self.per_class_select.value:
                 figures.append(self.per_class_figure(test_case, self.per_class_select.value, tab.title))
-        bundles = [_chart_bundle(fig, self.static_images) for fig in figures]
+        bundles = [Chart(fig, static=self.static_images)._repr_mimebundle_() for fig in figures]
         self._chart_html = [b["text/html"] for b in bundles]
         self.charts.outputs = tuple({"output_type": "display_data", "data": b, "metadata": {}} for b in bundles)
 
@@ -546,9 +529,9 @@ class ResultsDashboard(Panel):
         model = model or self.failures_of.value
         frame = self._sample_frame(model, test_case)
         frame = frame[(frame["evaluator"] == tab.key[0]) & (frame["configuration"] == tab.key[1])]
-        mask = _failure_mask(frame, self.failure)
+        mask = failure_mask(frame, self.failure)
         by_key = {sample_identity(s): s for s, _ in self._test_cases[test_case].iter_test_samples()}
-        keys = _sample_keys(frame)
+        keys = frame_identities(frame)
         return [by_key[k] for k, failed in zip(keys, mask) if failed and k in by_key]
 
     def open_test_case(self, test_case: str, model: Optional[str] = None) -> Any:
@@ -586,101 +569,9 @@ class ResultsDashboard(Panel):
         return "".join(parts)
 
 
-def _nested_fields(values: pd.Series) -> List[str]:
-    fields: List[str] = []
-    for entries in values:
-        for entry in entries:
-            for name, value in _fields_of(entry).items():
-                if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and name not in fields:
-                    fields.append(name)
-    return fields
-
-
-def _fields_of(entry: Any) -> Dict[str, Any]:
-    """A nested metrics row's fields, extras included (rows read back from the store carry them as extras)."""
-    if hasattr(entry, "_to_dict"):
-        return {k: v for k, v in entry._to_dict().items() if k != "data_type"}
-    if dataclasses.is_dataclass(entry):
-        return {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
-    return dict(entry) if isinstance(entry, dict) else {}
-
-
-def _row_label(entry: Any) -> str:
-    labels = [str(v) for v in _fields_of(entry).values() if isinstance(v, str)]
-    return " / ".join(labels) or str(entry)
-
-
-def _number(value: Any) -> Optional[float]:
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.number)):
-        value = float(value)
-        return None if math.isnan(value) else value
-    return None
-
-
-def _format(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _cell(c: Dict[str, Any], i: int, j: int, k: int, metric: str, is_baseline: bool) -> Dict[str, str]:
-    text = _format(c["raw"][i, j, k])
-    change = c["change"][i, j, k]
-    if is_baseline or change == 0:
-        return {"text": text, "tone": "", "title": f"{metric}: {text}" + (" (baseline)" if is_baseline else "")}
-    better, significant = change > 0, bool(c["significant"][i, j, k])
-    delta = abs(c["value"][i, j, k] - c["baseline"][i, j])
-    title = f"{metric}: {text}, {'better' if better else 'worse'} than the baseline by {delta:.4g}"
-    low, high = c["low"][i, j, k], c["high"][i, j, k]
-    if np.isfinite(low):
-        title += (f"; 95% interval of the mean per-sample difference [{low:.4g}, {high:.4g}]"
-                  f"{' (significant)' if significant else ''}")
-    tone = ("up" if better else "down") + ("-sig" if significant else "")
-    return {"text": f"{text} {'▲' if better else '▼'}{'*' if significant else ''}", "tone": tone, "title": title}
-
-
-def _sample_keys(frame: pd.DataFrame) -> List[str]:
-    """A key per row from the sample's own fields (the columns before ``evaluator``, or all of them)."""
-    columns = list(frame.columns)
-    fields = columns[:columns.index("evaluator")] if "evaluator" in columns else columns
-    fields = [f for f in fields if f != "metadata"]
-    return ["\x1f".join(map(repr, values)) for values in frame[fields].itertuples(index=False, name=None)]
-
-
-def _failure_mask(frame: pd.DataFrame, rule: FailureRule) -> np.ndarray:
-    if len(frame) == 0:
-        return np.zeros(0, dtype=bool)
-    if callable(rule):
-        return np.asarray(rule(frame), dtype=bool)
-    if isinstance(rule, str):
-        return np.asarray(frame.eval(rule), dtype=bool)
-    for name in _PASS_FIELDS:
-        if name in frame.columns:
-            return ~frame[name].fillna(False).astype(bool).to_numpy()
-    failing = [name for name in _FAIL_FIELDS if name in frame.columns]
-    if failing:
-        return frame[failing].fillna(False).astype(bool).any(axis=1).to_numpy()
-    return np.ones(len(frame), dtype=bool)  # no rule and nothing recognisable: every sample
-
-
-def _chart_bundle(fig: go.Figure, static_images: bool) -> Dict[str, Any]:
-    if static_images:
-        return Chart(fig)._repr_mimebundle_()
-    spec = fig.to_plotly_json()
-    title = html.escape(str(fig.layout.title.text or "chart"))
-    return {"application/vnd.plotly.v1+json": {"data": spec["data"], "layout": spec["layout"],
-                                               "config": {"displaylogo": False}},
-            "text/plain": f"Chart({title!r})",
-            "text/html": f"<p><b>{title}</b> (interactive chart; static copy not rendered)</p>"}
-
-
 def _with(title: str, part: str) -> str:
     """``title — part``, unless the title already names it (evaluators often put the test case in plot titles)."""
     return title if part in title else f"{title} — {part}"
 
 
-__all__ = ["ResultsDashboard", "ResultsTable"]
+__all__ = ["ResultsDashboard"]
