@@ -2,7 +2,7 @@
 import inspect
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -29,8 +29,13 @@ class TestCases:
 
     __test__ = False
 
-    def __init__(self, memberships: Sequence[Tuple[Any, Set[str]]]):
+    def __init__(self, memberships: Sequence[Tuple[Any, Set[str]]], keys: Optional[Dict[int, str]] = None):
         self._memberships = list(memberships)
+        self._keys = keys or {}  # id(sample) -> identity key of the samples test() hands out, known in advance
+
+    def _key(self, sample: TestSample) -> str:
+        key = self._keys.get(id(sample))
+        return key if key is not None else sample_key(sample)
 
     def iter(
         self,
@@ -43,7 +48,7 @@ class TestCases:
         lengths = {len(test_samples), len(ground_truths), len(inferences), len(metrics_test_samples)}
         if len(lengths) != 1:
             raise ValueError("test_samples, ground_truths, inferences and metrics_test_samples must have equal lengths")
-        keys = [sample_key(s) for s in test_samples]
+        keys = [self._key(s) for s in test_samples]
         for test_case, members in self._memberships:
             idx = [i for i, k in enumerate(keys) if k in members]
             yield (
@@ -57,7 +62,7 @@ class TestCases:
     def indices(self, test_samples: List[TestSample]) -> List[Tuple[Any, np.ndarray]]:
         """``(test_case, positions)`` per test case, in suite order: the ascending positions in ``test_samples`` of the
         test case's samples. Keys are computed once, so evaluators can slice per-sample arrays per test case."""
-        position = {sample_key(s): i for i, s in enumerate(test_samples)}
+        position = {self._key(s): i for i, s in enumerate(test_samples)}
         return [
             (test_case, np.sort(np.fromiter((position[k] for k in members if k in position), dtype=np.intp)))
             for test_case, members in self._memberships
@@ -101,9 +106,7 @@ def no_op_evaluator(
     """Store empty metrics, so a model's inferences can be browsed without computing anything."""
     empty = MetricsTestSample()
     sample_metrics = [(ts, empty) for ts in test_samples]
-    case_metrics: List[Tuple[Any, MetricsTestCase]] = [
-        (tc, MetricsTestCase()) for tc, *_ in test_cases.iter(test_samples, ground_truths, inferences, [empty] * len(test_samples))
-    ]
+    case_metrics: List[Tuple[Any, MetricsTestCase]] = [(tc, MetricsTestCase()) for tc, _ in test_cases._memberships]
     return EvaluationResults(metrics_test_sample=sample_metrics, metrics_test_case=case_metrics)
 
 

@@ -81,6 +81,8 @@ class TestRun:
                                             f"'{test_case.workflow.name}', not '{model.workflow.name}'")
         self._test_cases = list(test_suite.test_cases if test_cases is None else test_cases)
         self._members = self._load_members()
+        self._unique_members: Optional[Dict[int, _Member]] = None  # derived from _members, cached
+        self._keys: Optional[Dict[int, str]] = None  # each unique sample's identity key, computed once
         if not any(self._members.values()):
             raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
 
@@ -103,11 +105,31 @@ class TestRun:
 
     def _unique(self) -> Dict[int, _Member]:
         """Each sample of the suite once; the ground truth of the last test case holding it."""
-        unique: Dict[int, _Member] = {}
-        for members in self._members.values():
-            for member in members:
-                unique[member.sample_id] = member
-        return unique
+        if self._unique_members is None:
+            self._unique_members = {m.sample_id: m for members in self._members.values() for m in members}
+        return self._unique_members
+
+    def _sample_keys(self) -> Dict[int, str]:
+        if self._keys is None:
+            self._keys = {sid: _codec.sample_key(m.sample) for sid, m in self._unique().items()}
+        return self._keys
+
+    def _ids_of(self, samples: Sequence[TestSample], members: Sequence[_Member],
+                unknown: Callable[[TestSample], str]) -> List[int]:
+        """The store ids of ``samples`` among ``members``: by object when they are the objects handed out, else by
+        identity key; ``unknown(sample)`` is the error message for a sample that is not a member."""
+        by_object = {id(m.sample): m.sample_id for m in members}
+        by_key: Optional[Dict[str, int]] = None
+        ids = []
+        for sample in samples:
+            sample_id = by_object.get(id(sample))
+            if sample_id is None:
+                by_key = by_key or {self._sample_keys()[m.sample_id]: m.sample_id for m in members}
+                sample_id = by_key.get(_codec.sample_key(sample))
+                if sample_id is None:
+                    raise ValueError(unknown(sample))
+            ids.append(sample_id)
+        return ids
 
     def run(self) -> None:
         """Infer the samples that need it, then evaluate every configuration and store the results."""
@@ -132,6 +154,7 @@ class TestRun:
         skipped = [tc for tc, members in self._members.items() if any(m.sample_id not in done for m in members)]
         for test_case in skipped:
             del self._members[test_case]
+        self._unique_members = None
         return skipped
 
     def _covers_suite(self) -> bool:
@@ -156,13 +179,11 @@ class TestRun:
 
     def upload_inferences(self, inferences: Sequence[Tuple[TestSample, Inference]]) -> None:
         """Store inferences computed elsewhere, in one transaction."""
-        ids = {_codec.sample_key(m.sample): sid for sid, m in self._unique().items()}
-        rows = []
-        for sample, inference in inferences:
-            key = _codec.sample_key(sample)
-            if key not in ids:
-                raise ValueError(f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
-            rows.append((ids[key], self._encode_inference(sample, inference)))
+        samples = [sample for sample, _ in inferences]
+        ids = self._ids_of(samples, list(self._unique().values()),
+                           lambda sample: f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
+        rows = [(sample_id, self._encode_inference(sample, inference))
+                for sample_id, (sample, inference) in zip(ids, inferences)]
         with store.get_store().transaction() as conn:
             store.models.put_inferences(conn, self.model._id, rows)
 
@@ -241,10 +262,9 @@ class TestRun:
                            inferences: Dict[int, Inference]) -> tuple:
         unique = self._unique()
         members = list(unique.values())
-        keys = {sample_id: _codec.sample_key(m.sample) for sample_id, m in unique.items()}  # once per sample
-        test_cases = TestCases([
-            (tc, {keys[m.sample_id] for m in tc_members}) for tc, tc_members in self._members.items()
-        ])
+        keys = self._sample_keys()
+        memberships = [(tc, {keys[m.sample_id] for m in tc_members}) for tc, tc_members in self._members.items()]
+        test_cases = TestCases(memberships, keys={id(m.sample): keys[sid] for sid, m in unique.items()})
         args = ([m.sample for m in members], [m.ground_truth for m in members],
                 [inferences[m.sample_id] for m in members], test_cases)
         function: Callable = self.evaluator  # type: ignore[assignment]
@@ -257,20 +277,10 @@ class TestRun:
         return ({store.results.SUITE_SCOPE: sample_rows}, list(results.metrics_test_case),
                 dict(results.plots_test_case), results.metrics_test_suite if self._covers_suite() else None)
 
-    @staticmethod
-    def _sample_rows(per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
-        by_object = {id(m.sample): m.sample_id for m in members}
-        by_key: Optional[Dict[str, int]] = None
-        rows = []
-        for sample, metrics in per_sample:
-            sample_id = by_object.get(id(sample))
-            if sample_id is None:
-                by_key = by_key or {_codec.sample_key(m.sample): m.sample_id for m in members}
-                sample_id = by_key.get(_codec.sample_key(sample))
-                if sample_id is None:
-                    raise ValueError(f"metrics were returned for test sample {sample!s}, which is not being tested")
-            rows.append((sample_id, _codec.encode(metrics)))
-        return rows
+    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
+        ids = self._ids_of([sample for sample, _ in per_sample], members,
+                           lambda sample: f"metrics were returned for test sample {sample!s}, which is not being tested")
+        return [(sample_id, _codec.encode(metrics)) for sample_id, (_, metrics) in zip(ids, per_sample)]
 
     def _store_results(self, configuration: Optional[EvaluatorConfiguration], sample_metrics: Dict[int, list],
                        case_metrics: list, plots: Dict[Any, list], suite_metrics: Optional[DataObject]) -> None:
