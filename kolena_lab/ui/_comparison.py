@@ -1,6 +1,6 @@
 """Comparing models with a baseline: which direction is better, and a paired bootstrap over a test case's samples."""
 import re
-from typing import Dict, Iterable, Tuple
+from typing import Dict, Iterable, Iterator, Tuple
 
 import numpy as np
 
@@ -11,6 +11,7 @@ LOWER_IS_BETTER_TOKENS = frozenset({
 })
 BOOTSTRAP_RESAMPLES = 1000
 CONFIDENCE = 0.95
+_CACHED_WEIGHTS = 2_000_000  # weights (16 MB) kept per sample count; larger counts are drawn in blocks
 
 
 def lower_is_better(metric: str, lower: Iterable[str] = (), higher: Iterable[str] = ()) -> bool:
@@ -31,11 +32,21 @@ class Bootstrap:
         self.resamples, self.confidence, self.seed = resamples, confidence, seed
         self._weights: Dict[int, np.ndarray] = {}
 
-    def _counts(self, n: int) -> np.ndarray:
-        if n not in self._weights:
-            rng = np.random.default_rng(self.seed + n)
+    def _weight_blocks(self, n: int) -> Iterator[np.ndarray]:
+        """The resampling weights for ``n`` samples (resamples × n), in row blocks of at most ``_CACHED_WEIGHTS``
+        entries; the same numbers whatever the block size (one random stream per ``n``)."""
+        if n in self._weights:
+            yield self._weights[n]
+            return
+        rng = np.random.default_rng(self.seed + n)
+        rows = max(1, _CACHED_WEIGHTS // n)
+        if rows >= self.resamples:  # small enough to keep for the other models and metrics of this size
             self._weights[n] = rng.multinomial(n, np.full(n, 1.0 / n), size=self.resamples).astype(float) / n
-        return self._weights[n]
+            yield self._weights[n]
+            return
+        for start in range(0, self.resamples, rows):
+            size = min(rows, self.resamples - start)
+            yield rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float) / n
 
     def intervals(self, differences: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Percentile intervals of the mean of each column of ``differences`` (samples × comparisons)."""
@@ -44,7 +55,7 @@ class Bootstrap:
         if n < 2:
             nan = np.full(differences.shape[1], np.nan)
             return nan, nan
-        means = self._counts(n) @ differences
+        means = np.vstack([block @ differences for block in self._weight_blocks(n)])
         alpha = (1 - self.confidence) / 2
         low, high = np.quantile(means, [alpha, 1 - alpha], axis=0)
         return low, high

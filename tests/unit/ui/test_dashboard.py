@@ -170,3 +170,15 @@ def test_bootstrap_and_direction_helpers():
     assert lower_is_better("error_rate") and lower_is_better("meanLatency") and lower_is_better("FP")
     assert not lower_is_better("accuracy") and not lower_is_better("f1")
     assert not lower_is_better("error_rate", higher=["error_rate"]) and lower_is_better("x", lower=["x"])
+
+
+def test_bootstrap_of_large_test_cases_draws_weights_in_blocks_with_the_same_result(monkeypatch):
+    from kolena_lab.ui import _comparison
+
+    differences = np.random.default_rng(1).normal(size=(3000, 2))
+    cached = Bootstrap().intervals(differences)
+    monkeypatch.setattr(_comparison, "_CACHED_WEIGHTS", 3000 * 7)  # blocks of 7 resamples, nothing kept
+    bootstrap = Bootstrap()
+    blocked = bootstrap.intervals(differences)
+    assert not bootstrap._weights
+    np.testing.assert_allclose(blocked, cached, rtol=0, atol=1e-12)
