@@ -92,7 +92,7 @@ def _union(frames: Sequence[Tuple[str, pd.DataFrame]], workflow: Workflow) -> pd
     keys = sample_fields(workflow)
     tagged = [frame.assign(**{TEST_CASE_COLUMN: name}) for name, frame in frames]
     both = pd.concat(tagged, ignore_index=True, sort=False)
-    key_text = both[keys].astype(str).agg("\x1f".join, axis=1) if len(keys) > 1 else both[keys[0]].astype(str)
+    key_text = _key_text(both, keys)
     names = both.groupby(key_text, sort=False)[TEST_CASE_COLUMN].agg(", ".join)
     first = ~key_text.duplicated(keep="first")
     out = both[first.to_numpy()].reset_index(drop=True)
@@ -190,6 +190,14 @@ def sample_keys(frame: pd.DataFrame, workflow: Optional[Workflow], locator_colum
     keys = [k for k in (sample_fields(workflow) if workflow is not None else [locator_column]) if k in frame.columns]
     if not keys:
         return pd.Series(frame.index.astype(str), index=frame.index)
-    if len(keys) == 1:
-        return frame[keys[0]].astype(str)
-    return frame[keys].astype(str).agg("\x1f".join, axis=1)
+    return _key_text(frame, keys)
+
+
+def _key_text(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """The ``keys`` columns of each row as one text (missing values as a fixed marker), joined column-wise."""
+    texts = [frame[k].map(_missing_or_text).astype(object) for k in keys]
+    return texts[0].str.cat(texts[1:], sep="\x1f") if len(texts) > 1 else texts[0]
+
+
+def _missing_or_text(value: Any) -> str:
+    return "\x00" if value is None or (isinstance(value, float) and value != value) else str(value)

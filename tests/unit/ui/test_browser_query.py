@@ -95,3 +95,13 @@ def test_filters_and_query_combine(frame):
     positions = view.set(filters=[Filter("ground_truth.label", "==", "cat")], query="count > 3")
     assert positions.tolist() == [2, 5]
     assert view.fields == list(frame.columns)
+
+
+def test_sample_key_text_handles_missing_values_column_wise():
+    from kolena_lab.ui._table import _key_text
+
+    frame = pd.DataFrame({"locator": ["a.png", "a.png", "b.png"], "crop": ["left", None, None],
+                          "scale": [1.0, float("nan"), 2.0]})
+    keys = _key_text(frame, ["locator", "crop", "scale"]).tolist()
+    assert len(set(keys)) == 3 and keys[1] != _key_text(frame.iloc[[0]], ["locator", "crop", "scale"]).iloc[0]
+    assert _key_text(frame, ["crop"]).tolist()[1:] == ["\x00", "\x00"]
