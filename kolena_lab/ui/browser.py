@@ -79,6 +79,13 @@ class SampleBrowser(Panel):
         super().__init__(children=self._layout())
         self._render_page()
 
+    def close(self) -> None:
+        """Close the widget and stop following its evaluation jobs."""
+        jobs = getattr(self, "jobs", None)  # absent when __init__ failed (ipywidgets closes in __del__)
+        if jobs is not None:
+            jobs.close()
+        super().close()
+
     # ---------------------------------------------------------------- building the panel
     def _default_captions(self, fields: Sequence[str]) -> List[str]:
         picks = [next((f for f in fields if f.startswith(prefix)), None) for prefix in (GROUND_TRUTH, INFERENCE)]

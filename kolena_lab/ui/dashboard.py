@@ -167,6 +167,13 @@ class ResultsDashboard(Panel):
         self._start_significance()
         self.update_displays()
 
+    def close(self) -> None:
+        """Close the widget and stop following its evaluation jobs."""
+        jobs = getattr(self, "jobs", None)  # absent when __init__ failed (ipywidgets closes in __del__)
+        if jobs is not None:
+            jobs.close()
+        super().close()
+
     # -- data ---------------------------------------------------------------------------------------------------
 
     def _check_model(self, model: Union[Model, str]) -> str:

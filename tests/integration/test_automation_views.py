@@ -46,3 +46,17 @@ def test_dashboard_shows_job_status_and_reloads_when_a_job_finishes(sqlite_store
     assert "metrics.correct" in browser.view.fields  # the job's per-sample metrics, read on reload
     assert browser.selected["locator"].tolist() == chosen and browser.view.sort_field == "locator"
     assert browser.page_rows()["metrics.correct"].notna().all()
+
+
+def test_job_status_stops_following_when_closed_and_stays_stopped(sqlite_store):
+    suite, model = a.inferred_suite()
+    a.register("accuracy", a.ACCURACY, configurations=[THRESHOLD])
+    test(model, suite)  # a queued job, and no worker to run it
+    browser = SampleBrowser(suite.test_cases[0], model=model, show_thumbnails=False)
+    status = browser.jobs
+    assert status.active and status._thread.is_alive()
+    browser.close()
+    status._thread.join(timeout=10)
+    assert not status._thread.is_alive()
+    status.poll()  # re-reads on demand, without following again
+    assert status.active and not status._thread.is_alive()
