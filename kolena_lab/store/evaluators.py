@@ -44,12 +44,6 @@ def get(conn: Connection, workflow: str, name: str) -> Optional[EvaluatorRow]:
     return EvaluatorRow(*row) if row else None
 
 
-def get_by_id(conn: Connection, evaluator_id: int) -> Optional[EvaluatorRow]:
-    """The evaluator with that id, or None."""
-    row = run(conn, f"{_SELECT} WHERE e.id = ?", (evaluator_id,)).first()
-    return EvaluatorRow(*row) if row else None
-
-
 def list_all(conn: Connection, workflow: Optional[str] = None) -> List[EvaluatorRow]:
     """Every registered evaluator (of one workflow, if given), by workflow and name."""
     if workflow is None:

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
+from kolena_lab.store import test_cases
 from kolena_lab.store._sql import chunks, run
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = (
@@ -61,9 +62,7 @@ def queue_for_test_case_version(conn: Connection, test_case_version_id: int) -> 
                      (test_case_version_id,)).first()
     if registered is None:
         return []
-    name, version = run(conn, "SELECT c.name, v.version FROM kl_test_case_versions v "
-                              "JOIN kl_test_cases c ON c.id = v.test_case_id WHERE v.id = ?",
-                        (test_case_version_id,)).one()
+    name, version = test_cases.version_info(conn, test_case_version_id)
     suite_versions = run(
         conn,
         "SELECT DISTINCT sv.id FROM kl_test_case_versions v "

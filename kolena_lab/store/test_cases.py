@@ -70,11 +70,6 @@ def add_version(conn: Connection, test_case_id: int, version: int, n_samples: in
     return version_id(conn, test_case_id, version)  # type: ignore[return-value]
 
 
-def set_version_size(conn: Connection, version_id_: int, n_samples: int) -> None:
-    """Record how many samples a version holds."""
-    run(conn, "UPDATE kl_test_case_versions SET n_samples = ? WHERE id = ?", (n_samples, version_id_))
-
-
 def insert_members(conn: Connection, version_id_: int, rows: Sequence[Tuple[int, int, Optional[str]]]) -> None:
     """Write ``(position, sample_id, ground truth JSON)`` rows of a version."""
     bulk_insert(conn, "kl_test_case_members", ("version_id", "position", "sample_id", "ground_truth"),

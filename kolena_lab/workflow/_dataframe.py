@@ -282,9 +282,3 @@ def _may_be_big_integer(values: Any) -> bool:
     array = np.asarray([v for v in values if v is not None] if isinstance(values, list) else values, dtype=float)
     return bool(np.any((np.abs(array) >= 2.0 ** 63) & (array == np.round(array))))
 
-
-def _decoded(dicts: List[Dict[str, Any]], name: str, hint: Any) -> List[Any]:
-    if _scalar_type(hint) is not None:
-        return [d.get(name) for d in dicts]
-    return [_deserialize(d.get(name), hint) for d in dicts]
-

@@ -32,12 +32,11 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "init_names", "hints")
+    __slots__ = ("fields", "names", "hints")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
         self.names = frozenset(f.name for f in self.fields)
-        self.init_names = tuple(f.name for f in self.fields if f.init)
         self.hints = _type_hints(cls)
 
 
@@ -160,11 +159,6 @@ def _serialize(value: Any) -> Any:
     raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")
 
 
-def registered_class(data_type: str) -> Optional[type]:
-    """The built-in class for a ``data_type`` tag, or None."""
-    return _REGISTRY.get(data_type)
-
-
 def _class_for(hint: type, data_type: Optional[str]) -> type:
     if data_type is None:
         return hint
@@ -236,4 +230,4 @@ def _deserialize(value: Any, hint: Any) -> Any:
     return value
 
 
-__all__ = ["DataObject", "TypedDataObject", "DataType", "registered_class"]
+__all__ = ["DataObject", "TypedDataObject", "DataType"]

@@ -165,11 +165,6 @@ class ImageText(Composite):
         return _TestSampleType.IMAGE_TEXT
 
 
-def sample_metadata(sample: TestSample) -> Dict[str, Any]:
-    """The sample's metadata dict, or an empty one when its type has none."""
-    return getattr(sample, METADATA_FIELD, None) or {}
-
-
 __all__ = [
     "Metadata",
     "TestSample",
