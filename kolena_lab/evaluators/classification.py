@@ -152,7 +152,7 @@ class ClassificationEvaluator(ReadyEvaluator):
         for test_case, mask in case_masks(test_cases, test_samples):
             case_metrics.append((test_case, _aggregate(data, predicted, threshold, mask)))
             case_plots.append((test_case, _plots(data, predicted, mask) if mask.any() else []))
-        whole = _aggregate(data, predicted, threshold, np.ones(len(test_samples), dtype=bool))
+        whole = _aggregate(data, predicted, threshold, np.ones(len(test_samples), dtype=bool), ranking=False)
         suite = ClassificationTestSuiteMetrics(
             n_samples=whole.n_samples, threshold=threshold, accuracy=whole.accuracy,
             macro_precision=whole.macro_precision, macro_recall=whole.macro_recall, macro_f1=whole.macro_f1)
@@ -237,8 +237,9 @@ def _one_vs_rest(t: np.ndarray, scores: np.ndarray, cls: int) -> Tuple[float, fl
     return auc, ap
 
 
-def _aggregate(data: _Data, predicted: np.ndarray, threshold: Optional[float],
-               mask: np.ndarray) -> ClassificationTestCaseMetrics:
+def _aggregate(data: _Data, predicted: np.ndarray, threshold: Optional[float], mask: np.ndarray,
+               ranking: bool = True) -> ClassificationTestCaseMetrics:
+    """A test case's metrics; ``ranking=False`` leaves out per-class ROC AUC and AP (NaN), which sort scores."""
     t, p, scores = data.truth[mask], predicted[mask], data.scores[mask]
     present = np.unique(np.r_[t, p[p >= 0]]).astype(np.int64)
     per_class: List[ClassificationClassMetrics] = []
@@ -248,7 +249,7 @@ def _aggregate(data: _Data, predicted: np.ndarray, threshold: Optional[float],
         tn, fp, fn, tp = mcm[:, 0, 0], mcm[:, 0, 1], mcm[:, 1, 0], mcm[:, 1, 1]
         rates = fpr(tn, fp)
         for i, cls in enumerate(present):
-            auc, ap = _one_vs_rest(t, scores, cls)
+            auc, ap = _one_vs_rest(t, scores, cls) if ranking else (float("nan"), float("nan"))
             per_class.append(ClassificationClassMetrics(
                 label=data.labels[cls], n_samples=int(support[i]), n_predicted=int(tp[i] + fp[i]), tp=int(tp[i]),
                 fp=int(fp[i]), fn=int(fn[i]), tn=int(tn[i]), precision=float(precision[i]),
