@@ -195,7 +195,8 @@ def _placeholder_png(kind: Optional[MediaKind], box: Tuple[int, int], text: str)
 
 def _placeholder(source: MediaSource, box: Tuple[int, int], error: Optional[str] = None) -> Thumbnail:
     data = _placeholder_png(None if error else source.kind, box, error or source.caption)
-    return Thumbnail(source.locator, source.kind, data, "image/png", box[0], box[1], error=error, placeholder=True)
+    width, height = max(16, box[0]), max(16, box[1])  # placeholders are drawn at least 16 px a side
+    return Thumbnail(source.locator, source.kind, data, "image/png", width, height, error=error, placeholder=True)
 
 
 def _pack(thumb: Thumbnail) -> bytes:

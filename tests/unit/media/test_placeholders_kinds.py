@@ -47,3 +47,15 @@ def test_sources() -> None:
     assert media_source(Video("v.mp4")).image_locator is None
     assert media_source(PlainTextAsset("notes.md")).kind is MediaKind.TEXT
     assert media_source(BinaryAsset("x.png")).kind is MediaKind.BINARY  # the declared type wins over the name
+
+
+def test_a_placeholder_reports_the_size_it_is_drawn_at(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from kolena_lab.media import thumbnail
+
+    thumb = thumbnail(str(tmp_path / "clip.mp4"), (8, 8), cache=None)
+    with Image.open(io.BytesIO(thumb.data)) as drawn:
+        assert (thumb.width, thumb.height) == drawn.size == (16, 16)
