@@ -5,54 +5,19 @@ commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
 import json
 import sys
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import click
 
 import kolena_lab
-from kolena_lab import store
-from kolena_lab.errors import (
-    IncorrectUsageError,
-    InputValidationError,
-    KolenaError,
-    NameConflictError,
-    NotFoundError,
-    WorkflowMismatchError,
-)
+from kolena_lab import cli_automation, store
+from kolena_lab.errors import InputValidationError, KolenaError, NameConflictError, NotFoundError
+from kolena_lab._cli_common import NOT_FOUND, emit, errors, json_option, workflow_option
 from kolena_lab.workflow.workflow import check_name
-
-NOT_FOUND = 1
-
-
-def _emit(rows: List[dict], as_json: bool, columns: Sequence[str]) -> None:
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, default=str))
-        return
-    if not rows:
-        click.echo("(none)")
-        return
-    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
-    for row in rows:
-        click.echo("  ".join(str(row.get(c, "")).ljust(w) for c, w in zip(columns, widths)))
-
 
 def _not_found(what: str) -> None:
     click.echo(f"error: {what} not found", err=True)
     sys.exit(NOT_FOUND)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Not found: a message and exit code 1; bad input: a usage error (exit code 2)."""
-    try:
-        yield
-    except NotFoundError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(NOT_FOUND)
-    except (InputValidationError, NameConflictError, IncorrectUsageError, WorkflowMismatchError, ValueError) as e:
-        raise click.UsageError(str(e)) from None
 
 
 def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
@@ -74,8 +39,6 @@ def _read(fn: Callable[[Any], Any]) -> Any:
         return fn(conn)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-workflow_option = click.option("--workflow", "-w", default=None, help="Only this workflow's objects.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,7 +75,7 @@ def workflow_list(as_json: bool) -> None:
     """List workflows and their types."""
     rows = [{"name": name, **{role: spec["type"] for role, spec in json.loads(schema).items()}}
             for name, schema in _read(store.workflows.list_all)]
-    _emit(rows, as_json, ["name", "test_sample", "ground_truth", "inference"])
+    emit(rows, as_json, ["name", "test_sample", "ground_truth", "inference"])
 
 
 @main.group("test-case")
@@ -127,7 +90,7 @@ def test_case_list(workflow: Optional[str], as_json: bool) -> None:
     """List test cases with their latest version."""
     rows = [{"name": r.name, "workflow": r.workflow, "version": r.latest_version, "description": r.description}
             for r in _read(lambda conn: store.test_cases.list_names(conn, workflow))]
-    _emit(rows, as_json, ["name", "workflow", "version", "description"])
+    emit(rows, as_json, ["name", "workflow", "version", "description"])
 
 
 @test_case_group.command("show")
@@ -151,7 +114,7 @@ def test_case_show(name: str, as_json: bool) -> None:
     click.echo(f"{row.name}  (workflow '{row.workflow}', latest version {row.latest_version})")
     if row.description:
         click.echo(row.description)
-    _emit(detail["versions"], False, ["version", "samples", "created_at"])
+    emit(detail["versions"], False, ["version", "samples", "created_at"])
 
 
 @main.group("test-suite")
@@ -167,7 +130,7 @@ def test_suite_list(workflow: Optional[str], as_json: bool) -> None:
     rows = [{"name": r.name, "workflow": r.workflow, "version": r.latest_version,
              "tags": ",".join(json.loads(r.tags)), "description": r.description}
             for r in _read(lambda conn: store.test_suites.list_all(conn, workflow))]
-    _emit(rows, as_json, ["name", "workflow", "version", "tags", "description"])
+    emit(rows, as_json, ["name", "workflow", "version", "tags", "description"])
 
 
 @test_suite_group.command("show")
@@ -192,7 +155,7 @@ def test_suite_show(name: str, version: Optional[int], as_json: bool) -> None:
         return
     click.echo(f"{row.name}  (workflow '{row.workflow}', version "
                f"{row.latest_version if version is None else version})")
-    _emit(rows, False, ["test_case", "version"])
+    emit(rows, False, ["test_case", "version"])
 
 
 @main.group("model")
@@ -207,7 +170,7 @@ def model_list(workflow: Optional[str], as_json: bool) -> None:
     """List models with their tags."""
     rows = [{"name": r.name, "workflow": r.workflow, "tags": ",".join(json.loads(r.tags))}
             for r in _read(lambda conn: store.models.list_all(conn, workflow))]
-    _emit(rows, as_json, ["name", "workflow", "tags"])
+    emit(rows, as_json, ["name", "workflow", "tags"])
 
 
 @model_group.command("show")
@@ -232,7 +195,7 @@ def model_show(name: str, as_json: bool) -> None:
     click.echo(f"{row.name}  (workflow '{row.workflow}')")
     for key, value in detail["metadata"].items():
         click.echo(f"  {key}: {value}")
-    _emit(detail["test_runs"], False, ["test_suite", "evaluator", "status", "updated_at"])
+    emit(detail["test_runs"], False, ["test_suite", "evaluator", "status", "updated_at"])
 
 
 @model_group.command("edit-metadata")
@@ -265,7 +228,7 @@ def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequenc
 def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], description: str) -> None:
     """Curate a new test case from the samples of existing ones, filtered by metadata."""
     wanted = _pairs(filters, "--where")
-    with _errors(), store.get_store().transaction() as conn:
+    with errors(), store.get_store().transaction() as conn:
         name = check_name(name, "test case name")
         if store.test_cases.get(conn, name) is not None:
             raise NameConflictError(f"test case '{name}' already exists")
@@ -303,7 +266,7 @@ def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], 
 @click.option("--description", default=None, help="A new description (no new version by itself).")
 def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], description: Optional[str]) -> None:
     """Change a suite's test cases (a new version when they change) and description."""
-    with _errors(), store.get_store().transaction() as conn:
+    with errors(), store.get_store().transaction() as conn:
         row = store.test_suites.get(conn, name)
         if row is None:
             raise NotFoundError(f"test suite '{name}' does not exist")
@@ -341,7 +304,9 @@ def export(notebook: str, output: Optional[str]) -> None:
     click.echo(str(kolena_lab.export_html(notebook, output)))
 
 
-from kolena_lab import cli_automation  # noqa: E402,F401  (adds the evaluator, run, jobs and worker commands)
+for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli_automation.jobs_group,
+                 cli_automation.worker_command):
+    main.add_command(_command)
 
 
 def run() -> None:

@@ -1,4 +1,4 @@
-"""``kolena-lab`` commands for automatic evaluation: evaluator, run, jobs and worker (registered on ``cli.main``)."""
+"""``kolena-lab`` commands for automatic evaluation: evaluator, run, jobs and worker (added to ``cli.main``)."""
 import json
 import signal
 import sys
@@ -8,14 +8,14 @@ from typing import Any, Dict, Optional, Sequence
 import click
 
 from kolena_lab import automation, store
-from kolena_lab.cli import _emit, _errors, json_option, main, workflow_option
+from kolena_lab._cli_common import emit, errors, json_option, workflow_option
 from kolena_lab.workflow.evaluator_registry import DEFAULT_TIMEOUT
 
 JOB_FAILED = 1  # `run`: a job did not succeed
 _JOB_COLUMNS = ["id", "status", "evaluator", "model", "test_suite", "version", "test_cases", "queued_at", "error"]
 
 
-@main.group("evaluator")
+@click.group("evaluator")
 def evaluator_group() -> None:
     """Evaluators that run automatically when a workflow's test cases or suites change."""
 
@@ -41,7 +41,7 @@ def evaluator_register(workflow: str, name: str, entrypoint: Optional[str], comm
     """Register (or replace) an evaluator of a workflow."""
     if secret == "-":
         secret = sys.stdin.readline().rstrip("\n")
-    with _errors(), warnings.catch_warnings(record=True) as caught:
+    with errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         registered = automation.register_evaluator(
             workflow, name, entrypoint=entrypoint, command=command, image=image, configurations=list(configurations),
@@ -58,9 +58,9 @@ def evaluator_register(workflow: str, name: str, entrypoint: Optional[str], comm
 @json_option
 def evaluator_list(workflow: str, as_json: bool) -> None:
     """List a workflow's registered evaluators."""
-    with _errors():
+    with errors():
         rows = [e.as_dict() for e in automation.list_evaluators(workflow)]
-    _emit(rows, as_json, ["name", "kind", "target", "timeout", "has_secret"])
+    emit(rows, as_json, ["name", "kind", "target", "timeout", "has_secret"])
 
 
 @evaluator_group.command("get")
@@ -70,7 +70,7 @@ def evaluator_list(workflow: str, as_json: bool) -> None:
 @json_option
 def evaluator_get(workflow: str, name: str, include_secret: bool, as_json: bool) -> None:
     """One evaluator's definition (the secret only with --include-secret)."""
-    with _errors():
+    with errors():
         registered = automation.get_evaluator(workflow, name, include_secret=include_secret)
     detail: Dict[str, Any] = registered.as_dict()
     if include_secret:
@@ -82,7 +82,7 @@ def evaluator_get(workflow: str, name: str, include_secret: bool, as_json: bool)
         click.echo(f"{key}: {json.dumps(value) if isinstance(value, (list, dict)) else value}")
 
 
-@main.command("run")
+@click.command("run")
 @click.option("--model", "-m", required=True, help="A stored model.")
 @click.option("--test-suite", "-s", required=True, help="A stored test suite.")
 @click.option("--version", type=int, default=None, help="The suite version (default: the latest).")
@@ -96,18 +96,18 @@ def run_command(model: str, test_suite: str, version: Optional[int], evaluator: 
     Without --detach the jobs run here (unless a worker takes them first) and the exit code is 1 when one of them
     does not succeed.
     """
-    with _errors():
+    with errors():
         queued = automation.queue_evaluation(model, test_suite, version, evaluator)
     ids = [job.id for job in queued]
     if not detach:
         automation.Worker().run(until_idle=True, job_ids=ids)
         queued = automation.wait_for_jobs(ids)
-    _emit([_job_row(job) for job in queued], as_json, _JOB_COLUMNS)
+    emit([_job_row(job) for job in queued], as_json, _JOB_COLUMNS)
     if not detach and any(job.status != "succeeded" for job in queued):
         sys.exit(JOB_FAILED)
 
 
-@main.group("jobs")
+@click.group("jobs")
 def jobs_group() -> None:
     """Evaluation jobs: queued when test cases or suites change, run by a worker."""
 
@@ -125,7 +125,7 @@ def jobs_list(workflow: Optional[str], model: Optional[str], test_suite: Optiona
               statuses: Sequence[str], limit: int, as_json: bool) -> None:
     """List jobs, newest first."""
     found = automation.jobs(workflow, model, test_suite, evaluator, list(statuses) or None, limit)
-    _emit([_job_row(job) for job in found], as_json, _JOB_COLUMNS)
+    emit([_job_row(job) for job in found], as_json, _JOB_COLUMNS)
 
 
 @jobs_group.command("show")
@@ -133,7 +133,7 @@ def jobs_list(workflow: Optional[str], model: Optional[str], test_suite: Optiona
 @json_option
 def jobs_show(job_id: int, as_json: bool) -> None:
     """A job's details and captured output."""
-    with _errors():
+    with errors():
         detail = automation.get_job(job_id).as_dict()
     if as_json:
         click.echo(json.dumps(detail, indent=2))
@@ -148,12 +148,12 @@ def jobs_show(job_id: int, as_json: bool) -> None:
 @click.argument("job_id", type=int)
 def jobs_cancel(job_id: int) -> None:
     """Cancel a queued job, or have its worker stop a running one."""
-    with _errors():
+    with errors():
         job = automation.cancel_job(job_id)
     click.echo(f"job {job.id}: {'cancelling' if job.status == 'running' else job.status}")
 
 
-@main.command("worker")
+@click.command("worker")
 @click.option("--once", is_flag=True, help="Exit when no job is queued, instead of waiting for more.")
 @click.option("--poll-interval", type=float, default=1.0, show_default=True, help="Seconds between queue checks.")
 def worker_command(once: bool, poll_interval: float) -> None:

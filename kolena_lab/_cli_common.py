@@ -1,0 +1,46 @@
+"""What the ``kolena-lab`` command modules share: exit codes, output, error handling and common options."""
+import json
+import sys
+from contextlib import contextmanager
+from typing import Iterator, List, Sequence
+
+import click
+
+from kolena_lab.errors import (
+    IncorrectUsageError,
+    InputValidationError,
+    NameConflictError,
+    NotFoundError,
+    WorkflowMismatchError,
+)
+
+NOT_FOUND = 1
+
+
+def emit(rows: List[dict], as_json: bool, columns: Sequence[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        click.echo("  ".join(str(row.get(c, "")).ljust(w) for c, w in zip(columns, widths)))
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Not found: a message and exit code 1; bad input: a usage error (exit code 2)."""
+    try:
+        yield
+    except NotFoundError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(NOT_FOUND)
+    except (InputValidationError, NameConflictError, IncorrectUsageError, WorkflowMismatchError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+workflow_option = click.option("--workflow", "-w", default=None, help="Only this workflow's objects.")
