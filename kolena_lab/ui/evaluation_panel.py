@@ -145,8 +145,11 @@ class EvaluationPanel(Panel):
             ipywidgets.HBox([self.compute_button, self.cancel_button]),
             ipywidgets.HBox([self.progress, self.progress_text]), self.status, self.failures_table,
         ])
+        self._hold_plan = True  # the choices below fire observers: one plan at the end, not one per change
         self._on_evaluator()
         self._on_suite()
+        self._hold_plan = False
+        self._show_plan()
 
     # -- choices ------------------------------------------------------------------------------------------------
 
@@ -243,7 +246,7 @@ class EvaluationPanel(Panel):
         return plans
 
     def _show_plan(self) -> None:
-        if not hasattr(self, "children"):
+        if not hasattr(self, "children") or getattr(self, "_hold_plan", False):
             return
         try:
             plans = self.plan() if self.models_select.value else []
