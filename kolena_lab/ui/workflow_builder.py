@@ -17,6 +17,7 @@ import ipywidgets
 from kolena_lab import store
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import Workflow, annotation, asset
+from kolena_lab.workflow.workflow import trial_definitions
 
 SAMPLE_BASES = ("Image", "Text", "Document", "Video", "PointCloud", "Audio", "Composite")
 MEMBER_BASES = tuple(b for b in SAMPLE_BASES if b != "Composite")
@@ -113,12 +114,17 @@ def python_source(name: str, base: str, fields: Dict[str, List[FieldSpec]],
     return "\n".join(lines)
 
 
-def run_source(source: str, module_name: str) -> types.ModuleType:
-    """Run a generated module as a real module (so its classes have a home for pickling and inspection)."""
+def run_source(source: str, module_name: str, keep: bool = True) -> types.ModuleType:
+    """Run a generated module as a real module (so its classes have a home for pickling and inspection); with
+    ``keep=False`` it is not left in ``sys.modules``."""
     module = types.ModuleType(module_name)
     module.__file__ = f"<{module_name}>"
     sys.modules[module_name] = module
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    try:
+        exec(compile(source, module.__file__, "exec"), module.__dict__)
+    finally:
+        if not keep:
+            del sys.modules[module_name]
     return module
 
 
@@ -261,17 +267,18 @@ class WorkflowBuilder(Panel):
         """The module that defines this workflow (raises ``ValueError`` naming what is wrong)."""
         return python_source(self.name_text.value, self.base_select.value, self.fields(), self.members())
 
-    def build(self) -> Tuple[Any, Any, Any, Any]:
+    def build(self, source: Optional[str] = None, keep: bool = True) -> Tuple[Any, Any, Any, Any]:
         """Run the module: ``(workflow, TestCase, TestSuite, Model)`` as ``define_workflow`` returns them."""
-        source = self.python_source()
         module_name = f"kolena_lab_workflow_{re.sub(r'[^0-9A-Za-z_]', '_', self.name_text.value.strip())}"
-        module = run_source(source, module_name)
+        module = run_source(source or self.python_source(), module_name, keep=keep)
         return module.workflow, module.TestCase, module.TestSuite, module.Model
 
-    def validate(self) -> Optional[str]:
-        """None when the workflow is valid, else the error ``define_workflow`` (or the builder) gives."""
+    def validate(self, source: Optional[str] = None) -> Optional[str]:
+        """None when the workflow is valid, else the error ``define_workflow`` (or the builder) gives. Nothing is
+        defined: the workflow and its module are forgotten after the check."""
         try:
-            self.build()
+            with trial_definitions():
+                self.build(source, keep=False)
         except (ValueError, TypeError, SyntaxError) as e:
             return str(e)
         return None
@@ -285,7 +292,7 @@ class WorkflowBuilder(Panel):
             source = None
             problem: Optional[str] = str(e)
         else:
-            problem = self.validate()
+            problem = self.validate(source)
         if problem is None:
             self.validation.value = "<span style='color:#116329'>✓ valid: define_workflow accepts these types</span>"
         else:

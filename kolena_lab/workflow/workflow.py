@@ -1,7 +1,8 @@
 """A workflow: the test sample, ground truth and inference types of one testing problem."""
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type
 
 from sqlalchemy.engine import Connection
 
@@ -105,6 +106,18 @@ def _type_name(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
 
 
+@contextmanager
+def trial_definitions() -> Iterator[None]:
+    """Workflows defined inside the block are forgotten after it (``find_workflow`` sees what it saw before), for
+    checking types with ``define_workflow`` without defining them."""
+    saved = dict(_DEFINED)
+    try:
+        yield
+    finally:
+        _DEFINED.clear()
+        _DEFINED.update(saved)
+
+
 def find_workflow(name: str) -> Optional[Workflow]:
     """The workflow of that name defined in this process (by ``define_workflow`` or ``Workflow(...)``), or None."""
     return _DEFINED.get(name.strip())
@@ -129,4 +142,4 @@ def define_workflow(
     return (workflow, *bound)  # type: ignore[return-value]
 
 
-__all__ = ["Workflow", "define_workflow", "find_workflow"]
+__all__ = ["Workflow", "define_workflow", "find_workflow", "trial_definitions"]

@@ -84,3 +84,17 @@ def test_python_source_for_each_base_type_is_valid():
         compile(source, base, "exec")
         assert f"TestSample({base}):" in source
     assert {"str", "bool", "int", "float", "BoundingBox", "ScoredLabel", "ImageAsset"} <= set(FIELD_TYPES)
+
+
+def test_live_validation_defines_nothing(sqlite_store):
+    import sys
+
+    from kolena_lab.workflow.workflow import find_workflow
+
+    builder = WorkflowBuilder(name="Half Typed")
+    builder.name_text.value = "Half Typed Name"
+    assert builder.validate() is None
+    assert find_workflow("Half Typed") is None and find_workflow("Half Typed Name") is None
+    assert not [m for m in sys.modules if m.startswith("kolena_lab_workflow_Half")]
+    workflow, *_ = builder.register()
+    assert find_workflow("Half Typed Name") is workflow
