@@ -34,6 +34,17 @@ class Panel(ipywidgets.VBox):
         data["text/html"] = self.snapshot_html()
         return bundle
 
+    def close(self) -> None:
+        """Close the widget and the parts that work in the background (following evaluation jobs, say)."""
+        for part in self.__dict__.get("_background_parts", []):
+            part.close()
+        super().close()
+
+    def _owned(self, part: Any) -> Any:
+        """``part``, closed with this widget."""
+        self.__dict__.setdefault("_background_parts", []).append(part)
+        return part
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 

@@ -74,17 +74,10 @@ class SampleBrowser(Panel):
         fields = self.view.fields
         self.caption_fields = list(caption_fields) if caption_fields is not None else self._default_captions(fields)
         self._build_controls(fields)
-        self.jobs = (JobStatus([model.name], None, on_finished=lambda _: self.reload()) if model is not None
-                     else None)
+        self.jobs = (self._owned(JobStatus([model.name], None, on_finished=lambda _: self.reload()))
+                     if model is not None else None)
         super().__init__(children=self._layout())
         self._render_page()
-
-    def close(self) -> None:
-        """Close the widget and stop following its evaluation jobs."""
-        jobs = getattr(self, "jobs", None)  # absent when __init__ failed (ipywidgets closes in __del__)
-        if jobs is not None:
-            jobs.close()
-        super().close()
 
     # ---------------------------------------------------------------- building the panel
     def _default_captions(self, fields: Sequence[str]) -> List[str]:

@@ -130,7 +130,7 @@ class ResultsDashboard(Panel):
         self.per_class_select.observe(lambda _: self._draw_charts(), "value")
         for tab in self._tabs:
             self._wire(tab)
-        self.jobs = JobStatus(names, test_suite.name, on_finished=lambda _: self.reload())
+        self.jobs = self._owned(JobStatus(names, test_suite.name, on_finished=lambda _: self.reload()))
         legend = ipywidgets.HTML(
             "<small>Compared with the baseline: <span style='background:#dafbe1'>▲ better</span>, "
             "<span style='background:#ffebe9'>▼ worse</span>, * significant (95% paired bootstrap over the test "
@@ -166,13 +166,6 @@ class ResultsDashboard(Panel):
         self._refresh_plot_options()
         self._start_significance()
         self.update_displays()
-
-    def close(self) -> None:
-        """Close the widget and stop following its evaluation jobs."""
-        jobs = getattr(self, "jobs", None)  # absent when __init__ failed (ipywidgets closes in __del__)
-        if jobs is not None:
-            jobs.close()
-        super().close()
 
     # -- data ---------------------------------------------------------------------------------------------------
 
