@@ -1,5 +1,5 @@
 """Persistence behind a narrow interface: SQLAlchemy Core on a SQLite file or a PostgreSQL server."""
-from kolena_lab.store import evaluators, jobs, models, results, samples, test_cases, test_suites, workflows
+from kolena_lab.store import evaluators, jobs, meta, models, results, samples, test_cases, test_suites, workflows
 from kolena_lab.store.store import ENV_URL, Store, default_url, get_store, initialize
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "initialize",
     "evaluators",
     "jobs",
+    "meta",
     "models",
     "results",
     "samples",

@@ -1,9 +1,12 @@
 """Running SQL written with ``?`` placeholders on any driver, straight through the DBAPI for bulk speed."""
-from typing import Any, Iterator, Sequence
+import sqlite3
+from itertools import chain
+from typing import Any, Dict, Iterator, Optional, Sequence
 
 from sqlalchemy.engine import Connection, CursorResult
 
 CHUNK = 500  # ids per ``IN (...)`` list: well under every driver's parameter limit
+ROWS_PER_STATEMENT = 8_192  # SQLite bulk inserts, within the build's limit on parameters per statement
 
 
 def _native(conn: Connection, sql: str) -> str:
@@ -39,27 +42,56 @@ def chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield ids[start:start + CHUNK]
 
 
+def _insert_many_per_statement(conn: Connection, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]) -> int:
+    """SQLite: insert thousands of rows per statement. The driver releases the GIL while a statement runs and must
+    win it back after, which can take a whole thread switch interval when another thread computes: one row per
+    statement would starve the writer of a pipeline."""
+    driver = conn.connection.driver_connection
+    width = row.count("?")
+    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(driver, "getlimit") else 999
+    per = max(1, min(ROWS_PER_STATEMENT, limit // width))
+    whole = len(rows) - len(rows) % per
+    flat = list(chain.from_iterable(rows[:whole]))
+    step = per * width
+    cursor = driver.cursor()
+    try:
+        changed = 0
+        if whole:
+            cursor.executemany(head + ",".join([row] * per) + tail, [flat[i:i + step] for i in range(0, whole * width, step)])
+            changed += cursor.rowcount
+        if whole < len(rows):
+            rest = rows[whole:]
+            cursor.execute(head + ",".join([row] * len(rest)) + tail, list(chain.from_iterable(rest)))
+            changed += cursor.rowcount
+        return changed
+    finally:
+        cursor.close()
+
+
 def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                ignore_conflicts: bool = False) -> int:
+                ignore_conflicts: bool = False, constants: Optional[Dict[str, int]] = None) -> int:
     """Insert many rows, skipping rows whose key exists when ``ignore_conflicts``; returns how many were inserted.
 
-    SQLite takes one prepared statement for every row; PostgreSQL takes ``COPY`` (through a temporary table when
-    conflicts are to be skipped), which is an order of magnitude faster there than row-by-row inserts.
+    ``constants`` are integer columns with the same value in every row, given once rather than per row. SQLite takes
+    one prepared statement for every row; PostgreSQL takes ``COPY`` (through a temporary table when conflicts are to
+    be skipped), which is an order of magnitude faster there than row-by-row inserts.
     """
     if len(rows) == 0:
         return 0
-    names = ", ".join(columns)
+    constants = {name: int(value) for name, value in (constants or {}).items()}
+    names = ", ".join([*constants, *columns])
     skip = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     if conn.dialect.name != "postgresql":
-        marks = ", ".join("?" * len(columns))
-        return executemany(conn, f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}", rows)
+        row = "(" + ", ".join([*map(str, constants.values()), *("?" * len(columns))]) + ")"
+        return _insert_many_per_statement(conn, f"INSERT INTO {table} ({names}) VALUES ", row, skip, rows)
     target = f"kl_copy_{table}" if ignore_conflicts else table
+    fixed = tuple(constants.values())
     with conn.connection.driver_connection.cursor() as cursor:
         if ignore_conflicts:
             cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} (LIKE {table} INCLUDING DEFAULTS)")
         with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(fixed + tuple(row))
         if not ignore_conflicts:
             return len(rows)
         cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}{skip}")

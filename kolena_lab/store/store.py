@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from kolena_lab.errors import SchemaVersionError, StoreError
 from kolena_lab.store import _tables as t
+from kolena_lab.store import meta
 
 ENV_URL = "KOLENA_LAB_URL"
 DEFAULT_PATH = Path(".kolena_lab") / "lab.db"
@@ -63,14 +64,22 @@ class Store:
             raise StoreError(f"cannot create the store file '{path}': {e.strerror}") from e
 
     def _initialize_schema(self) -> None:
-        """Create the schema on first use (a write only then, so read-only stores open) and check its version."""
+        """Create the schema on first use (a write only then, so read-only stores open) and check its version.
+
+        The store gets its random id with the schema; a store written by an older kolena_lab gets one on open when
+        it can be written.
+        """
         with self.read() as conn:
             stored = self._schema_version(conn)
+            identified = stored is not None and meta.store_id(conn) is not None
         if stored is None:
             with self.transaction() as conn:
                 t.metadata.create_all(conn)
                 if self._schema_version(conn) is None:
                     conn.execute(t.meta.insert().values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+                meta.add_store_id(conn)
+        elif stored == t.SCHEMA_VERSION and not identified:
+            self._add_store_id()
         elif stored < t.SCHEMA_VERSION:
             self._migrate(stored)
         elif stored > t.SCHEMA_VERSION:
@@ -90,6 +99,15 @@ class Store:
                 return
             t.metadata.create_all(conn)
             conn.execute(t.meta.update().where(t.meta.c.key == "schema_version").values(value=str(t.SCHEMA_VERSION)))
+            meta.add_store_id(conn)
+
+    def _add_store_id(self) -> None:
+        """Write the store id; a store that cannot be written (read-only, no rights) stays without one."""
+        try:
+            with self.transaction() as conn:
+                meta.add_store_id(conn)
+        except (StoreError, DBAPIError):
+            pass
 
     @staticmethod
     def _schema_version(conn: Connection) -> Optional[int]:
@@ -224,7 +242,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     except Exception:  # a read-only file cannot switch journal mode; reads still work
         pass
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-262144")  # up to 256 MiB of page cache: bulk index inserts stay in memory
+    cursor.execute("PRAGMA cache_size=-16384")  # up to 16 MiB of page cache per connection
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 

@@ -72,8 +72,8 @@ def add_version(conn: Connection, test_case_id: int, version: int, n_samples: in
 
 def insert_members(conn: Connection, version_id_: int, rows: Sequence[Tuple[int, int, Optional[str]]]) -> None:
     """Write ``(position, sample_id, ground truth JSON)`` rows of a version."""
-    bulk_insert(conn, "kl_test_case_members", ("version_id", "position", "sample_id", "ground_truth"),
-                [(version_id_, p, s, g) for p, s, g in rows])
+    bulk_insert(conn, "kl_test_case_members", ("position", "sample_id", "ground_truth"), rows,
+                constants={"version_id": version_id_})
 
 
 def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, Optional[str]]]:

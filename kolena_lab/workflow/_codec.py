@@ -2,7 +2,7 @@
 import functools
 import hashlib
 import json
-from typing import Any, Optional, Tuple, Type
+from typing import Any, List, Optional, Sequence, Tuple, Type
 
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
@@ -30,6 +30,18 @@ def sample_id(workflow: str, key: str) -> int:
     digest = _workflow_hash(workflow).copy()  # the workflow's prefix hashed once, not per sample
     digest.update(key.encode())
     return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def sample_ids(workflow: str, keys: Sequence[str]) -> List[int]:
+    """``sample_id`` of each key, in bulk."""
+    prefix, from_bytes = _workflow_hash(workflow), int.from_bytes
+
+    def one(key: str) -> int:
+        digest = prefix.copy()
+        digest.update(key.encode())
+        return from_bytes(digest.digest(), "big", signed=True)
+
+    return list(map(one, keys))
 
 
 @functools.lru_cache(maxsize=64)

@@ -113,8 +113,8 @@ def encode_members(
     df: pd.DataFrame,
     sample_type: Type[TestSample],
     ground_truth_type: Type[GroundTruth],
-) -> List[Tuple[str, str, Optional[str]]]:
-    """``(identity key, metadata JSON, ground truth JSON)`` per row, exactly as the object path would store them."""
+) -> Tuple[List[str], List[str], List[Optional[str]]]:
+    """Identity keys, metadata JSON and ground truth JSON, a list each, exactly as the object path would store them."""
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
     columns = [str(c) for c in df.columns]
@@ -153,8 +153,7 @@ def encode_members(
         metadata = [_codec.dumps(_serialize(m or {})) for m in df[METADATA_FIELD].tolist()]
     else:
         metadata = _fast_json({c: df[c] for c in meta_columns}, n, skip_missing=True)
-    ground_truths = _encode_ground_truths(df, ground_truth_type, gt_columns, n)
-    return list(zip(keys, metadata, ground_truths))
+    return keys, metadata, _encode_ground_truths(df, ground_truth_type, gt_columns, n)
 
 
 def _objects(cls: Type[DataObject], columns: Dict[str, pd.Series], n: int) -> List[Any]:

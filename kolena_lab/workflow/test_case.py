@@ -2,21 +2,32 @@
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from operator import itemgetter
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 from kolena_lab import store
 from kolena_lab.errors import DuplicateDatapointIdError, NameConflictError, NotFoundError, WorkflowMismatchError
-from kolena_lab.workflow import _codec, _dataframe
+from kolena_lab.workflow import _codec, _dataframe, _frame_cache
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.workflow import check_name
 
-_CHUNK_ROWS = 100_000
+_CHUNK_ROWS = 16_384  # rows encoded and written at a time: bounds memory; one SQLite statement each
 Member = Tuple[TestSample, GroundTruth]
 _Encoded = Tuple[int, str, str, Optional[str]]  # sample id, identity key, metadata JSON, ground truth JSON
+
+
+class _Chunk(NamedTuple):
+    """Encoded members, a list per column."""
+
+    ids: List[int]
+    keys: Sequence[str]
+    metadata: Sequence[str]
+    ground_truths: Sequence[Optional[str]]
 
 
 class TestCase(WorkflowBound, abstract=True):
@@ -105,11 +116,11 @@ class TestCase(WorkflowBound, abstract=True):
         df = df.reset_index(drop=True)
         workflow = cls.workflow
 
-        def encoded_chunks() -> Iterator[List[_Encoded]]:
+        def encoded_chunks() -> Iterator[_Chunk]:
             for start in range(0, len(df), _CHUNK_ROWS):
-                rows = _dataframe.encode_members(df.iloc[start:start + _CHUNK_ROWS], workflow.test_sample_type,
-                                                 workflow.ground_truth_type)
-                yield [(_codec.sample_id(workflow.name, key), key, meta, gt) for key, meta, gt in rows]
+                keys, metadata, ground_truths = _dataframe.encode_members(
+                    df.iloc[start:start + _CHUNK_ROWS], workflow.test_sample_type, workflow.ground_truth_type)
+                yield _Chunk(_codec.sample_ids(workflow.name, keys), keys, metadata, ground_truths)
 
         with cls._store().transaction() as conn:
             workflow_id = cls.workflow._id(conn)
@@ -131,7 +142,7 @@ class TestCase(WorkflowBound, abstract=True):
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
         members = test_samples or []
         chunks = (
-            [self._encode_member(s, g) for s, g in members[start:start + _CHUNK_ROWS]]
+            _Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + _CHUNK_ROWS]))))
             for start in range(0, len(members), _CHUNK_ROWS)
         )
         with self._store().transaction() as conn:
@@ -186,10 +197,11 @@ class TestCase(WorkflowBound, abstract=True):
             yield _codec.decode_sample(sample_type, key, metadata), _codec.decode(gt_type, ground_truth)
 
     def to_dataframe(self) -> pd.DataFrame:
-        """This version's samples as a DataFrame: sample fields, metadata keys, and ``ground_truth.<field>``."""
-        with self._store().read() as conn:
-            rows = store.test_cases.members(conn, self._version_id)
-        return _dataframe.decode_members(rows, self.workflow.test_sample_type, self.workflow.ground_truth_type)
+        """This version's samples as a DataFrame: sample fields, metadata keys, and ``ground_truth.<field>``.
+
+        A big version is read from a snapshot file after its first load, while its samples' metadata is unchanged.
+        """
+        return _frame_cache.load(self._store(), self.workflow, self._version_id)
 
     @contextmanager
     def edit(self, reset: bool = False) -> Iterator["TestCase.Editor"]:
@@ -245,46 +257,60 @@ class TestCase(WorkflowBound, abstract=True):
 def _unique(members: Sequence[Member]) -> List[Member]:
     """Reject a list that holds the same sample twice."""
     keys = [_codec.sample_key(sample) for sample, _ in members]
-    _check_duplicates(keys, lambda i: str(members[i][0]))
+    if len(set(keys)) < len(keys):
+        _raise_duplicate(keys, lambda i: str(members[i][0]))
     return list(members)
 
 
-def _check_duplicates(keys: Sequence[Any], describe: Any, seen: Optional[set] = None) -> None:
-    """Raise on the first key seen before (in ``keys`` or in ``seen``, which is updated)."""
-    seen = set() if seen is None else seen
-    new = set(keys)
-    if len(new) == len(keys) and seen.isdisjoint(new):
-        seen |= new
-        return
+def _raise_duplicate(keys: Sequence[Any], describe: Callable[[int], str]) -> None:
+    """Raise naming the first key seen before, if any."""
+    seen: set = set()
     for i, key in enumerate(keys):
         if key in seen:
             raise DuplicateDatapointIdError(f"test sample {describe(i)} appears more than once in one test case")
         seen.add(key)
 
 
-def _write_members(conn: Any, workflow_id: int, version_id: int, chunks: Iterator[List[_Encoded]],
+def _write_members(conn: Any, workflow_id: int, version_id: int, chunks: Iterator[_Chunk],
                    describe: Callable[[int], str]) -> None:
     """Write a new version's members chunk by chunk, encoding the next chunk while SQL writes the last one.
 
-    The database driver runs without the GIL, so on two cores encoding and writing overlap. Duplicates (across
-    all chunks) raise ``DuplicateDatapointIdError`` naming the sample ``describe(position)`` gives.
+    The writer thread only runs the driver on rows built here (column-wise, in C): the driver releases the GIL while
+    SQLite works, so on two cores encoding and writing overlap. Only a chunk at a time and the 8-byte ids are held.
+    A sample given twice raises ``DuplicateDatapointIdError`` naming the sample ``describe(position)`` gives, after
+    the writes, which the caller's transaction then rolls back.
     """
-    def write(first: int, chunk: List[_Encoded]) -> None:
-        store.samples.upsert(conn, workflow_id, [(sid, key, meta) for sid, key, meta, _ in chunk])
-        store.test_cases.insert_members(conn, version_id, [(first + i, e[0], e[3]) for i, e in enumerate(chunk)])
+    def write(samples: List[Tuple[int, str, str]], members: List[Tuple[int, int, Optional[str]]]) -> None:
+        store.samples.upsert(conn, workflow_id, samples, in_id_order=True)
+        store.test_cases.insert_members(conn, version_id, members)
 
-    seen: set = set()
+    ids: List[np.ndarray] = []
     first = 0
     with ThreadPoolExecutor(max_workers=1) as writer:
         written: Optional[Future] = None
         for chunk in chunks:
-            _check_duplicates([e[0] for e in chunk], lambda i: describe(first + i), seen)
+            ids.append(np.array(chunk.ids, dtype=np.int64))
+            by_id = _by_id(ids[-1])
+            samples = list(zip(by_id(chunk.ids), by_id(chunk.keys), by_id(chunk.metadata)))
+            members = list(zip(range(first, first + len(chunk.ids)), chunk.ids, chunk.ground_truths))
             if written is not None:
                 written.result()
-            written = writer.submit(write, first, chunk)
-            first += len(chunk)
+            written = writer.submit(write, samples, members)
+            first += len(chunk.ids)
+            del chunk, samples, members
         if written is not None:
             written.result()
+    all_ids = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+    if len(np.unique(all_ids)) < len(all_ids):
+        _raise_duplicate(all_ids.tolist(), describe)
+
+
+def _by_id(ids: np.ndarray) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function that reorders a column like ``ids`` sorted."""
+    order = np.argsort(ids, kind="stable").tolist()
+    if len(order) == 1:
+        return lambda column: column
+    return itemgetter(*order)
 
 
 def _write_version(

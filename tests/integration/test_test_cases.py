@@ -237,3 +237,21 @@ def test_chunked_writes_detect_duplicates_across_chunks_and_write_nothing(lab, m
     for name in ("bulk dup", "object dup"):
         with pytest.raises(NotFoundError):
             TestCase.load(name)
+
+
+def test_bulk_writes_span_several_statements_with_conflicts_and_remainders(lab, monkeypatch):
+    from kolena_lab.store import _sql
+    from kolena_lab.workflow import test_case as test_case_module
+
+    monkeypatch.setattr(test_case_module, "_CHUNK_ROWS", 5)
+    monkeypatch.setattr(_sql, "ROWS_PER_STATEMENT", 2)  # 5-row chunks: two full statements and a remainder each
+    first = TestCase("first", test_samples=members(7))
+    assert first.load_test_samples() == members(7)
+    again = [(sample(i, seen=True), gt("cat")) for i in range(4, 11)]  # 3 stored already: their metadata merges
+    second = TestCase("second", test_samples=again)
+    merged = [{"index": i, "seen": True} if i < 7 else {"seen": True} for i in range(4, 11)]
+    assert [(s.locator, s.metadata) for s, _ in second.load_test_samples()] == [
+        (s.locator, m) for (s, _), m in zip(again, merged)]
+    assert [s.metadata for s, _ in first.load_test_samples()] == [{"index": i} for i in range(4)] + merged[:3]
+    with lab.read() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM kl_test_samples").scalar() == 11
