@@ -12,7 +12,7 @@ import pyarrow as pa
 from pyarrow import json as pa_json
 
 from kolena_lab.workflow import _codec
-from kolena_lab.workflow._datatypes import DataObject, _deserialize, _info, _serialize
+from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
@@ -20,7 +20,7 @@ GROUND_TRUTH_PREFIX = "ground_truth."
 _SCALARS = (str, int, float, bool)
 
 
-def _json_value(value: Any) -> str:
+def _json_value(value: Any, as_float: bool = False) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
@@ -28,7 +28,7 @@ def _json_value(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
-        return str(int(value))
+        return json.dumps(_as_float(int(value))) if as_float else str(int(value))
     if isinstance(value, (float, np.floating)):
         return json.dumps(float(value))
     return _codec.dumps(_serialize(value))
@@ -38,27 +38,28 @@ def _is_text(values: pd.Series) -> bool:
     return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
-def _column_parts(values: pd.Series) -> Tuple[str, list]:
+def _column_parts(values: pd.Series, as_float: bool = False) -> Tuple[str, list]:
     """A %-format and the values that format each cell as JSON: finite floats and integers stay native numbers
-    (formatted in C by the row template); text becomes JSON strings; anything else is serialised per cell."""
+    (formatted in C by the row template); text becomes JSON strings; anything else is serialised per cell.
+    With ``as_float`` (a ``float`` field), integers are written as floats, as the object path writes them."""
     kind = values.dtype.kind
     if kind == "b":
         return "%s", np.where(values.to_numpy(), "true", "false").tolist()
-    if kind in "iu":
+    if kind in "iu" and not as_float:
         return "%d", values.to_numpy().tolist()
-    if kind == "f":
+    if kind in "iuf":
         array = values.to_numpy(dtype=float)
         if np.isfinite(array).all():
             return "%r", array.tolist()
         return "%s", list(map(json.dumps, array.tolist()))
     if _is_text(values) and not values.isna().any():
         return "%s", list(map(_json_str, values.tolist()))
-    return "%s", [_json_value(v) for v in values.tolist()]
+    return "%s", [_json_value(v, as_float) for v in values.tolist()]
 
 
-def _column_json(values: pd.Series) -> List[str]:
+def _column_json(values: pd.Series, as_float: bool = False) -> List[str]:
     """Each cell as JSON text."""
-    spec, cells = _column_parts(values)
+    spec, cells = _column_parts(values, as_float)
     return cells if spec == "%s" else [spec % v for v in cells]
 
 
@@ -90,18 +91,21 @@ def _check_column(df: pd.DataFrame, column: str, hint: Any) -> None:
     raise ValueError(f"column '{column}' must hold strings; row {values.index[row]} holds {values.iloc[row]!r}")
 
 
-def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False) -> List[str]:
-    """Each row's ``{"column": value, ...}`` JSON; with ``skip_missing``, empty cells (None/NaN) are left out."""
+def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False,
+               hints: Optional[Dict[str, Any]] = None) -> List[str]:
+    """Each row's ``{"column": value, ...}`` JSON; with ``skip_missing``, empty cells (None/NaN) are left out.
+    Columns whose ``hints`` entry is ``float`` or ``Optional[float]`` hold floats, as the object path writes them."""
     if not columns:
         return ["{" + suffix.lstrip(",") + "}"] * n
     names = [_json_str(str(name)) for name in columns]
+    as_float = [_scalar_type((hints or {}).get(name)) is float for name in columns]
     missing = [col.isna().to_numpy() for col in columns.values()] if skip_missing else []
     if not any(m.any() for m in missing):
-        specs, values = zip(*(_column_parts(col) for col in columns.values()))
+        specs, values = zip(*(_column_parts(col, f) for col, f in zip(columns.values(), as_float)))
         template = "{" + ",".join(f"{name.replace('%', '%%')}:{spec}" for name, spec in zip(names, specs))
         template += suffix.replace("%", "%%") + "}"
         return [template % row for row in zip(*values)]
-    values = [_column_json(col) for col in columns.values()]
+    values = [_column_json(col, f) for col, f in zip(columns.values(), as_float)]
     parts = [
         [None if m else f"{name}:{v}" for v, m in zip(column, flags.tolist())]
         for name, column, flags in zip(names, values, missing)
@@ -146,7 +150,8 @@ def encode_members(
     if fast is not None and set(fast) == set(present):
         for name in fast:
             _check_column(df, name, sample_info.hints.get(name))
-        keys = _fast_json({name: present[name] for name in fast}, n, suffix=f',"data_type":{tag}')
+        keys = _fast_json({name: present[name] for name in fast}, n, suffix=f',"data_type":{tag}',
+                          hints=sample_info.hints)
     else:
         keys = [_codec.sample_key(s) for s in _objects(sample_type, present, n)]
     if METADATA_FIELD in df:
@@ -178,11 +183,11 @@ def _encode_ground_truths(df: pd.DataFrame, cls: Type[GroundTruth], columns: Dic
     if missing:
         raise ValueError(f"DataFrame lacks the ground truth column(s) {missing} of {cls.__name__}")
     series = {name: df[column] for name, column in columns.items()}
-    fast = _fast_fields(cls)
+    fast, hints = _fast_fields(cls), _info(cls).hints
     if fast is not None and set(fast) == set(series):
         for name in fast:
-            _check_column(df, columns[name], _info(cls).hints.get(name))
-        return _fast_json({name: series[name] for name in fast}, n)
+            _check_column(df, columns[name], hints.get(name))
+        return _fast_json({name: series[name] for name in fast}, n, hints=hints)
     return [_codec.encode(obj) for obj in _objects(cls, series, n)]
 
 

@@ -7,7 +7,7 @@ import types
 import typing
 from abc import ABCMeta
 from enum import Enum
-from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import numpy as np
 
@@ -32,12 +32,13 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "hints")
+    __slots__ = ("fields", "names", "hints", "serializers")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
         self.names = frozenset(f.name for f in self.fields)
         self.hints = _type_hints(cls)
+        self.serializers = tuple((f.name, _serializer(self.hints.get(f.name, Any)) or _serialize) for f in self.fields)
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:
@@ -102,8 +103,12 @@ class DataObject(metaclass=_DataObjectMeta):
         return getattr(self, _EXTRAS_ATTR, ())
 
     def _to_dict(self) -> Dict[str, Any]:
-        """The serialised form: declared fields in order, then extras, then the ``data_type`` tag if typed."""
-        out = {f.name: _serialize(getattr(self, f.name)) for f in _info(type(self)).fields}
+        """The serialised form: declared fields in order, then extras, then the ``data_type`` tag if typed.
+
+        Integers where the field's type says ``float`` are written as floats, as ``_from_dict`` restores them, so an
+        object and its decoded copy serialise alike.
+        """
+        out = {name: serialize(getattr(self, name)) for name, serialize in _info(type(self)).serializers}
         for key in self._extras():
             out[key] = _serialize(getattr(self, key))
         data_type = getattr(type(self), "_data_type", None)
@@ -159,6 +164,65 @@ def _serialize(value: Any) -> Any:
     raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")
 
 
+def _as_float(value: Any) -> Any:
+    """An integer that is not a bool as a float; any other value as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(f"an integer of {value.bit_length()} bits is too large for a float") from None
+    return value
+
+
+def _serialize_float(value: Any) -> Any:
+    return value if type(value) is float else _as_float(_serialize(value))
+
+
+def _is_sequence(hint: Any) -> bool:
+    return typing.get_origin(hint) in (list, List, tuple, Tuple)
+
+
+def _serializer(hint: Any) -> Optional[Callable[[Any], Any]]:
+    """``_serialize`` for a field of type ``hint`` that writes an integer as a float wherever ``_deserialize`` would
+    restore it as one, so that encoding a decoded copy changes nothing; None where ``_serialize`` does that already.
+    """
+    if hint is float:
+        return _serialize_float
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Union or origin is types.UnionType:
+        members = [a for a in args if a is not type(None)]
+        if len(members) == 1:
+            return _serializer(members[0])
+        # _deserialize coerces only lists, as the first list or tuple member; these serializers pass other values on
+        sequence = next((m for m in members if _is_sequence(m)), None)
+        return None if sequence is None else _serializer(sequence)
+    if origin in (list, List) or (origin in (tuple, Tuple) and len(args) == 2 and args[1] is Ellipsis):
+        each = _serializer(args[0]) if args else None
+        if each is None:
+            return None
+
+        def serialize_each(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                v = v.tolist()
+            return [each(x) for x in v] if isinstance(v, (list, tuple)) else _serialize(v)
+
+        return serialize_each
+    if origin in (tuple, Tuple) and args:
+        serializers = [_serializer(a) or _serialize for a in args]
+        if all(f is _serialize for f in serializers):
+            return None
+
+        def serialize_items(v: Any) -> Any:
+            if isinstance(v, np.ndarray):
+                v = v.tolist()
+            if isinstance(v, (list, tuple)) and len(v) == len(serializers):
+                return [f(x) for f, x in zip(serializers, v)]
+            return _serialize(v)
+
+        return serialize_items
+    return None
+
+
 def _class_for(hint: type, data_type: Optional[str]) -> type:
     if data_type is None:
         return hint
@@ -191,7 +255,7 @@ def _union_member_for(members: Tuple[Any, ...], value: Any) -> Any:
         return Any
     if isinstance(value, list):
         for m in members:
-            if typing.get_origin(m) in (list, List, tuple, Tuple):
+            if _is_sequence(m):
                 return m
     return Any
 
@@ -225,9 +289,7 @@ def _deserialize(value: Any, hint: Any) -> Any:
         raise ValueError(f"expected a {hint.__name__} (as a dict), got {type(value).__name__} {value!r}")
     if isinstance(value, list):
         return [_deserialize(v, Any) for v in value]
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+    return _as_float(value) if hint is float else value
 
 
 __all__ = ["DataObject", "TypedDataObject", "DataType"]

@@ -300,9 +300,9 @@ def _write_members(conn: Any, workflow_id: int, version_id: int, chunks: Iterato
             del chunk, samples, members
         if written is not None:
             written.result()
-    all_ids = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
-    if len(np.unique(all_ids)) < len(all_ids):
-        _raise_duplicate(all_ids.tolist(), describe)
+    ordered = np.sort(np.concatenate(ids)) if ids else np.empty(0, dtype=np.int64)
+    if (ordered[1:] == ordered[:-1]).any():
+        _raise_duplicate(np.concatenate(ids).tolist(), describe)
 
 
 def _by_id(ids: np.ndarray) -> Callable[[Sequence[Any]], Sequence[Any]]:

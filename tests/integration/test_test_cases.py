@@ -1,6 +1,7 @@
 """Test case and suite semantics on a real store (SQLite file and PostgreSQL server)."""
 import warnings
 from dataclasses import dataclass
+from typing import Optional
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from kolena_lab.errors import (
     WorkflowMismatchError,
 )
 from kolena_lab.workflow import GroundTruth, Image, Inference, Text, define_workflow
-from kolena_lab.workflow.annotation import ClassificationLabel
+from kolena_lab.workflow.annotation import BoundingBox, ClassificationLabel, TimeSegment
 
 from ._classification import GT, TestCase, TestSuite, gt, members, sample
 
@@ -255,3 +256,72 @@ def test_bulk_writes_span_several_statements_with_conflicts_and_remainders(lab, 
     assert [s.metadata for s, _ in first.load_test_samples()] == [{"index": i} for i in range(4)] + merged[:3]
     with lab.read() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM kl_test_samples").scalar() == 11
+
+
+@dataclass(frozen=True)
+class ScaledImage(Image):
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class KeypointImage(Image):
+    bbox: Optional[BoundingBox] = None
+    normalization_factor: Optional[float] = None
+    segment: Optional[TimeSegment] = None
+
+
+@dataclass(frozen=True)
+class WeightGT(GroundTruth):
+    label: str
+    weight: float
+
+
+_, ScaledTestCase, _, _ = define_workflow("Scaled Images", ScaledImage, WeightGT, OtherInf)
+_, KeypointTestCase, _, _ = define_workflow("Keypoint Images", KeypointImage, WeightGT, OtherInf)
+
+
+def test_a_loaded_sample_with_integers_in_float_fields_is_the_stored_sample(lab):
+    tc = ScaledTestCase("tc", test_samples=[(ScaledImage(locator="a.png", scale=2), WeightGT("cat", 1)),
+                                            (ScaledImage(locator="b.png", scale=3), WeightGT("dog", 0))])
+    (loaded, loaded_gt), _ = tc.load_test_samples()
+    assert loaded.scale == 2.0 and loaded_gt.weight == 1.0
+    with tc.edit() as editor:
+        editor.add(loaded, loaded_gt)  # the same member: nothing changes
+    assert tc.version == 1
+    with tc.edit() as editor:
+        editor.remove(loaded)
+    assert tc.version == 2 and locators(tc) == ["b.png"]
+    with tc.edit() as editor:
+        editor.remove(ScaledImage(locator="b.png", scale=3.0))
+    assert tc.version == 3 and locators(tc) == []
+
+
+def test_a_loaded_sample_with_integer_annotation_coordinates_can_be_removed(lab):
+    given = KeypointImage(locator="k.png", bbox=BoundingBox((1, 2), (3, 4)), normalization_factor=5,
+                          segment=TimeSegment(0, 1))
+    tc = KeypointTestCase("keypoints", test_samples=[(given, WeightGT("face", 0.5))])
+    (loaded, _), = tc.load_test_samples()
+    assert loaded == given and loaded.bbox.top_left == (1.0, 2.0) and loaded.segment.end == 1.0
+    with tc.edit() as editor:
+        editor.remove(loaded)
+    assert tc.version == 2 and tc.load_test_samples() == []
+
+
+def test_dataframe_integers_in_float_fields_make_the_same_samples_as_objects(lab):
+    frame = pd.DataFrame({"locator": ["a.png", "b.png"], "scale": [2, 3], "ground_truth.label": ["cat", "dog"],
+                          "ground_truth.weight": [1, 0], "weather": ["sun", "rain"]})
+    bulk = ScaledTestCase.from_dataframe("bulk", frame)
+    objects = ScaledTestCase("objects", test_samples=[(ScaledImage(locator="a.png", scale=2.0, metadata={"seen": 1}),
+                                                       WeightGT("cat", 1.0))])
+    (merged, _), = objects.load_test_samples()
+    assert merged.metadata == {"weather": "sun", "seen": 1}
+    (first, first_gt), (second, _) = bulk.load_test_samples()
+    with bulk.edit() as editor:
+        editor.add(first, first_gt)
+        editor.add(ScaledImage(locator="a.png", scale=2), WeightGT("cat", 1))
+    assert bulk.version == 1
+    with bulk.edit() as editor:
+        editor.remove(second)
+    assert bulk.version == 2 and locators(bulk) == ["a.png"]
+    with lab.read() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM kl_test_samples").scalar() == 2
