@@ -8,14 +8,18 @@ import io
 import math
 import re
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
-OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "contains", "in", "is missing", "is not missing")
+OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "between", "contains", "in", "is missing", "is not missing")
 _UNARY = ("is missing", "is not missing")
+_COMPARE = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+_SHOWN_VALUES = 5
+CATEGORY_LIMIT = 20
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -25,17 +29,44 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Filter:
-    """``field operator value``, e.g. ``Filter("brightness", ">", 0.5)``; ``value`` is ignored by the missing tests
-    and is a sequence for ``in``."""
+    """``field operator value``, e.g. ``Filter("brightness", ">", 0.5)``; ``value`` is ignored by the missing tests,
+    is a sequence for ``in`` and a ``(low, high)`` pair for ``between`` (inclusive; ``None`` leaves a side open).
+    Sequence values are kept as tuples, so equal filters share one cached mask."""
 
     field: str
     op: str
     value: Any = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, (str, bytes)) and isinstance(self.value, Iterable):
+            object.__setattr__(self, "value", tuple(self.value))
+
     def __str__(self) -> str:
         if self.op in _UNARY:
             return f"{self.field} {self.op}"
+        if self.op == "between" and isinstance(self.value, tuple) and len(self.value) == 2:
+            low, high = self.value
+            if low is None or high is None:
+                return f"{self.field} {'<=' if low is None else '>='} {high if low is None else low!r}"
+            return f"{self.field} between {low!r} and {high!r}"
+        if self.op == "in" and isinstance(self.value, tuple) and len(self.value) > _SHOWN_VALUES:
+            return f"{self.field} in {len(self.value):,} values"
+        if isinstance(self.value, tuple):
+            return f"{self.field} {self.op} {list(self.value)!r}"
         return f"{self.field} {self.op} {self.value!r}"
+
+
+@dataclass(frozen=True)
+class FieldSummary:
+    """What a typed control needs to know of a field: its ``kind`` (``number``, ``boolean``, ``category`` or
+    ``text``), the range of a number (``integer`` when it holds whole numbers only), the values of a category with
+    their counts."""
+
+    kind: str
+    low: float = 0.0
+    high: float = 0.0
+    integer: bool = False
+    values: Tuple[Tuple[Any, int], ...] = ()
 
 
 def is_scalar_column(values: pd.Series) -> bool:
@@ -161,13 +192,49 @@ def filter_mask(frame: pd.DataFrame, flt: Filter) -> np.ndarray:
         items = flt.value.split(",") if isinstance(flt.value, str) else list(flt.value)
         wanted = [coerce_value(values, flt.field, v.strip() if isinstance(v, str) else v) for v in items]
         return values.isin(wanted).to_numpy(dtype=bool)
-    value = coerce_value(values, flt.field, flt.value)
+    if flt.op == "between":
+        mask = ~missing
+        for op, bound in zip((">=", "<="), _bounds(flt)):
+            if bound is not None:
+                mask &= _compare(values, flt.field, op, bound)
+        return mask
+    return _compare(values, flt.field, flt.op, flt.value) & ~missing
+
+
+def _bounds(flt: Filter) -> Tuple[Any, Any]:
+    bounds = tuple(flt.value.split(",")) if isinstance(flt.value, str) else flt.value
+    if not isinstance(bounds, tuple) or len(bounds) != 2:
+        raise QueryError(f"'between' needs (low, high) for field '{flt.field}', not {flt.value!r}")
+    low, high = (None if b is None or (isinstance(b, str) and not b.strip()) else b for b in bounds)
+    return low, high
+
+
+def _compare(values: pd.Series, field: str, op: str, text: Any) -> np.ndarray:
+    value = coerce_value(values, field, text)
     try:
-        compared = {"==": values.__eq__, "!=": values.__ne__, "<": values.__lt__, "<=": values.__le__,
-                    ">": values.__gt__, ">=": values.__ge__}[flt.op](value)
+        compared = getattr(values, _COMPARE[op])(value)
     except TypeError as exc:
-        raise QueryError(f"cannot compare field '{flt.field}' with {value!r}: {exc}") from None
-    return pd.Series(compared).fillna(False).to_numpy(dtype=bool) & ~missing
+        raise QueryError(f"cannot compare field '{field}' with {value!r}: {exc}") from None
+    return pd.Series(compared).fillna(False).to_numpy(dtype=bool)
+
+
+def summarize(values: pd.Series) -> FieldSummary:
+    """The kind of a column and what its typed control offers: a number's range, a category's values (at most
+    ``CATEGORY_LIMIT``, each on two rows or more on average; other text is ``text``)."""
+    if _boolean(values):
+        return FieldSummary("boolean")
+    if _numeric(values):
+        present = pd.to_numeric(values, errors="coerce").dropna()
+        if present.empty:
+            return FieldSummary("number")
+        integer = values.dtype.kind in "iu" or bool((present % 1 == 0).all())
+        return FieldSummary("number", float(present.min()), float(present.max()), integer)
+    if values.iloc[:10_000].nunique(dropna=True) <= CATEGORY_LIMIT:
+        counts = values.value_counts(dropna=True, sort=False)
+        if 0 < len(counts) <= min(CATEGORY_LIMIT, counts.sum() // 2):
+            ordered = sorted(zip(counts.index.tolist(), counts.tolist()), key=lambda pair: str(pair[0]))
+            return FieldSummary("category", values=tuple(ordered))
+    return FieldSummary("text")
 
 
 class SampleView:
@@ -181,12 +248,21 @@ class SampleView:
         self.ascending = True
         self._orders: Dict[Tuple[str, bool], np.ndarray] = {}
         self._mask_cache: Dict[Any, np.ndarray] = {}
+        self._summaries: Dict[str, FieldSummary] = {}
         self.positions = np.arange(len(self.frame), dtype=np.int64)
 
     @property
     def fields(self) -> List[str]:
         """The columns that can be filtered and sorted."""
         return [str(c) for c in self.frame.columns if is_scalar_column(self.frame[c])]
+
+    def summary(self, field: str) -> FieldSummary:
+        """The field's :class:`FieldSummary`, computed once."""
+        if field not in self._summaries:
+            if field not in self.frame.columns:
+                raise QueryError(f"unknown field '{field}'; fields: {', '.join(map(str, self.frame.columns))}")
+            self._summaries[field] = summarize(self.frame[field])
+        return self._summaries[field]
 
     def set(self, *, filters: Optional[Sequence[Filter]] = None, query: Optional[str] = None,
             sort_field: Any = ..., ascending: Optional[bool] = None) -> np.ndarray:
@@ -216,15 +292,16 @@ class SampleView:
         return mask
 
     def _cached(self, key: Any, compute: Any) -> np.ndarray:
+        """The mask of ``key``, kept for the 16 most recently used keys."""
         try:
-            hit = self._mask_cache.get(key)
-        except TypeError:  # an unhashable filter value (a list for `in`)
+            hit = self._mask_cache.pop(key, None)
+        except TypeError:  # an unhashable filter value
             return compute()
         if hit is None:
             hit = compute()
             if len(self._mask_cache) >= 16:
                 self._mask_cache.pop(next(iter(self._mask_cache)))
-            self._mask_cache[key] = hit
+        self._mask_cache[key] = hit
         return hit
 
     def _order(self, field: Optional[str], ascending: bool) -> Optional[np.ndarray]:

@@ -15,9 +15,10 @@ import pandas as pd
 from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbnail, thumbnails
 from kolena_lab.ui import _curation
 from kolena_lab.ui._curation import CurationDiff, CurationResult
+from kolena_lab.ui._filter_controls import FilterControls
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
-from kolena_lab.ui._query import OPERATORS, Filter, QueryError, SampleView
+from kolena_lab.ui._query import Filter, QueryError, SampleView
 from kolena_lab.ui._sample_html import cell_text, detail_html, gallery_html
 from kolena_lab.ui._selection import Selection
 from kolena_lab.ui._table import (
@@ -42,9 +43,11 @@ class SampleBrowser(Panel):
 
     ``source`` is a ``TestCase`` (any version), ``TestSuite``, ``Workflow`` or pandas DataFrame; with ``model`` the
     model's inferences and per-sample metrics (``evaluator`` / ``configuration`` pick one result) are columns too.
-    A DataFrame can be curated when its ``workflow`` is given. Plain click toggles a sample, shift-click selects
-    the range from the last click, dragging a box selects what it touches, arrows and space do the same by keyboard,
-    double-click or Enter opens the detail view. ``fetch`` sets timeouts for remote locators.
+    A DataFrame can be curated when its ``workflow`` is given. Typed filters (a number's range, a category's values,
+    text to contain, true or false; each shown as a removable chip) and the query all apply together. Plain click
+    toggles a sample, shift-click selects the range from the last click, dragging a box selects what it touches,
+    arrows and space do the same by keyboard, double-click or Enter opens the detail view. ``fetch`` sets timeouts
+    for remote locators.
     """
 
     title = "Sample browser"
@@ -88,14 +91,10 @@ class SampleBrowser(Panel):
         layout = w.Layout(width="auto")
         self.query_box = w.Text(placeholder="Query, e.g. brightness > 0.5 and weather == 'rain'",
                                 description="Query", continuous_update=False, layout=w.Layout(flex="1 1 auto"))
-        self.field_box = w.Dropdown(options=fields, description="Field", layout=layout)
-        self.op_box = w.Dropdown(options=OPERATORS, value="==", description="Operator", layout=layout,
-                                 style={"description_width": "initial"})
-        self.value_box = w.Text(placeholder="Value", description="Value", layout=w.Layout(width="180px"),
-                                style={"description_width": "initial"})
-        self.add_filter_button = w.Button(description="Add filter", layout=layout)
+        self.filter_controls = FilterControls(
+            fields, lambda: self.view, lambda f: self.add_filter(f.field, f.op, f.value, replace=True),
+            self.remove_filter, self._guard)
         self.clear_filters_button = w.Button(description="Clear filters", layout=layout)
-        self.filters_label = w.HTML()
         self.sort_box = w.Dropdown(options=[("(table order)", "")] + [(f, f) for f in fields], value="",
                                    description="Sort by", layout=layout)
         self.order_box = w.ToggleButtons(options=[("Ascending", True), ("Descending", False)], value=True,
@@ -132,8 +131,6 @@ class SampleBrowser(Panel):
         self.curation_log = w.HTML()
 
         self.query_box.observe(lambda c: self._guard(self.filter, c["new"]), names="value")
-        self.add_filter_button.on_click(lambda _: self._guard(self.add_filter, self.field_box.value,
-                                                              self.op_box.value, self.value_box.value))
         self.clear_filters_button.on_click(lambda _: self._guard(self.clear_filters))
         self.sort_box.observe(lambda c: self._guard(self.sort_by, c["new"] or None, self.order_box.value),
                               names="value")
@@ -167,9 +164,8 @@ class SampleBrowser(Panel):
         return [
             w.HTML(f"<strong>{html.escape(self.table.title)}</strong>"),
             w.Box([self.query_box], layout=row),
-            w.Box([self.field_box, self.op_box, self.value_box, self.add_filter_button, self.clear_filters_button],
-                  layout=row),
-            self.filters_label,
+            w.Box([*self.filter_controls.inputs, self.clear_filters_button], layout=row),
+            self.filter_controls.chips,
             w.Box([self.sort_box, self.order_box], layout=row),
             w.Box([self.select_all_button, self.invert_button, self.clear_button, self.previous_button,
                    self.page_label, self.next_button], layout=row),
@@ -197,11 +193,27 @@ class SampleBrowser(Panel):
             self._sync(self.query_box, query)
         return self._refresh(reset_page=True)
 
-    def add_filter(self, field: str, op: str, value: Any = None) -> "SampleBrowser":
-        """Add a typed filter, e.g. ``add_filter("weather", "==", "rain")``; ``value`` is typed to the field."""
+    def add_filter(self, field: str, op: str, value: Any = None, replace: bool = False) -> "SampleBrowser":
+        """Add a typed filter, e.g. ``add_filter("brightness", "between", (0.2, 0.8))``; ``value`` is typed to the
+        field. Typed filters and the query all apply (AND). ``replace`` drops the filters with the same field and
+        operator first (what the "Add filter" button does, so adjusting a range replaces it)."""
         if not field:
             raise QueryError("choose a field to filter on")
-        return self.filter(filters=[*self.view.filters, Filter(field, op, value)])
+        new = Filter(field, op, value)
+        same = [f == new or (replace and (f.field, f.op) == (field, op)) for f in self.view.filters]
+        at = same.index(True) if any(same) else len(same)
+        kept = [f for f, drop in zip(self.view.filters, same) if not drop]
+        return self.filter(filters=[*kept[:at], new, *kept[at:]])
+
+    def remove_filter(self, which: Union[int, Filter]) -> "SampleBrowser":
+        """Remove one typed filter: the filter itself or its position in ``view.filters``."""
+        filters = list(self.view.filters)
+        if isinstance(which, Filter):
+            if which not in filters:
+                raise QueryError(f"no filter {which} to remove")
+            which = filters.index(which)
+        del filters[which]
+        return self.filter(filters=filters)
 
     def clear_filters(self) -> "SampleBrowser":
         """Remove the typed filters and the query."""
@@ -230,7 +242,7 @@ class SampleBrowser(Panel):
         fields = self.view.fields
         self._syncing = True
         try:
-            self.field_box.options = fields
+            self.filter_controls.set_fields(fields)
             self.sort_box.options = [("(table order)", "")] + [(f, f) for f in fields]
             self.sort_box.value = self.view.sort_field or ""
         finally:
@@ -383,6 +395,7 @@ class SampleBrowser(Panel):
         self.curation_log.value = "".join(r._repr_html_() for r in reversed(self._history))
         cases = test_case_names(self.workflow) if self.workflow is not None else []
         self.target_box.options = cases
+        self.target_box.value = result.test_case.name if result.test_case.name in cases else None
         if self.workflow is not None:
             self.suite_box.options = test_suite_names(self.workflow)
         self._refresh_status()
@@ -487,8 +500,7 @@ class SampleBrowser(Panel):
         self.status.value = (f'<div role="status" aria-live="polite" class="kl-status-line">'
                              f"{html.escape(self.status_text())}</div>")
         self.page_label.value = f"Page {self.page + 1:,} of {self.page_count:,}"
-        described = [str(f) for f in self.view.filters]
-        self.filters_label.value = (f"Filters: {html.escape('; '.join(described))}" if described else "")
+        self.filter_controls.show_chips(self.view.filters)
 
     def _on_gallery_event(self, event: Dict[str, Any]) -> None:
         kind = event.get("event")
@@ -526,3 +538,4 @@ class SampleBrowser(Panel):
 
     def __repr__(self) -> str:
         return f"SampleBrowser({self.table.title}: {self.status_text()})"
+

@@ -1,5 +1,6 @@
-"""SampleBrowser in a real JupyterLab: filter, click and shift-click selection, keyboard, create a test case and
-check it through the Python API; bad locators show escaped reasons and leave the page and kernel working."""
+"""SampleBrowser in a real JupyterLab: typed filters and the query, click, shift-click, keyboard and rubber-band
+selection checked through the Python state, create a test case and check it in the store and in the saved notebook;
+bad locators show escaped reasons and leave the page and kernel working."""
 import json
 import time
 
@@ -56,6 +57,28 @@ def _status(page):
     return page.get_by_role("status").first
 
 
+def _kernel(page, code):
+    """What ``code`` prints when run in the open notebook's kernel (the browser's Python state)."""
+    return page.evaluate("""async code => {
+        const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+        const future = kernel.requestExecute({code, store_history: false});
+        let out = '';
+        future.onIOPub = msg => {
+            if (msg.header.msg_type === 'stream') out += msg.content.text;
+            if (msg.header.msg_type === 'error') out += `${msg.content.ename}: ${msg.content.evalue}`;
+        };
+        await future.done;
+        return out;
+    }""", code).strip()
+
+
+def _save(page, path):
+    """Save the open notebook from JupyterLab and read it back from disk."""
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+    return nbformat.read(path, as_version=4)
+
+
 def test_filter_select_and_create_test_case(lab_page, jupyter_lab):
     _write(jupyter_lab.root_dir / "browse.ipynb", SETUP.format(name="browse", n=30),
            "browser = SampleBrowser(tc, page_size=12, thumbnail_size=96)\nbrowser")
@@ -99,10 +122,19 @@ def test_filter_select_and_create_test_case(lab_page, jupyter_lab):
     confirm = page.get_by_role("button", name="Confirm")
     expect(confirm).to_be_visible()
     expect(page.locator("strong", has_text="Create test case 'rainy <picks>': 6 added")).to_be_visible()
+    confirm.scroll_into_view_if_needed()
     lab_page.screenshot("browser-diff")
     confirm.click()
     expect(_status(page)).to_contain_text("Created test case 'rainy <picks>' version 1")
+    expect(page.get_by_role("combobox", name="Existing test case")).to_have_value("rainy <picks>")
+    _status(page).scroll_into_view_if_needed()
     lab_page.screenshot("browser-created")
+
+    saved = _save(page, jupyter_lab.root_dir / "browse.ipynb")
+    snapshots = [o["data"]["text/html"] for o in saved.cells[1].outputs if "text/html" in o.get("data", {})]
+    assert len(snapshots) == 1 and "<script" not in snapshots[0].lower()
+    assert "Created test case &#x27;rainy &lt;picks&gt;&#x27; version 1: 6 added" in snapshots[0]
+    assert "14 of 30 samples match" in snapshots[0] and "6 selected" in snapshots[0]
 
     store = kolena_lab.initialize(url=f"sqlite:///{jupyter_lab.root_dir / 'browse.db'}")
     try:
@@ -123,6 +155,84 @@ def test_filter_select_and_create_test_case(lab_page, jupyter_lab):
         assert [s.locator for s, _ in created.load_test_samples()] == expected
     finally:
         store.dispose()
+
+
+def test_rubber_band_selects_the_thumbnails_it_touches(lab_page, jupyter_lab):
+    _write(jupyter_lab.root_dir / "band.ipynb", SETUP.format(name="band", n=30),
+           "browser = SampleBrowser(tc, page_size=24, thumbnail_size=96)\nbrowser")
+    lab_page.open_notebook("band.ipynb")
+    assert lab_page.run_all_cells() is True
+    page = lab_page.page
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_count(24, timeout=60_000)
+    options.nth(0).click()  # a box without a modifier replaces the page's selection
+    expect(_status(page)).to_contain_text("1 selected")
+    tops = [options.nth(i).bounding_box()["y"] for i in range(24)]
+    columns = tops.count(tops[0])
+    assert 4 <= columns <= 20
+    options.nth(columns + 3).scroll_into_view_if_needed()
+    boxes = [options.nth(i).bounding_box() for i in range(24)]
+    first, last = boxes[1], boxes[columns + 3]  # from the 2nd thumbnail of row 1 to the 4th of row 2
+    start = (first["x"] + first["width"] * 0.6, first["y"] + first["height"] * 0.4)
+    end = (last["x"] + last["width"] * 0.4, last["y"] + last["height"] * 0.6)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    lab_page.screenshot("browser-rubber-band")
+    page.mouse.up()
+    touched = [1, 2, 3, columns + 1, columns + 2, columns + 3]
+    labels = [options.nth(i).get_attribute("aria-label") for i in range(24)]
+    expect(_status(page)).to_contain_text("6 selected")
+    for i in range(24):
+        expect(options.nth(i)).to_have_attribute("aria-selected", "true" if i in touched else "false")
+    selected = json.loads(_kernel(page, "import json; print(json.dumps(browser.selected['locator'].tolist()))"))
+    assert selected == [labels[i] for i in touched]
+    lab_page.screenshot("browser-rubber-band-selected")
+
+
+def test_typed_filters_combine_with_each_other_and_the_query(lab_page, jupyter_lab):
+    _write(jupyter_lab.root_dir / "typed.ipynb", SETUP.format(name="typed", n=30),
+           "browser = SampleBrowser(tc, page_size=12, thumbnail_size=96)\nbrowser")
+    lab_page.open_notebook("typed.ipynb")
+    assert lab_page.run_all_cells() is True
+    page = lab_page.page
+    expect(page.get_by_role("listbox").get_by_role("option")).to_have_count(12, timeout=60_000)
+    field = page.get_by_role("combobox", name="Filter by")
+    field.select_option("brightness")
+    low, high = page.get_by_role("spinbutton", name="Minimum"), page.get_by_role("spinbutton", name="Maximum")
+    expect(low).to_have_value("0")
+    expect(high).to_have_value("1")
+    low.fill("0.2")
+    low.press("Tab")
+    high.fill("0.8")
+    high.press("Tab")
+    field.scroll_into_view_if_needed()
+    lab_page.screenshot("browser-typed-range")
+    page.get_by_role("button", name="Add filter").click()
+    expect(_status(page)).to_contain_text("18 of 30 samples match")
+    field.select_option("weather")
+    page.get_by_role("checkbox", name="rain (15)").check()
+    page.get_by_role("button", name="Add filter").click()
+    expect(_status(page)).to_contain_text("9 of 30 samples match")
+    query = page.get_by_role("textbox", name="Query")
+    query.fill("`ground_truth.label` != 'cat'")
+    query.press("Enter")
+    expect(_status(page)).to_contain_text("6 of 30 samples match")
+    page.locator(".kl-chip").first.scroll_into_view_if_needed()
+    lab_page.screenshot("browser-typed-filters")
+    same = _kernel(page, "wanted = frame[frame['brightness'].between(0.2, 0.8) & frame['weather'].isin(['rain'])"
+                         " & (frame['ground_truth.label'] != 'cat')]['locator'].tolist()\n"
+                         "print(browser.matching_rows()['locator'].tolist() == wanted, len(wanted))")
+    assert same == "True 6"
+
+    page.get_by_role("button", name="Remove filter brightness between 0.2 and 0.8").click()
+    expect(_status(page)).to_contain_text("10 of 30 samples match")
+    expect(page.get_by_role("button", name="Remove filter brightness between 0.2 and 0.8")).to_have_count(0)
+    field.select_option("weather")  # the picker shows the filter it would replace
+    expect(page.get_by_role("checkbox", name="rain (15)")).to_be_checked()
+    page.get_by_role("button", name="Clear filters").click()
+    expect(_status(page)).to_contain_text("30 of 30 samples match")
+    expect(query).to_have_value("")
 
 
 def test_next_page_paints_a_hundred_thumbnails(lab_page, jupyter_lab):

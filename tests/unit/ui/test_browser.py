@@ -61,9 +61,56 @@ def test_filter_sort_and_bad_query_keep_state(case):
         browser.filter("nonsense == 1")
     browser.add_filter("weather", "==", "rain")
     assert browser.matching_rows().index.tolist() == [9, 7]
-    assert "weather == &#x27;rain&#x27;" in browser.filters_label.value
+    chip = browser.filter_controls.chips.children[-1]
+    assert "weather == &#x27;rain&#x27;" in chip.children[0].value
+    assert chip.children[1].tooltip == "Remove filter weather == 'rain'"
     browser.clear_filters()
     assert browser.matching == 12 and browser.query_box.value == ""
+
+
+def test_typed_controls_combine_with_each_other_and_the_query(case):
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
+    frame, controls = browser.view.frame, browser.filter_controls
+    assert (controls.field_box.value, controls.field_box.label) == ("", "(choose a field)")
+    assert all(c.layout.display == "none" for c in (controls.min_box, controls.values_box, controls.contains_box))
+    controls.field_box.value = "brightness"
+    assert (controls.min_box.value, controls.max_box.value) == (0.0, 1.1) and controls.min_box.layout.display == ""
+    controls.min_box.value, controls.max_box.value = 0.2, 0.9
+    controls.add_button.click()
+    controls.field_box.value = "weather"
+    assert [c.description for c in controls.values_box.children] == ["rain (6)", "sun (6)"]
+    controls.values_box.children[0].value = True
+    controls.add_button.click()
+    expected = frame[frame["brightness"].between(0.2, 0.9) & (frame["weather"] == "rain")].index.tolist()
+    assert browser.matching_rows().index.tolist() == expected == [3, 5, 7, 9]
+    browser.filter("`ground_truth.label` != 'cat'")
+    assert browser.matching_rows().index.tolist() == [5, 7]
+    assert [c.children[0].value for c in controls.chips.children[1:]] == [
+        '<span class="kl-chip-text" title="brightness between 0.2 and 0.9">brightness between 0.2 and 0.9</span>',
+        '<span class="kl-chip-text" title="weather in [&#x27;rain&#x27;]">weather in [&#x27;rain&#x27;]</span>']
+
+    controls.field_box.value = "brightness"  # shows the filter's range; adding again replaces it
+    assert (controls.min_box.value, controls.max_box.value) == (0.2, 0.9)
+    controls.max_box.value = 0.5
+    controls.add_button.click()
+    assert [str(f) for f in browser.view.filters] == ["brightness between 0.2 and 0.5", "weather in ['rain']"]
+    controls.min_box.value = 0.6
+    controls.add_button.click()
+    assert "minimum of 'brightness' (0.6) is above its maximum (0.5)" in browser.status_text()
+    old_chips = controls.chips.children
+    old_chips[1].children[1].click()  # remove the range
+    assert [str(f) for f in browser.view.filters] == ["weather in ['rain']"] and browser.matching == 4
+    assert old_chips[1].comm is None and old_chips[1].children[1].comm is None  # closed
+    assert controls.chips.children == (old_chips[0], old_chips[2])  # the other chip is kept
+    controls.field_box.value = "locator"
+    controls.contains_box.value = "img_00"
+    controls.add_button.click()
+    assert browser.matching_rows().index.tolist() == [1, 5, 7]  # with the query still on
+    browser.reload()
+    assert controls.field_box.value == "locator" and controls.contains_box.value == "img_00"
+    assert browser.matching_rows().index.tolist() == [1, 5, 7] and len(controls.chips.children) == 3
+    browser.clear_filters()
+    assert browser.matching == 12 and controls.chips.children == ()
 
 
 def test_click_shift_range_box_invert_clear(case):
@@ -147,7 +194,7 @@ def test_buttons_preview_then_confirm(case):
     assert "two" not in [n for n in browser.target_box.options]
     browser.confirm_button.click()
     assert [s.locator for s, _ in TestCase.load("two").load_test_samples()] == browser.selected["locator"].tolist()
-    assert "two" in browser.target_box.options and browser.confirm_button.layout.display == "none"
+    assert browser.target_box.value == "two" and browser.confirm_button.layout.display == "none"
     assert "Created test case &#x27;two&#x27;" in browser.curation_log.value and "two" in browser.snapshot_html()
 
 

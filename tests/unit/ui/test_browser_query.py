@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kolena_lab.ui._query import Filter, QueryError, SampleView, filter_mask, query_mask
+from kolena_lab.ui._query import Filter, FieldSummary, QueryError, SampleView, filter_mask, query_mask, summarize
 
 
 @pytest.fixture
@@ -51,6 +51,10 @@ def test_empty_query_matches_everything(frame):
     (Filter("is_night", "==", "true"), [1, 2, 5]),
     (Filter("weather", "contains", "SU"), [0, 5]),
     (Filter("count", "in", "1, 9"), [1, 3, 5]),
+    (Filter("brightness", "between", (0.3, 0.7)), [3, 4, 5]),
+    (Filter("brightness", "between", (None, 0.3)), [1, 5]),
+    (Filter("count", "between", "4, "), [2, 4, 5]),
+    (Filter("weather", "in", ["sun", "snow"]), [0, 4, 5]),
     (Filter("weather", "is missing"), [3]),
     (Filter("brightness", "is not missing"), [0, 1, 3, 4, 5]),
 ])
@@ -67,6 +71,36 @@ def test_typed_filter_errors(frame):
         filter_mask(frame, Filter("count", "~", 1))
     with pytest.raises(QueryError, match="true/false"):
         filter_mask(frame, Filter("is_night", "==", "maybe"))
+    with pytest.raises(QueryError, match=r"'between' needs \(low, high\)"):
+        filter_mask(frame, Filter("count", "between", 3))
+
+
+def test_filters_read_well_and_equal_ones_share_a_cached_mask(frame):
+    assert str(Filter("brightness", "between", (0.2, 0.8))) == "brightness between 0.2 and 0.8"
+    assert str(Filter("brightness", "between", (None, 0.8))) == "brightness <= 0.8"
+    assert str(Filter("count", "between", [2, None])) == "count >= 2"
+    assert str(Filter("weather", "in", ["sun"])) == "weather in ['sun']"
+    assert str(Filter("locator", "in", [f"img/{i}.jpg" for i in range(37)])) == "locator in 37 values"
+    view = SampleView(frame)
+    view.set(filters=[Filter("weather", "in", ["sun", "rain"])])
+    assert len(view._mask_cache) == 1
+    view.set(filters=[Filter("weather", "in", np.array(["sun", "rain"]))])
+    assert len(view._mask_cache) == 1 and view.positions.tolist() == [0, 1, 2, 5]
+
+
+def test_summaries_pick_the_control_of_each_kind(frame):
+    view = SampleView(frame)
+    assert view.summary("brightness") == FieldSummary("number", 0.1, 0.9, False)
+    assert view.summary("count") == FieldSummary("number", 1.0, 9.0, True)
+    assert view.summary("is_night").kind == "boolean"
+    assert view.summary("weather").kind == "text"  # 3 values on 5 rows: more like text than categories
+    weather = pd.Series(["sun", "rain", None, "rain", "snow", "sun", "snow"])
+    assert summarize(weather) == FieldSummary("category", values=(("rain", 2), ("snow", 2), ("sun", 2)))
+    many = pd.Series([f"text {i % 30}" for i in range(100)])
+    assert summarize(many).kind == "text" and summarize(pd.Series([None, None], dtype=object)).kind == "text"
+    assert summarize(pd.Series([1.0, 2.0, None])) == FieldSummary("number", 1.0, 2.0, True)
+    with pytest.raises(QueryError, match="unknown field 'nope'"):
+        view.summary("nope")
 
 
 def test_view_sorts_stably_with_missing_last_and_pages(frame):
