@@ -1,9 +1,10 @@
 """SampleBrowser on a 1,000,000-sample test case: open time, filter + sort + one page of 100, memory added.
 
 Ingests N image samples (a label and 5 metadata fields) with ``TestCase.from_dataframe`` into a fresh SQLite store,
-then in the same process: opens ``SampleBrowser(test_case)`` cold (the table read from the store, which also writes
-the version's snapshot file) and warm (a second open, read from that snapshot), and ``SampleBrowser(dataframe)`` (a
-table already in memory), runs filter + sort + page fetches with distinct queries on the warm browser, and reports
+then in the same process: opens ``SampleBrowser(test_case)`` cold (the first page shown at once, the table read from
+the store in the background, which also writes the version's snapshot file) and warm (a second open, read from that
+snapshot), and ``SampleBrowser(dataframe)`` (a table already in memory), runs filter + sort + page fetches with
+distinct queries on the warm browser, and reports
 the resident memory each open browser adds. Thumbnails are left out here (``show_thumbnails=False``):
 ``bench_thumbnails.py`` measures them.
 Usage: python benchmarks/bench_browser.py [--samples 1000000] [--rounds 60]
@@ -98,6 +99,8 @@ def main() -> None:
         started = time.perf_counter()
         browser = SampleBrowser(test_case, show_thumbnails=False)
         open_cold_s = time.perf_counter() - started
+        browser.total  # waits for the rest of the table, read in the background
+        ready_cold_s = time.perf_counter() - started
         gc.collect()
         added_cold_mib = rss_mib() - before
         del browser
@@ -141,7 +144,9 @@ def main() -> None:
     print(f"SampleBrowser on a test case of {args.samples:,} samples (SQLite, {cores} cores, Python "
           f"{sys.version.split()[0]}, pandas {pd.__version__})")
     print(f"  ingest (TestCase.from_dataframe)               {ingest_s:8.2f} s")
-    print(f"  open SampleBrowser(test_case), cold (store)    {open_cold_s:8.2f} s   (writes a {snapshot_mib:.0f} MiB "
+    print(f"  open SampleBrowser(test_case), cold (store)    {open_cold_s:8.3f} s   first page shown; target <= "
+          f"{OPEN_TARGET_S:g} s: {'met' if open_cold_s <= OPEN_TARGET_S else 'NOT met'}")
+    print(f"    the whole table loaded in the background     {ready_cold_s:8.2f} s   (writes a {snapshot_mib:.0f} MiB "
           f"snapshot; memory added {added_cold_mib:.0f} MiB)")
     print(f"  open SampleBrowser(test_case), warm (snapshot) {open_warm_s:8.3f} s   target <= {OPEN_TARGET_S:g} s: "
           f"{'met' if open_warm_s <= OPEN_TARGET_S else 'NOT met'}")

@@ -85,14 +85,15 @@ def member_refs(conn: Connection, version_id_: int) -> List[Tuple[int, Optional[
     )]
 
 
-def members(conn: Connection, version_id_: int) -> List[Tuple[int, str, str, Optional[str]]]:
-    """``(sample_id, key JSON, metadata JSON, ground truth JSON)`` of a version's members, in order."""
-    return fetch_all(
-        conn,
-        "SELECT m.sample_id, t.key, t.metadata, m.ground_truth FROM kl_test_case_members m "
-        "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position",
-        (version_id_,),
-    )
+def members(conn: Connection, version_id_: int,
+            limit: Optional[int] = None) -> List[Tuple[int, str, str, Optional[str]]]:
+    """``(sample_id, key JSON, metadata JSON, ground truth JSON)`` of a version's members (the first ``limit``), in
+    order."""
+    sql = ("SELECT m.sample_id, t.key, t.metadata, m.ground_truth FROM kl_test_case_members m "
+           "JOIN kl_test_samples t ON t.id = m.sample_id WHERE m.version_id = ? ORDER BY m.position")
+    if limit is None:
+        return fetch_all(conn, sql, (version_id_,))
+    return fetch_all(conn, f"{sql} LIMIT ?", (version_id_, int(limit)))
 
 
 def versions(conn: Connection, test_case_id: int) -> List[Tuple[int, int, Any]]:

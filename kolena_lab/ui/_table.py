@@ -119,7 +119,7 @@ def build_table(source: Any, *, workflow: Optional[Workflow] = None, model: Opti
     elif isinstance(source, TestCase):
         workflow = source.workflow
         frame = _case_frame(source, model, evaluator, configuration)
-        title = f"test case '{source.name}' (version {source.version})"
+        title = _case_title(source)
     elif isinstance(source, TestSuite):
         workflow = source.workflow
         frame = _union([(tc.name, _case_frame(tc, model, evaluator, configuration)) for tc in source.test_cases],
@@ -139,6 +139,23 @@ def build_table(source: Any, *, workflow: Optional[Workflow] = None, model: Opti
             raise ValueError("model= needs a test case, test suite or workflow to load the model's results of")
         title += f", model '{model.name}'"
     return Table(frame.reset_index(drop=True), title, workflow, _locator_column(frame, workflow))
+
+
+def head_table(source: Any, rows: int, min_samples: int, *, model: Optional[Model] = None,
+               **_: Any) -> Optional[Tuple[Table, int]]:
+    """``(table of the first rows, number of samples)`` of a test case of at least ``min_samples`` samples whose
+    full table must be read from the store; None when ``build_table`` is quick or the source is something else."""
+    if not isinstance(source, TestCase) or model is not None:
+        return None
+    head = source._head(rows, min_samples)
+    if head is None:
+        return None
+    frame, n_samples = head
+    return Table(frame, _case_title(source), source.workflow, _locator_column(frame, source.workflow)), n_samples
+
+
+def _case_title(test_case: TestCase) -> str:
+    return f"test case '{test_case.name}' (version {test_case.version})"
 
 
 def _present(value: Any) -> bool:

@@ -4,9 +4,11 @@ results, and curate the selection into versioned test cases — inside the noteb
 Python holds the table, the selection and every action; the thumbnail grid is a thin anywidget. Each control is a
 method that can also be typed (``browser.filter("brightness > 0.5")``, ``browser.create_test_case("dark")``).
 """
+import functools
 import html
 import posixpath
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import ipywidgets as w
 import numpy as np
@@ -25,7 +27,9 @@ from kolena_lab.ui._table import (
     GROUND_TRUTH,
     INFERENCE,
     build_table,
+    head_table,
     row_member,
+    Table,
     sample_fields,
     test_case_names,
     test_suite_names,
@@ -36,6 +40,18 @@ from kolena_lab.workflow import GroundTruth, Model, TestSample, Workflow
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
 _NO_SUITE = "(no test suite)"
+BACKGROUND_MIN_SAMPLES = 100_000  # a test case this big that must be read from the store opens on its first page
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _loaded(method: _Method) -> _Method:
+    """Run ``method`` once the browser's background load has finished."""
+    @functools.wraps(method)
+    def wrapper(self: "SampleBrowser", *args: Any, **kwargs: Any) -> Any:
+        self._wait_loaded()
+        return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class SampleBrowser(Panel):
@@ -48,6 +64,10 @@ class SampleBrowser(Panel):
     toggles a sample, shift-click selects the range from the last click, dragging a box selects what it touches,
     arrows and space do the same by keyboard, double-click or Enter opens the detail view. ``fetch`` sets timeouts
     for remote locators.
+
+    A test case of ``BACKGROUND_MIN_SAMPLES`` or more whose table is not in its snapshot yet opens at once on its
+    first page while the rest is read in a background thread; the controls are enabled, and every method runs, when
+    it is loaded.
     """
 
     title = "Sample browser"
@@ -59,7 +79,11 @@ class SampleBrowser(Panel):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
         self._source = (source, dict(workflow=workflow, model=model, evaluator=evaluator, configuration=configuration))
-        self.table = build_table(source, **self._source[1])
+        head = head_table(source, page_size, BACKGROUND_MIN_SAMPLES, **self._source[1])
+        self.table = head[0] if head is not None else build_table(source, **self._source[1])
+        self._loading: Optional[int] = head[1] if head is not None else None  # samples being read in the background
+        self._loader: Optional[threading.Thread] = None
+        self._load_error: Optional[Exception] = None
         self.workflow = self.table.workflow or workflow
         self.view = SampleView(self.table.frame)
         self.page_size = page_size
@@ -81,6 +105,10 @@ class SampleBrowser(Panel):
                      if model is not None else None)
         super().__init__(children=self._layout())
         self._render_page()
+        if self._loading is not None:
+            self._set_enabled(False)
+            self._loader = threading.Thread(target=self._load_rest, name="kolena-lab-browser-load", daemon=True)
+            self._loader.start()
 
     # ---------------------------------------------------------------- building the panel
     def _default_captions(self, fields: Sequence[str]) -> List[str]:
@@ -176,16 +204,49 @@ class SampleBrowser(Panel):
             *curation,
         ]
 
+    # ---------------------------------------------------------------- background load
+    def _load_rest(self) -> None:
+        try:
+            table = build_table(self._source[0], **self._source[1])
+        except Exception as exc:  # shown in the status line; every method raises it
+            self._load_error = exc
+            self._refresh_status()
+            return
+        self._loading = None
+        self._swap(table)
+        self._set_enabled(True)
+        self.update_displays()
+
+    def _wait_loaded(self) -> None:
+        """Block until the background load (if any) has finished; raise what made it fail."""
+        loader = self._loader
+        if loader is not None and loader is not threading.current_thread():
+            loader.join()
+        if self._load_error is not None:
+            raise RuntimeError(f"the samples of {self.table.title} could not be loaded: {self._load_error}") \
+                from self._load_error
+
+    def _set_enabled(self, enabled: bool) -> None:
+        controls = [self.query_box, self.sort_box, self.order_box, self.clear_filters_button, self.previous_button,
+                    self.next_button, self.select_all_button, self.invert_button, self.clear_button,
+                    self.create_button, self.add_button, self.remove_button, *self.filter_controls.inputs]
+        for control in controls:
+            if hasattr(control, "disabled"):
+                control.disabled = not enabled
+
     # ---------------------------------------------------------------- filters, sort, pages
     @property
+    @_loaded
     def matching(self) -> int:
         """How many samples match the filters and query."""
         return len(self.view.positions)
 
     @property
+    @_loaded
     def total(self) -> int:
         return len(self.view.frame)
 
+    @_loaded
     def filter(self, query: Optional[str] = None, filters: Optional[Sequence[Filter]] = None) -> "SampleBrowser":
         """Set the pandas-style query (``""`` clears it) and/or replace the typed filters; back to page 1."""
         self.view.set(query=query, filters=filters)
@@ -193,6 +254,7 @@ class SampleBrowser(Panel):
             self._sync(self.query_box, query)
         return self._refresh(reset_page=True)
 
+    @_loaded
     def add_filter(self, field: str, op: str, value: Any = None, replace: bool = False) -> "SampleBrowser":
         """Add a typed filter, e.g. ``add_filter("brightness", "between", (0.2, 0.8))``; ``value`` is typed to the
         field. Typed filters and the query all apply (AND). ``replace`` drops the filters with the same field and
@@ -205,6 +267,7 @@ class SampleBrowser(Panel):
         kept = [f for f, drop in zip(self.view.filters, same) if not drop]
         return self.filter(filters=[*kept[:at], new, *kept[at:]])
 
+    @_loaded
     def remove_filter(self, which: Union[int, Filter]) -> "SampleBrowser":
         """Remove one typed filter: the filter itself or its position in ``view.filters``."""
         filters = list(self.view.filters)
@@ -215,12 +278,14 @@ class SampleBrowser(Panel):
         del filters[which]
         return self.filter(filters=filters)
 
+    @_loaded
     def clear_filters(self) -> "SampleBrowser":
         """Remove the typed filters and the query."""
         self.view.set(filters=[], query="")
         self._sync(self.query_box, "")
         return self._refresh(reset_page=True)
 
+    @_loaded
     def sort_by(self, field: Optional[str], ascending: bool = True) -> "SampleBrowser":
         """Sort by a field (missing values last); ``None`` restores the table's order."""
         self.view.set(sort_field=field, ascending=ascending)
@@ -231,8 +296,13 @@ class SampleBrowser(Panel):
     def reload(self) -> "SampleBrowser":
         """Read the source again (a model's new inferences and metrics, after an evaluation job finished, say),
         keeping the query, filters, sort, page and the selected samples (by locator)."""
+        self._wait_loaded()
+        return self._swap(build_table(self._source[0], **self._source[1]))
+
+    def _swap(self, table: Table) -> "SampleBrowser":
+        """Show ``table``, keeping the query, filters, sort, page and the selected samples (by locator)."""
         column, old = self.table.locator_column, self.view
-        self.table = build_table(self._source[0], **self._source[1])
+        self.table = table
         self.view = SampleView(self.table.frame)
         try:
             self.view.set(filters=old.filters, query=old.query, sort_field=old.sort_field, ascending=old.ascending)
@@ -255,6 +325,7 @@ class SampleBrowser(Panel):
     def page_count(self) -> int:
         return self.view.page_count(self.page_size)
 
+    @_loaded
     def go_to_page(self, number: int) -> "SampleBrowser":
         """Show page ``number`` (from 0, clamped)."""
         self.page = int(min(max(number, 0), self.page_count - 1))
@@ -266,16 +337,19 @@ class SampleBrowser(Panel):
     def previous_page(self) -> "SampleBrowser":
         return self.go_to_page(self.page - 1)
 
+    @_loaded
     def page_rows(self) -> pd.DataFrame:
         """The rows of the current page (their index is the row's position in the table)."""
         return self.view.frame.iloc[self.view.page(self.page, self.page_size)]
 
+    @_loaded
     def matching_rows(self) -> pd.DataFrame:
         """Every matching row, in display order."""
         return self.view.frame.iloc[self.view.positions]
 
     # ---------------------------------------------------------------- selection
     @property
+    @_loaded
     def selected(self) -> pd.DataFrame:
         """The selected samples' rows, in table order (the index is the row's position in the table)."""
         return self.view.frame.iloc[np.flatnonzero(self.selection.mask)]
@@ -284,36 +358,43 @@ class SampleBrowser(Panel):
     def selected_count(self) -> int:
         return self.selection.count
 
+    @_loaded
     def selected_test_samples(self) -> List[Tuple[TestSample, Optional[GroundTruth]]]:
         """The selection as ``(test sample, ground truth)`` pairs, metadata attached (needs a workflow)."""
         workflow = self._require_workflow()
         return [row_member(row, workflow) for row in self.selected.to_dict("records")]
 
+    @_loaded
     def select(self, positions: Union[int, Sequence[int]], selected: bool = True) -> "SampleBrowser":
         """Select (or with ``selected=False`` deselect) rows by their position in the table."""
         self.selection.set(positions, selected)
         return self._refresh_selection()
 
+    @_loaded
     def click(self, position: int, shift: bool = False) -> "SampleBrowser":
         """What a click does: toggle one row; with ``shift``, select the displayed range from the last click."""
         self.selection.click(position, shift, self.view.positions)
         return self._refresh_selection()
 
+    @_loaded
     def select_all_matching(self) -> "SampleBrowser":
         """Add every sample matching the filters to the selection."""
         self.selection.add(self.view.positions)
         return self._refresh_selection()
 
+    @_loaded
     def invert_selection(self) -> "SampleBrowser":
         """Flip the selection of every matching sample (others keep theirs)."""
         self.selection.invert(self.view.positions)
         return self._refresh_selection()
 
+    @_loaded
     def clear_selection(self) -> "SampleBrowser":
         self.selection.clear()
         return self._refresh_selection()
 
     # ---------------------------------------------------------------- details
+    @_loaded
     def show_details(self, position: int) -> "SampleBrowser":
         """Open the detail view of one row: a large image with overlays, and every field."""
         position = int(self.selection.positions(position)[0])
@@ -330,6 +411,7 @@ class SampleBrowser(Panel):
         return self
 
     # ---------------------------------------------------------------- curation
+    @_loaded
     def preview(self, action: str, test_case: str, description: str = "",
                 test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
         """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
@@ -490,16 +572,23 @@ class SampleBrowser(Panel):
 
     def status_text(self) -> str:
         """The status line: matching, total, page and selection counts, and the last message."""
-        first = self.page * self.page_size + 1 if self.matching else 0
-        last = min((self.page + 1) * self.page_size, self.matching)
-        text = (f"{self.matching:,} of {self.total:,} samples match · showing {first:,}–{last:,} · "
+        if self._loading is not None:
+            shown = f"showing the first {len(self.view.frame):,}"
+            if self._load_error is not None:
+                return f"{shown} of {self._loading:,} samples: could not load the rest: {self._load_error}"
+            return f"Loading {self._loading:,} samples: {shown}; filters, sorting and selection follow when loaded"
+        matching = len(self.view.positions)
+        first = self.page * self.page_size + 1 if matching else 0
+        last = min((self.page + 1) * self.page_size, matching)
+        text = (f"{matching:,} of {len(self.view.frame):,} samples match · showing {first:,}–{last:,} · "
                 f"{self.selected_count:,} selected")
         return f"{text} · {self._message}" if self._message else text
 
     def _refresh_status(self) -> None:
         self.status.value = (f'<div role="status" aria-live="polite" class="kl-status-line">'
                              f"{html.escape(self.status_text())}</div>")
-        self.page_label.value = f"Page {self.page + 1:,} of {self.page_count:,}"
+        pages = self.page_count if self._loading is None else -(-self._loading // self.page_size)
+        self.page_label.value = f"Page {self.page + 1:,} of {pages:,}"
         self.filter_controls.show_chips(self.view.filters)
 
     def _on_gallery_event(self, event: Dict[str, Any]) -> None:

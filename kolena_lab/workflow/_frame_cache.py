@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from kolena_lab import __version__, store
 from kolena_lab.store import Store
+from kolena_lab.store.meta import VersionStamp
 from kolena_lab.workflow import _dataframe
 from kolena_lab.workflow.workflow import Workflow
 
@@ -35,6 +36,13 @@ _SCALARS = (pa.types.is_string, pa.types.is_large_string, pa.types.is_int64, pa.
             pa.types.is_boolean, pa.types.is_null)
 
 
+class Preview(NamedTuple):
+    """The first rows of a big version, and how many it has."""
+
+    frame: pd.DataFrame
+    n_samples: int
+
+
 def load(lab: Store, workflow: Workflow, version_id: int) -> pd.DataFrame:
     """The version's members as ``_dataframe.decode_members`` builds them, read from a current snapshot if any
     (a big version's snapshot is written after it is built from the store)."""
@@ -42,8 +50,7 @@ def load(lab: Store, workflow: Workflow, version_id: int) -> pd.DataFrame:
         stamp = store.meta.version_stamp(conn, version_id)
         path = None
         if stamp is not None and stamp.store_id is not None and stamp.n_samples >= MIN_ROWS:
-            path = directory(lab) / (f"{stamp.store_id}-{version_id}-{stamp.samples_revision}-"
-                                     f"{_fingerprint(workflow)}{_SUFFIX}")
+            path = _path(lab, workflow, version_id, stamp)
             frame = _read(path)
             if frame is not None:
                 return frame
@@ -54,6 +61,21 @@ def load(lab: Store, workflow: Workflow, version_id: int) -> pd.DataFrame:
     return frame
 
 
+def preview(lab: Store, workflow: Workflow, version_id: int, rows: int, min_samples: int) -> Optional[Preview]:
+    """The first ``rows`` members of a version of at least ``min_samples`` samples that ``load`` would have to read
+    from the store (no current snapshot), with the version's size; None when ``load`` is quick anyway."""
+    with lab.read() as conn:
+        stamp = store.meta.version_stamp(conn, version_id)
+        if stamp is None or stamp.n_samples < min_samples:
+            return None
+        if stamp.store_id is not None and stamp.n_samples >= MIN_ROWS and _path(lab, workflow, version_id,
+                                                                                  stamp).exists():
+            return None
+        head = store.test_cases.members(conn, version_id, limit=rows)
+    return Preview(_dataframe.decode_members(head, workflow.test_sample_type, workflow.ground_truth_type),
+                   stamp.n_samples)
+
+
 def directory(lab: Store) -> Path:
     """Where the store's snapshots live: beside a SQLite file (``<file>-frames``), else the user's cache."""
     if lab.is_sqlite:
@@ -62,6 +84,11 @@ def directory(lab: Store) -> Path:
             database = unquote(urlsplit(database).path)
         return Path(os.path.abspath(database + "-frames"))
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kolena_lab" / "frames"
+
+
+def _path(lab: Store, workflow: Workflow, version_id: int, stamp: VersionStamp) -> Path:
+    name = f"{stamp.store_id}-{version_id}-{stamp.samples_revision}-{_fingerprint(workflow)}{_SUFFIX}"
+    return directory(lab) / name
 
 
 def _fingerprint(workflow: Workflow) -> str:

@@ -203,6 +203,11 @@ class TestCase(WorkflowBound, abstract=True):
         """
         return _frame_cache.load(self._store(), self.workflow, self._version_id)
 
+    def _head(self, rows: int, min_samples: int) -> Optional[Tuple[pd.DataFrame, int]]:
+        """``(first rows of to_dataframe(), number of samples)`` when ``to_dataframe()`` of this version (at least
+        ``min_samples`` samples) must read the store, else None."""
+        return _frame_cache.preview(self._store(), self.workflow, self._version_id, rows, min_samples)
+
     @contextmanager
     def edit(self, reset: bool = False) -> Iterator["TestCase.Editor"]:
         """Edit the test case; on leaving the block a new version is committed if membership changed."""

@@ -157,6 +157,40 @@ def test_filter_select_and_create_test_case(lab_page, jupyter_lab):
         store.dispose()
 
 
+def test_big_test_case_shows_its_first_page_then_enables_the_controls_when_loaded(lab_page, jupyter_lab):
+    slow_load = """
+import threading
+from kolena_lab.ui import _table, browser as browser_module
+browser_module.BACKGROUND_MIN_SAMPLES = 10  # treat this test case as big; its full load waits for `release`
+release, build = threading.Event(), _table.build_table
+browser_module.build_table = lambda *args, **kwargs: (release.wait(120), build(*args, **kwargs))[1]
+browser = SampleBrowser(tc, page_size=6, thumbnail_size=64)
+browser"""
+    _write(jupyter_lab.root_dir / "progressive.ipynb", SETUP.format(name="progressive", n=30), slow_load)
+    lab_page.open_notebook("progressive.ipynb")
+    assert lab_page.run_all_cells() is True
+    page = lab_page.page
+    options = page.get_by_role("listbox").get_by_role("option")
+    expect(options).to_have_count(6, timeout=60_000)
+    expect(_status(page)).to_contain_text("Loading 30 samples: showing the first 6")
+    query = page.get_by_role("textbox", name="Query")
+    expect(query).to_be_disabled()
+    expect(page.get_by_role("button", name="Select all matching")).to_be_disabled()
+    page.get_by_role("listbox").scroll_into_view_if_needed()
+    lab_page.screenshot("browser-loading")
+
+    _kernel(page, "release.set()")
+    expect(_status(page)).to_contain_text("30 of 30 samples match", timeout=30_000)
+    expect(query).to_be_enabled()
+    query.fill("weather == 'rain'")
+    query.press("Enter")
+    expect(_status(page)).to_contain_text("15 of 30 samples match")
+    assert _kernel(page, "print(browser.matching, browser.total)") == "15 30"
+    saved = _save(page, jupyter_lab.root_dir / "progressive.ipynb")
+    snapshot = next(o["data"]["text/html"] for o in saved.cells[1].outputs if "text/html" in o.get("data", {}))
+    assert "Loading" not in snapshot and "of 30 samples match" in snapshot
+
+
 def test_rubber_band_selects_the_thumbnails_it_touches(lab_page, jupyter_lab):
     _write(jupyter_lab.root_dir / "band.ipynb", SETUP.format(name="band", n=30),
            "browser = SampleBrowser(tc, page_size=24, thumbnail_size=96)\nbrowser")

@@ -315,3 +315,47 @@ def test_snapshot_is_script_free_and_carries_state(case):
     assert "<script" not in snapshot.lower() and snapshot.count("data:image/jpeg;base64,") == 6
     assert "weather == &#x27;sun&#x27;" in snapshot and "6 of 12 samples match" in snapshot
     assert "2 selected" in snapshot and snapshot.count("✓ ") == 2
+
+
+def test_big_test_case_opens_on_its_first_page_and_loads_the_rest_in_the_background(case, monkeypatch):
+    from kolena_lab.ui import _table, browser as browser_module
+    from kolena_lab.workflow import _frame_cache
+
+    monkeypatch.setattr(browser_module, "BACKGROUND_MIN_SAMPLES", 10)
+    monkeypatch.setattr(_frame_cache, "MIN_ROWS", 10)
+    release, build = threading.Event(), _table.build_table
+
+    def slow_build(*args, **kwargs):
+        release.wait(10)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(browser_module, "build_table", slow_build)
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
+    assert [i["index"] for i in browser.gallery.items] == [0, 1, 2, 3]
+    assert browser.status_text().startswith("Loading 12 samples: showing the first 4")
+    assert browser.query_box.disabled and browser.select_all_button.disabled
+    assert browser.page_label.value == "Page 1 of 3"
+    assert "Loading 12 samples" in browser.snapshot_html()
+    release.set()
+    browser.filter("weather == 'rain'")  # waits for the load, then filters every sample
+    assert (browser.total, browser.matching) == (12, 6)
+    assert not browser.query_box.disabled and "6 of 12 samples match" in browser.status_text()
+
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)  # its snapshot is written now: no preview
+    assert browser._loader is None and browser.total == 12
+
+
+def test_a_failed_background_load_is_shown_and_raised(case, monkeypatch):
+    from kolena_lab.ui import browser as browser_module
+
+    monkeypatch.setattr(browser_module, "BACKGROUND_MIN_SAMPLES", 10)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(browser_module, "build_table", broken)
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
+    browser._loader.join(10)
+    assert browser.status_text() == "showing the first 4 of 12 samples: could not load the rest: disk gone"
+    with pytest.raises(RuntimeError, match="could not be loaded: disk gone"):
+        browser.select_all_matching()
