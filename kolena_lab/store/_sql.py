@@ -1,5 +1,6 @@
 """Running SQL written with ``?`` placeholders on any driver, straight through the DBAPI for bulk speed."""
 import sqlite3
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any, Dict, Iterator, Optional, Sequence
 
@@ -34,6 +35,22 @@ def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> in
         return 0
     result = conn.exec_driver_sql(_native(conn, sql), rows if isinstance(rows, list) else list(rows))
     return result.rowcount
+
+
+@contextmanager
+def page_cache(conn: Connection, mib: int) -> Iterator[None]:
+    """On SQLite, give this connection a page cache of ``mib`` MiB for the block, then the previous size back (which
+    frees the difference). Writing or joining many rows keyed by random ids touches pages all over a table: a cache
+    that holds them saves reading each again; a caller already holding much memory may want a small one instead."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = int(run(conn, "PRAGMA cache_size").scalar())
+    run(conn, f"PRAGMA cache_size=-{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        run(conn, f"PRAGMA cache_size={previous}")
 
 
 def chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:

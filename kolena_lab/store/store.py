@@ -242,7 +242,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     except Exception:  # a read-only file cannot switch journal mode; reads still work
         pass
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-16384")  # up to 16 MiB of page cache per connection
+    cursor.execute("PRAGMA cache_size=-65536")  # up to 64 MiB of page cache per connection; bulk work asks for more
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 

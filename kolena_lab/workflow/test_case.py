@@ -16,7 +16,11 @@ from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.workflow import check_name
 
-_CHUNK_ROWS = 16_384  # rows encoded and written at a time: bounds memory; one SQLite statement each
+# Rows encoded and written at a time, and SQLite's page cache (MiB) meanwhile. A DataFrame is written in big chunks
+# through a big cache: samples go in id order within a chunk, and their ids are random. Objects go in small chunks
+# through a small cache: their caller already holds them all in memory.
+_CHUNK_ROWS, _CACHE_MIB = 100_000, 256
+_OBJECT_CHUNK_ROWS, _OBJECT_CACHE_MIB = 8_192, 2
 Member = Tuple[TestSample, GroundTruth]
 _Encoded = Tuple[int, str, str, Optional[str]]  # sample id, identity key, metadata JSON, ground truth JSON
 
@@ -135,16 +139,16 @@ class TestCase(WorkflowBound, abstract=True):
             else:
                 test_case_id, version = store.test_cases.create(conn, workflow_id, name, description or ""), 1
             version_id = store.test_cases.add_version(conn, test_case_id, version, len(df))
-            _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
+            with store.page_cache(conn, _CACHE_MIB):
+                _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
             store.jobs.queue_for_test_case_version(conn, version_id)
         return cls.load(name)
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
         members = test_samples or []
-        chunks = (
-            _Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + _CHUNK_ROWS]))))
-            for start in range(0, len(members), _CHUNK_ROWS)
-        )
+        step = _OBJECT_CHUNK_ROWS
+        chunks = (_Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + step]))))
+                  for start in range(0, len(members), step))
         with self._store().transaction() as conn:
             if store.test_cases.get(conn, name) is not None:
                 raise NameConflictError(f"test case '{name}' already exists")
@@ -152,7 +156,8 @@ class TestCase(WorkflowBound, abstract=True):
             test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
             if members:
                 version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
-                _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
+                with store.page_cache(conn, _OBJECT_CACHE_MIB):
+                    _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
                 store.jobs.queue_for_test_case_version(conn, version_id)
         self._load(name, None)
 

@@ -227,6 +227,7 @@ def test_chunked_writes_detect_duplicates_across_chunks_and_write_nothing(lab, m
     from kolena_lab.workflow import test_case as test_case_module
 
     monkeypatch.setattr(test_case_module, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(test_case_module, "_OBJECT_CHUNK_ROWS", 2)
     rows = members(5)
     written = TestCase("chunks", test_samples=rows)
     assert written.load_test_samples() == rows
@@ -245,6 +246,7 @@ def test_bulk_writes_span_several_statements_with_conflicts_and_remainders(lab, 
     from kolena_lab.workflow import test_case as test_case_module
 
     monkeypatch.setattr(test_case_module, "_CHUNK_ROWS", 5)
+    monkeypatch.setattr(test_case_module, "_OBJECT_CHUNK_ROWS", 5)
     monkeypatch.setattr(_sql, "ROWS_PER_STATEMENT", 2)  # 5-row chunks: two full statements and a remainder each
     first = TestCase("first", test_samples=members(7))
     assert first.load_test_samples() == members(7)
@@ -325,3 +327,15 @@ def test_dataframe_integers_in_float_fields_make_the_same_samples_as_objects(lab
     assert bulk.version == 2 and locators(bulk) == ["a.png"]
     with lab.read() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM kl_test_samples").scalar() == 2
+
+
+def test_page_cache_is_set_for_a_block_then_restored(lab):
+    from kolena_lab import store
+
+    with lab.transaction() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar() if lab.is_sqlite else None
+        with store.page_cache(conn, 3):
+            if lab.is_sqlite:
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -3 * 1024
+        if lab.is_sqlite:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before == -64 * 1024
