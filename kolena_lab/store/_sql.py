@@ -59,7 +59,8 @@ def chunks(ids: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield ids[start:start + CHUNK]
 
 
-def _insert_many_per_statement(conn: Connection, head: str, row: str, tail: str, rows: Sequence[Sequence[Any]]) -> int:
+def _insert_many_per_statement(conn: Connection, head: str, row: str, tail: str,
+                               rows: Sequence[Sequence[Any]]) -> int:
     """SQLite: insert thousands of rows per statement. The driver releases the GIL while a statement runs and must
     win it back after, which can take a whole thread switch interval when another thread computes: one row per
     statement would starve the writer of a pipeline."""
@@ -74,7 +75,8 @@ def _insert_many_per_statement(conn: Connection, head: str, row: str, tail: str,
     try:
         changed = 0
         if whole:
-            cursor.executemany(head + ",".join([row] * per) + tail, [flat[i:i + step] for i in range(0, whole * width, step)])
+            groups = [flat[i:i + step] for i in range(0, whole * width, step)]
+            cursor.executemany(head + ",".join([row] * per) + tail, groups)
             changed += cursor.rowcount
         if whole < len(rows):
             rest = rows[whole:]
