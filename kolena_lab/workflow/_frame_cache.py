@@ -6,7 +6,6 @@ and a fingerprint of the decoding types and library versions, so a current name 
 store holds now. Only frames that come back from Arrow identical (columns, dtypes, values, types of object cells,
 index) are written; files are replaced atomically, and one that cannot be read is removed and the store read instead.
 """
-import contextlib
 import dataclasses
 import hashlib
 import json
@@ -28,7 +27,6 @@ from kolena_lab.workflow import _dataframe
 from kolena_lab.workflow.workflow import Workflow
 
 MIN_ROWS = 20_000  # below this a version loads from the store in a fraction of a second: not worth a file
-_JOIN_CACHE_MIB = 256  # SQLite page cache while a big version's members are joined to their samples (random ids)
 MAX_BYTES = 2 << 30  # per cache directory; the least recently used files beyond it are deleted
 _FORMAT = 1
 _OBJECT_COLUMNS = b"kolena_lab.object_columns"
@@ -56,9 +54,7 @@ def load(lab: Store, workflow: Workflow, version_id: int) -> pd.DataFrame:
             frame = _read(path)
             if frame is not None:
                 return frame
-        big = stamp is not None and stamp.n_samples >= MIN_ROWS
-        with store.page_cache(conn, _JOIN_CACHE_MIB) if big else contextlib.nullcontext():
-            rows = store.test_cases.members(conn, version_id)
+        rows = store.test_cases.members(conn, version_id)
     frame = _dataframe.decode_members(rows, workflow.test_sample_type, workflow.ground_truth_type)
     if path is not None:
         _write(path, frame)
