@@ -56,8 +56,9 @@ class CurationDiff:
         images = "".join(
             f'<figure style="display:inline-block;margin:2px;width:{_PREVIEW_SIZE}px;font-size:10px">'
             f'<img src="{t.data_url}" alt="{html.escape(loc)}" style="max-width:{_PREVIEW_SIZE}px;'
-            f'max-height:{_PREVIEW_SIZE}px"><figcaption style="overflow:hidden;text-overflow:ellipsis;'
-            f'white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption></figure>'
+            f'max-height:{_PREVIEW_SIZE}px;display:block;margin:0"><figcaption style="margin:0;overflow:hidden;'
+            f'text-overflow:ellipsis;white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption>'
+            '</figure>'
             for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
         )
         more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
