@@ -6,7 +6,6 @@ method that can also be typed (``browser.filter("brightness > 0.5")``, ``browser
 """
 import functools
 import html
-import posixpath
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -14,14 +13,15 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbnail, thumbnails
+from kolena_lab.media import FetchOptions, thumbnail
 from kolena_lab.ui import _curation
+from kolena_lab.ui._cards import Cards
 from kolena_lab.ui._curation import CurationDiff, CurationResult
 from kolena_lab.ui._filter_controls import FilterControls
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._query import Filter, QueryError, SampleView
-from kolena_lab.ui._sample_html import cell_text, detail_html, gallery_html
+from kolena_lab.ui._sample_html import detail_html, gallery_html
 from kolena_lab.ui._selection import Selection
 from kolena_lab.ui._table import (
     GROUND_TRUTH,
@@ -30,7 +30,6 @@ from kolena_lab.ui._table import (
     head_table,
     row_member,
     Table,
-    sample_fields,
     test_case_names,
     test_suite_names,
 )
@@ -399,9 +398,10 @@ class SampleBrowser(Panel):
         """Open the detail view of one row: a large image with overlays, and every field."""
         position = int(self.selection.positions(position)[0])
         row = self.view.frame.iloc[position]
-        source, overlay = self._preview_source(row.to_dict())
+        cards = self._cards()
+        source, overlay = cards.source(row.to_dict())
         big = thumbnail(source, _DETAIL_SIZE, overlay=overlay, fetch=self.fetch)
-        self.detail.value = detail_html(self._locator(row.to_dict()), big, row, _DETAIL_SIZE)
+        self.detail.value = detail_html(cards.locator(row.to_dict()), big, row, _DETAIL_SIZE)
         self.close_detail_button.layout.display = ""
         return self
 
@@ -522,43 +522,14 @@ class SampleBrowser(Panel):
         self._render_page()
         return self
 
-    def _locator(self, row: Dict[str, Any]) -> str:
-        column = self.table.locator_column
-        return cell_text(row.get(column)) if column else ""
-
-    def _preview_source(self, row: Dict[str, Any]) -> Tuple[Any, Optional[Overlay]]:
-        source: Any = self._locator(row)
-        if self.workflow is not None:
-            try:
-                source = self.workflow.test_sample_type(**{f: row[f] for f in sample_fields(self.workflow)
-                                                           if f in row})
-            except Exception:  # a row that is not a valid sample is still previewed by its locator
-                pass
-        overlay = None
-        if self.overlays:
-            gts = [v for k, v in row.items() if str(k).startswith(GROUND_TRUTH)]
-            infs = [v for k, v in row.items() if str(k).startswith(INFERENCE)]
-            if collect_annotations(gts) or collect_annotations(infs):
-                overlay = Overlay(ground_truths=collect_annotations(gts), inferences=collect_annotations(infs))
-        return source, overlay
+    def _cards(self) -> Cards:
+        return Cards(self.workflow, self.table.locator_column, self.overlays, self.fetch)
 
     def _render_page(self) -> None:
         positions = self.view.page(self.page, self.page_size)
         rows = self.view.frame.iloc[positions].to_dict("records")
-        thumbs: List[Any] = [None] * len(rows)
-        if self.show_thumbnails and rows:
-            sources, overlays = zip(*(self._preview_source(r) for r in rows))
-            thumbs = thumbnails(list(sources), self.thumbnail_size, overlays=list(overlays), fetch=self.fetch)
         captions = [f for f in [self.view.sort_field, *self.caption_fields] if f]
-        items = []
-        for position, row, thumb in zip(positions.tolist(), rows, thumbs):
-            locator = self._locator(row)
-            detail = " · ".join(f"{f.split('.')[-1]}: {cell_text(row.get(f))}" for f in dict.fromkeys(captions)
-                                if f in row)
-            items.append({"index": position, "locator": locator,
-                          "caption": posixpath.basename(locator.rstrip("/")) or locator, "detail": detail,
-                          "src": thumb.data_url if thumb is not None else "",
-                          "error": (thumb.error or "") if thumb is not None else ""})
+        items = self._cards().items(rows, positions.tolist(), captions, self.thumbnail_size, self.show_thumbnails)
         self._page_items = items
         self.gallery.page_key = f"{self.page}:{len(self.view.positions)}"
         self.gallery.items = items
