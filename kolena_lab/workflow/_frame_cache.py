@@ -47,13 +47,10 @@ def load(lab: Store, workflow: Workflow, version_id: int) -> pd.DataFrame:
     """The version's members as ``_dataframe.decode_members`` builds them, read from a current snapshot if any
     (a big version's snapshot is written after it is built from the store)."""
     with lab.read() as conn:  # the stamp is read first: the members are then at least as new as it says
-        stamp = store.meta.version_stamp(conn, version_id)
-        path = None
-        if stamp is not None and stamp.store_id is not None and stamp.n_samples >= MIN_ROWS:
-            path = _path(lab, workflow, version_id, stamp)
-            frame = _read(path)
-            if frame is not None:
-                return frame
+        path = _snapshot(lab, workflow, version_id, store.meta.version_stamp(conn, version_id))
+        frame = _read(path) if path is not None else None
+        if frame is not None:
+            return frame
         rows = store.test_cases.members(conn, version_id)
     frame = _dataframe.decode_members(rows, workflow.test_sample_type, workflow.ground_truth_type)
     if path is not None:
@@ -68,8 +65,8 @@ def preview(lab: Store, workflow: Workflow, version_id: int, rows: int, min_samp
         stamp = store.meta.version_stamp(conn, version_id)
         if stamp is None or stamp.n_samples < min_samples:
             return None
-        if stamp.store_id is not None and stamp.n_samples >= MIN_ROWS and _path(lab, workflow, version_id,
-                                                                                  stamp).exists():
+        path = _snapshot(lab, workflow, version_id, stamp)
+        if path is not None and path.exists():
             return None
         head = store.test_cases.members(conn, version_id, limit=rows)
     return Preview(_dataframe.decode_members(head, workflow.test_sample_type, workflow.ground_truth_type),
@@ -86,7 +83,11 @@ def directory(lab: Store) -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kolena_lab" / "frames"
 
 
-def _path(lab: Store, workflow: Workflow, version_id: int, stamp: VersionStamp) -> Path:
+def _snapshot(lab: Store, workflow: Workflow, version_id: int, stamp: Optional[VersionStamp]) -> Optional[Path]:
+    """The file a current snapshot of the version has (or would have); None for a version too small to have one,
+    or a store without an id."""
+    if stamp is None or stamp.store_id is None or stamp.n_samples < MIN_ROWS:
+        return None
     name = f"{stamp.store_id}-{version_id}-{stamp.samples_revision}-{_fingerprint(workflow)}{_SUFFIX}"
     return directory(lab) / name
 
