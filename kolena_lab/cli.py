@@ -11,9 +11,10 @@ import click
 
 import kolena_lab
 from kolena_lab import cli_automation, store
-from kolena_lab.errors import InputValidationError, KolenaError, NameConflictError, NotFoundError
 from kolena_lab._cli_common import NOT_FOUND, emit, errors, json_option, workflow_option
+from kolena_lab.errors import InputValidationError, KolenaError, NameConflictError, NotFoundError
 from kolena_lab.workflow.workflow import check_name
+
 
 def _not_found(what: str) -> None:
     click.echo(f"error: {what} not found", err=True)
@@ -37,8 +38,6 @@ def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
 def _read(fn: Callable[[Any], Any]) -> Any:
     with store.get_store().read() as conn:
         return fn(conn)
-
-
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,7 +9,7 @@ import click
 
 from kolena_lab import automation, store
 from kolena_lab._cli_common import emit, errors, json_option, workflow_option
-from kolena_lab.workflow.evaluator_registry import DEFAULT_TIMEOUT
+from kolena_lab.workflow.evaluator_registry import DEFAULT_TIMEOUT, format_timeout
 
 JOB_FAILED = 1  # `run`: a job did not succeed
 _JOB_COLUMNS = ["id", "status", "evaluator", "model", "test_suite", "version", "test_cases", "queued_at", "error"]
@@ -49,7 +49,7 @@ def evaluator_register(workflow: str, name: str, entrypoint: Optional[str], comm
     for warning in caught:
         click.echo(f"warning: {warning.message}", err=True)
     click.echo(f"registered evaluator '{registered.name}' of workflow '{registered.workflow}': {registered.kind} "
-               f"{registered.target!r}, timeout {registered.as_dict()['timeout']}"
+               f"{registered.target!r}, timeout {format_timeout(registered.timeout)}"
                + (", with a secret" if registered.has_secret else ""))
 
 
@@ -78,8 +78,7 @@ def evaluator_get(workflow: str, name: str, include_secret: bool, as_json: bool)
     if as_json:
         click.echo(json.dumps(detail, indent=2))
         return
-    for key, value in detail.items():
-        click.echo(f"{key}: {json.dumps(value) if isinstance(value, (list, dict)) else value}")
+    _echo_fields(detail)
 
 
 @click.command("run")
@@ -139,8 +138,7 @@ def jobs_show(job_id: int, as_json: bool) -> None:
         click.echo(json.dumps(detail, indent=2))
         return
     stdout, stderr = detail.pop("stdout"), detail.pop("stderr")
-    for key, value in detail.items():
-        click.echo(f"{key}: {json.dumps(value) if isinstance(value, (list, dict)) else value}")
+    _echo_fields(detail)
     click.echo(f"--- stdout ---\n{stdout}--- stderr ---\n{stderr}", nl=False)
 
 
@@ -170,11 +168,17 @@ def worker_command(once: bool, poll_interval: float) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _echo_fields(detail: Dict[str, Any]) -> None:
+    """One ``key: value`` line per field; lists and objects as JSON."""
+    for key, value in detail.items():
+        click.echo(f"{key}: {json.dumps(value) if isinstance(value, (list, dict)) else value}")
+
+
 def _job_row(job: automation.Job) -> Dict[str, Any]:
     scope = "(all)" if job.test_cases is None else ", ".join(f"{n} v{v}" for n, v in job.test_cases)
     return {"id": job.id, "status": job.status, "evaluator": job.evaluator, "model": job.model,
             "test_suite": job.test_suite, "version": job.test_suite_version, "test_cases": scope,
-            "queued_at": job.as_dict()["queued_at"], "error": job.error or ""}
+            "queued_at": job.queued_at.isoformat(timespec="seconds"), "error": job.error or ""}
 
 
 def _job_line(job: automation.Job) -> str:

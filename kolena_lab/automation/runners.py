@@ -97,9 +97,9 @@ def launch(job: JobRow, evaluator: RegisteredEvaluator, store_url: str) -> Launc
     argv = ["docker", "run", "--rm", "--name", name, "--network", "host"]
     for variable in variables:  # by name only: docker copies the values from its own environment
         argv += ["-e", variable]
-    database = make_url(store_url).database
-    if make_url(store_url).get_backend_name() == "sqlite" and database:
-        directory = os.path.dirname(os.path.abspath(database))
+    url = make_url(store_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        directory = os.path.dirname(os.path.abspath(url.database))
         argv += ["-v", f"{directory}:{directory}"]
     return Launch([*argv, evaluator.target], env, evaluator.working_dir, after_stop=["docker", "rm", "-f", name])
 

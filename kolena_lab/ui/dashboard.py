@@ -103,6 +103,7 @@ class ResultsDashboard(Panel):
         self.title = f"Results: {test_suite.name} (version {test_suite.version})"
         self._test_cases = {tc.name: tc for tc in test_suite.test_cases}
         self._sample_metrics: Dict[Tuple[str, str], pd.DataFrame] = {}
+        self._tab_sample_rows: Dict[Tuple[str, str, ConfigurationKey], Tuple[pd.DataFrame, List[str]]] = {}
         self._plots: Optional[Dict[Tuple[str, str, ConfigurationKey], List[Plot]]] = None
         self._chart_html: List[str] = []
 
@@ -156,6 +157,7 @@ class ResultsDashboard(Panel):
             self.metrics = self._load_metrics()
             self._intervals_cache.clear()
             self._sample_metrics.clear()
+            self._tab_sample_rows.clear()
             self._plots = None
             self._tabs = [self._make_tab(key) for key in self._configuration_keys()]
             for tab in self._tabs:
@@ -195,8 +197,7 @@ class ResultsDashboard(Panel):
         return f"{evaluator} · {configuration}" if several else configuration
 
     def _make_tab(self, key: ConfigurationKey) -> _Tab:
-        rows = self.metrics[(self.metrics["evaluator"] == key[0]) & (self.metrics["configuration"] == key[1])]
-        rows = rows.dropna(axis=1, how="all")
+        rows = _of_configuration(self.metrics, key).dropna(axis=1, how="all")
         metrics, nested = [], {}
         for column in rows.columns:
             if column in _KEY_COLUMNS or column == "model":
@@ -253,12 +254,18 @@ class ResultsDashboard(Panel):
                                                                  self.evaluator)
         return self._sample_metrics[key]
 
+    def _tab_samples(self, model: str, test_case: str, key: ConfigurationKey) -> Tuple[pd.DataFrame, List[str]]:
+        """A model's per-sample metrics of a test case in one tab, with each row's sample identity (cached)."""
+        cache_key = (model, test_case, key)
+        if cache_key not in self._tab_sample_rows:
+            rows = _of_configuration(self._sample_frame(model, test_case), key)
+            self._tab_sample_rows[cache_key] = rows, frame_identities(rows)
+        return self._tab_sample_rows[cache_key]
+
     def _sample_values(self, model: str, test_case: str, tab: _Tab, field: str) -> pd.Series:
-        frame = self._sample_frame(model, test_case)
-        if field not in frame.columns:
+        rows, keys = self._tab_samples(model, test_case, tab.key)
+        if field not in rows.columns:
             return pd.Series(dtype=float)
-        rows = frame[(frame["evaluator"] == tab.key[0]) & (frame["configuration"] == tab.key[1])]
-        keys = frame_identities(rows)
         values = pd.to_numeric(rows[field], errors="coerce").astype(float)
         return pd.Series(values.to_numpy(), index=keys)
 
@@ -490,8 +497,8 @@ class ResultsDashboard(Panel):
         """Grouped bars of a nested per-class field (``"<column>.<field>"``): one group per class, a bar per model."""
         tab = self._tab(configuration)
         column, field = nested.rsplit(".", 1)
-        rows = self.metrics[(self.metrics["evaluator"] == tab.key[0]) & (self.metrics["configuration"] == tab.key[1])
-                            & (self.metrics["test_case"] == test_case)]
+        rows = _of_configuration(self.metrics, tab.key)
+        rows = rows[rows["test_case"] == test_case]
         fig = go.Figure()
         for model, entries in zip(rows["model"], rows[column]):
             if not isinstance(entries, list):
@@ -527,11 +534,9 @@ class ResultsDashboard(Panel):
         """The model's failing samples of a test case in a tab, by the ``failure`` rule."""
         tab = self._tab(configuration)
         model = model or self.failures_of.value
-        frame = self._sample_frame(model, test_case)
-        frame = frame[(frame["evaluator"] == tab.key[0]) & (frame["configuration"] == tab.key[1])]
+        frame, keys = self._tab_samples(model, test_case, tab.key)
         mask = failure_mask(frame, self.failure)
         by_key = {sample_identity(s): s for s, _ in self._test_cases[test_case].iter_test_samples()}
-        keys = frame_identities(frame)
         return [by_key[k] for k, failed in zip(keys, mask) if failed and k in by_key]
 
     def open_test_case(self, test_case: str, model: Optional[str] = None) -> Any:
@@ -567,6 +572,11 @@ class ResultsDashboard(Panel):
             parts.append(html_table(header, rows, caption=tab.title))
         parts += self._chart_html
         return "".join(parts)
+
+
+def _of_configuration(frame: pd.DataFrame, key: ConfigurationKey) -> pd.DataFrame:
+    """The rows of one (evaluator, configuration)."""
+    return frame[(frame["evaluator"] == key[0]) & (frame["configuration"] == key[1])]
 
 
 def _with(title: str, part: str) -> str:

@@ -18,16 +18,9 @@ from kolena_lab.ui._samples import sample_identity, sample_label
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.model_registry import bound_classes, list_models
 from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow
+from kolena_lab.workflow.test_run import evaluator_name
 
 DEFAULT_BATCH_SIZE = 32
-
-
-def evaluator_name(evaluator: Any) -> str:
-    """The name results are stored under: an Evaluator's or callable's ``display_name()``, else its name."""
-    display_name = None if isinstance(evaluator, type) else getattr(evaluator, "display_name", None)
-    if callable(display_name):
-        return display_name()
-    return getattr(evaluator, "__name__", type(evaluator).__name__)
 
 
 def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
@@ -354,7 +347,10 @@ class EvaluationPanel(Panel):
             test_cases = clean
         if test_cases:
             self.status.value = f"Evaluating <b>{html.escape(model.name)}</b>…"
-            evaluation = self._test_run(model, test_suite, reset=False, test_cases=test_cases)
+            if failed:
+                evaluation = self._test_run(model, test_suite, reset=False, test_cases=test_cases)
+            else:  # every sample is inferred now: the run that inferred them evaluates the whole suite
+                evaluation, run.reset = run, False
             evaluation.run()
             outcome.runs.append(evaluation)
         self._tick()

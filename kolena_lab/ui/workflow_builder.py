@@ -225,11 +225,9 @@ class WorkflowBuilder(Panel):
 
     def _remove_field(self, role: str, row: _FieldRow) -> None:
         kept = [r.spec() for r in self.rows[role].children if r is not row]
-        self.rows[role].children = ()
-        for spec in kept:
-            self.rows[role].children = (*self.rows[role].children, _FieldRow(
-                role, len(self.rows[role].children) + 1, spec, self._validate,
-                lambda r, role=role: self._remove_field(role, r)))
+        self.rows[role].children = tuple(
+            _FieldRow(role, i, spec, self._validate, lambda r, role=role: self._remove_field(role, r))
+            for i, spec in enumerate(kept, start=1))
         self._validate()
 
     def add_member(self, name: str, base: str = "Image") -> None:
@@ -240,10 +238,8 @@ class WorkflowBuilder(Panel):
 
     def _remove_member(self, row: _MemberRow) -> None:
         kept = [(r.name.value, r.base.value) for r in self.members_box.children if r is not row]
-        self.members_box.children = ()
-        for name, base in kept:
-            self.members_box.children = (*self.members_box.children, _MemberRow(
-                len(self.members_box.children) + 1, name, base, self._validate, self._remove_member))
+        self.members_box.children = tuple(_MemberRow(i, name, base, self._validate, self._remove_member)
+                                          for i, (name, base) in enumerate(kept, start=1))
         self._validate()
 
     def _on_base(self) -> None:

@@ -66,14 +66,14 @@ class TestRun:
                 configurations = getattr(evaluator, "configurations", None)
             check_configurations(configurations)
             if is_configured(evaluator) and not configurations:
-                raise ValueError(f"evaluator function '{_name(evaluator)}' takes a configuration: pass configurations")
+                raise ValueError(f"evaluator function '{evaluator_name(evaluator)}' takes a configuration: "
+                                 "pass configurations")
         elif evaluator is not None:
             raise ValueError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
         self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
-        self.evaluator_name = (evaluator.display_name() if isinstance(evaluator, Evaluator) else
-                               _name(evaluator) if evaluator is not None else None)
+        self.evaluator_name = None if evaluator is None else evaluator_name(evaluator)
         self.jobs: List[int] = []
         for test_case in test_cases or []:
             if test_case.workflow.name != model.workflow.name:
@@ -324,10 +324,11 @@ def _check_registered_evaluators(workflow: str, configurations: Optional[List[Ev
                                       "or register one (Workflow.register_evaluator, `kolena-lab evaluator register`)")
 
 
-def _name(function: Any) -> str:
-    """A callable object's ``display_name()`` if it has one, else the function's (or class's) name."""
-    display_name = None if isinstance(function, type) else getattr(function, "display_name", None)
-    return display_name() if callable(display_name) else getattr(function, "__name__", type(function).__name__)
+def evaluator_name(evaluator: Any) -> str:
+    """The name results are stored under: an Evaluator's or callable object's ``display_name()``, else the
+    function's (or class's) name."""
+    display_name = None if isinstance(evaluator, type) else getattr(evaluator, "display_name", None)
+    return display_name() if callable(display_name) else getattr(evaluator, "__name__", type(evaluator).__name__)
 
 
 def _locator(sample: TestSample) -> str:
@@ -360,4 +361,4 @@ def test(
     return run
 
 
-__all__ = ["TestRun", "test"]
+__all__ = ["TestRun", "evaluator_name", "test"]
