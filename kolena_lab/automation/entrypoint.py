@@ -13,13 +13,9 @@ from typing import List, Optional
 from kolena_lab.errors import KolenaError
 from kolena_lab.workflow import Model, TestCase, TestRun, TestSuite
 from kolena_lab.workflow.evaluator_registry import load_entrypoint, make_evaluator
-from kolena_lab.workflow.workflow import Workflow, find_workflow
+from kolena_lab.workflow.workflow import bind, find_workflow
 
 USAGE_ERROR, FAILED = 2, 1
-
-
-def _bound(base: type, workflow: Workflow) -> type:
-    return type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -36,10 +32,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if workflow is None:
             raise KolenaError(f"importing '{args[0]}' did not define workflow '{env['KOLENA_WORKFLOW']}': the "
                               "evaluator's module must import the module that calls define_workflow(...)")
-        model = _bound(Model, workflow).load(env["KOLENA_MODEL_NAME"])
-        suite = _bound(TestSuite, workflow).load(env["KOLENA_TEST_SUITE_NAME"], int(env["KOLENA_TEST_SUITE_VERSION"]))
+        model = bind(Model, workflow).load(env["KOLENA_MODEL_NAME"])
+        suite = bind(TestSuite, workflow).load(env["KOLENA_TEST_SUITE_NAME"], int(env["KOLENA_TEST_SUITE_VERSION"]))
         scope = env.get("KOLENA_LAB_TEST_CASES")
-        test_case_type = _bound(TestCase, workflow)
+        test_case_type = bind(TestCase, workflow)
         test_cases = [test_case_type.load(tc["name"], tc["version"]) for tc in json.loads(scope)] if scope else None
     except KeyError as e:
         print(f"error: the environment variable {e} is not set: run this through a kolena_lab worker", file=sys.stderr)

@@ -13,6 +13,7 @@ import pandas as pd
 from kolena_lab import store
 from kolena_lab.workflow import DataObject, GroundTruth, Model, TestCase, TestSample, TestSuite, Workflow
 from kolena_lab.workflow.results import load_test_sample_metrics
+from kolena_lab.workflow.workflow import bind
 
 GROUND_TRUTH = "ground_truth."
 INFERENCE = "inference."
@@ -44,8 +45,7 @@ def ground_truth_fields(workflow: Workflow) -> List[str]:
 
 def bound_classes(workflow: Workflow) -> Tuple[Type[TestCase], Type[TestSuite]]:
     """TestCase and TestSuite classes bound to ``workflow`` (Kolena's ``workflow = ...`` binding)."""
-    return (type("TestCase", (TestCase,), {"workflow": workflow, "__module__": TestCase.__module__}),
-            type("TestSuite", (TestSuite,), {"workflow": workflow, "__module__": TestSuite.__module__}))
+    return bind(TestCase, workflow), bind(TestSuite, workflow)
 
 
 def test_case_names(workflow: Workflow) -> List[str]:

@@ -16,6 +16,7 @@ from kolena_lab.errors import NameConflictError
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import Model, TestRun, TestSample, TestSuite, Workflow, no_op_evaluator
 from kolena_lab.workflow.io import dataframe_from_csv
+from kolena_lab.workflow.workflow import bind
 
 NAMING_GUIDANCE = (
     "Model names are unique in the store. Name what changes the outputs: architecture, input size, framework and "
@@ -30,9 +31,7 @@ def bound_classes(workflow: Union[Workflow, Type[Model]]) -> Tuple[Type[Model], 
         workflow = workflow.workflow
     if not isinstance(workflow, Workflow):
         raise TypeError(f"expected a Workflow or a bound Model class, got {workflow!r}")
-    model = type("Model", (Model,), {"workflow": workflow, "__module__": __name__})
-    suite = type("TestSuite", (TestSuite,), {"workflow": workflow, "__module__": __name__})
-    return model, suite
+    return bind(Model, workflow), bind(TestSuite, workflow)
 
 
 def list_models(model_class: Type[Model]) -> List[Model]:

@@ -9,7 +9,7 @@ from kolena_lab import store
 from kolena_lab.errors import NameConflictError, NotFoundError
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.test_case import TestCase
-from kolena_lab.workflow.workflow import Workflow, check_name
+from kolena_lab.workflow.workflow import Workflow, bind, check_name
 
 
 class TestSuite(WorkflowBound, abstract=True):
@@ -191,7 +191,7 @@ class TestSuite(WorkflowBound, abstract=True):
 @functools.lru_cache(maxsize=None)
 def _bound_test_case(workflow: Workflow) -> type:
     """A TestCase class bound to the workflow, for loading a suite's members."""
-    return type("TestCase", (TestCase,), {"workflow": workflow, "__module__": TestCase.__module__})
+    return bind(TestCase, workflow)
 
 
 __all__ = ["TestSuite"]

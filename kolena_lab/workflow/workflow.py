@@ -2,7 +2,7 @@
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -12,6 +12,8 @@ from kolena_lab.workflow._validators import _field_types, validate_data_object_t
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.test_sample import Composite, TestSample
+
+_Bound = TypeVar("_Bound", bound=type)
 
 if TYPE_CHECKING:
     from kolena_lab.workflow.evaluator_registry import RegisteredEvaluator
@@ -135,11 +137,13 @@ def define_workflow(
     from kolena_lab.workflow.test_suite import TestSuite
 
     workflow = Workflow(name, test_sample_type, ground_truth_type, inference_type)
-    bound = tuple(
-        type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})
-        for base in (TestCase, TestSuite, Model)
-    )
-    return (workflow, *bound)  # type: ignore[return-value]
+    return (workflow, *(bind(base, workflow) for base in (TestCase, TestSuite, Model)))  # type: ignore[return-value]
+
+
+def bind(base: Type[_Bound], workflow: Workflow) -> Type[_Bound]:
+    """A subclass of ``TestCase``, ``TestSuite`` or ``Model`` bound to ``workflow`` (what Kolena's
+    ``workflow = ...`` in a class body does)."""
+    return type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})
 
 
 __all__ = ["Workflow", "define_workflow", "find_workflow", "trial_definitions"]
