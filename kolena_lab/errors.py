@@ -1,4 +1,25 @@
-"""Exceptions raised by kolena_lab, with the names Kolena's client uses."""
+"""Every exception kolena_lab raises, in one hierarchy whose bases match Kolena's client.
+
+```
+KolenaError
+├── InputValidationError (ValueError)     bad argument or data object
+│   ├── DuplicateDatapointIdError         the same test sample twice where it must be unique
+│   └── QueryError                        a filter or query that cannot be applied
+├── IncorrectUsageError (RuntimeError)    an API called in a way it does not support
+├── FrozenObjectError (RuntimeError)      an attempt to change a frozen object
+├── WorkflowMismatchError                 objects of different workflows mixed
+├── RemoteError                           the store refused a request about a named object
+│   ├── NotFoundError                     it does not exist
+│   └── NameConflictError                 it exists already
+├── StoreError                            the store cannot be opened or written
+│   └── SchemaVersionError                written by a newer kolena_lab
+├── MediaError                            a locator's data cannot be read (``reason`` is fit to show)
+│   ├── LocatorError                      missing file, HTTP error, timeout, unsupported scheme
+│   └── ImageDecodeError                  not an image that decodes safely
+├── CancelledError                        a run was cancelled on request (what it stored is kept)
+└── RunnerError                           an evaluator job's process cannot be started
+```
+"""
 
 
 class KolenaError(Exception):
@@ -9,11 +30,19 @@ class InputValidationError(ValueError, KolenaError):
     """An argument or data object is invalid."""
 
 
+class DuplicateDatapointIdError(InputValidationError):
+    """The same test sample appears twice where it must be unique."""
+
+
+class QueryError(InputValidationError):
+    """A filter or query that cannot be applied: unknown field, bad syntax, a value of the wrong type."""
+
+
 class IncorrectUsageError(RuntimeError, KolenaError):
     """An API was called in a way it does not support."""
 
 
-class FrozenObjectError(KolenaError):
+class FrozenObjectError(RuntimeError, KolenaError):
     """An attempt to change a frozen object."""
 
 
@@ -21,16 +50,16 @@ class WorkflowMismatchError(KolenaError):
     """Objects of different workflows were mixed, or a name belongs to another workflow."""
 
 
-class NotFoundError(KolenaError):
+class RemoteError(KolenaError):
+    """The store refused a request about a named object (Kolena's name for an error from its server)."""
+
+
+class NotFoundError(RemoteError):
     """The named object does not exist in the store."""
 
 
-class NameConflictError(KolenaError):
+class NameConflictError(RemoteError):
     """An object with that name exists already."""
-
-
-class DuplicateDatapointIdError(KolenaError):
-    """The same test sample appears twice where it must be unique."""
 
 
 class StoreError(KolenaError):
@@ -39,3 +68,55 @@ class StoreError(KolenaError):
 
 class SchemaVersionError(StoreError):
     """The store was written by a newer kolena_lab whose schema this version cannot read."""
+
+
+class MediaError(KolenaError):
+    """A locator's data cannot be read; ``reason`` is plain text fit to show a user (the UI escapes it)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LocatorError(MediaError):
+    """A locator cannot be resolved or read: missing file, HTTP error, timeout, unsupported scheme."""
+
+    def __init__(self, locator: str, reason: str):
+        super().__init__(reason)
+        self.locator = locator
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.locator}"
+
+
+class ImageDecodeError(MediaError):
+    """The bytes behind a locator are not an image that can be decoded safely: unknown, truncated or too large."""
+
+
+class CancelledError(KolenaError):
+    """A run was cancelled on request; what it stored before is kept."""
+
+
+class RunnerError(KolenaError):
+    """An evaluator job's process cannot be started; the message says why."""
+
+
+__all__ = [
+    "KolenaError",
+    "InputValidationError",
+    "DuplicateDatapointIdError",
+    "QueryError",
+    "IncorrectUsageError",
+    "FrozenObjectError",
+    "WorkflowMismatchError",
+    "RemoteError",
+    "NotFoundError",
+    "NameConflictError",
+    "StoreError",
+    "SchemaVersionError",
+    "MediaError",
+    "LocatorError",
+    "ImageDecodeError",
+    "CancelledError",
+    "RunnerError",
+]

@@ -20,6 +20,7 @@ from typing import IO, Callable, Dict, List, Optional, Tuple
 from sqlalchemy.engine import make_url
 
 from kolena_lab import store
+from kolena_lab.errors import RunnerError
 from kolena_lab.store.jobs import JobRow
 from kolena_lab.workflow.evaluator_registry import (
     COMMAND,
@@ -34,10 +35,6 @@ _STOP_GRACE_SECONDS = 3.0
 _MANAGED = ("KOLENA_WORKFLOW", "KOLENA_MODEL_NAME", "KOLENA_TEST_SUITE_NAME", "KOLENA_TEST_SUITE_VERSION",
             SECRET_VARIABLE, "KOLENA_LAB_URL", "KOLENA_LAB_JOB_ID", "KOLENA_LAB_CONFIGURATIONS",
             "KOLENA_LAB_TEST_CASES")
-
-
-class RunnerError(Exception):
-    """A job's process cannot be started; the message says why."""
 
 
 @dataclass

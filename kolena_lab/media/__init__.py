@@ -1,6 +1,6 @@
 """Media for the sample browser: locators resolved to bytes, safe thumbnails, typed placeholders and overlays."""
 from kolena_lab.media.cache import DiskCache, default_cache, default_cache_dir
-from kolena_lab.media.errors import ImageDecodeError, LocatorError, MediaError
+from kolena_lab.errors import ImageDecodeError, LocatorError, MediaError
 from kolena_lab.media.kinds import MediaKind, MediaSource, media_kind, media_source
 from kolena_lab.media.locators import FetchOptions, local_path, locator_version, open_locator, read_locator
 from kolena_lab.media.overlays import (

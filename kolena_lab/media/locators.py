@@ -24,7 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import DecodeError, HTTPError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from kolena_lab.media.errors import LocatorError
+from kolena_lab.errors import LocatorError
 
 HTTP_RETRIES = 2
 """Retries of an HTTP request after a connection error or a 500/502/503/504 answer (never after a read timeout)."""

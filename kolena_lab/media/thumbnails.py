@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from kolena_lab.media.cache import DiskCache, default_cache
-from kolena_lab.media.errors import ImageDecodeError, MediaError
+from kolena_lab.errors import ImageDecodeError, MediaError
 from kolena_lab.media.kinds import MediaKind, MediaSource, Source, media_source
 from kolena_lab.media.locators import DEFAULT_FETCH, FetchOptions, locator_version, open_locator
 from kolena_lab.media.overlays import Overlay, draw_overlay

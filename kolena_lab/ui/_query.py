@@ -15,16 +15,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
+from kolena_lab.errors import QueryError
+
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "between", "contains", "in", "is missing", "is not missing")
 _UNARY = ("is missing", "is not missing")
 _COMPARE = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
 _SHOWN_VALUES = 5
 CATEGORY_LIMIT = 20
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class QueryError(ValueError):
-    """A filter or query that cannot be applied: unknown field, bad syntax, a value of the wrong type."""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,16 @@ from kolena_lab import errors
 @pytest.mark.parametrize("name, bases", [
     ("InputValidationError", (ValueError,)),
     ("IncorrectUsageError", (RuntimeError,)),
-    ("FrozenObjectError", ()),
+    ("FrozenObjectError", (RuntimeError,)),
     ("WorkflowMismatchError", ()),
-    ("NotFoundError", ()),
-    ("NameConflictError", ()),
-    ("DuplicateDatapointIdError", ()),
+    ("NotFoundError", (errors.RemoteError,)),
+    ("NameConflictError", (errors.RemoteError,)),
+    ("DuplicateDatapointIdError", (errors.InputValidationError, ValueError)),
+    ("QueryError", (errors.InputValidationError, ValueError)),
+    ("LocatorError", (errors.MediaError,)),
+    ("ImageDecodeError", (errors.MediaError,)),
+    ("CancelledError", ()),
+    ("RunnerError", ()),
 ])
 def test_error_hierarchy(name, bases):
     cls = getattr(errors, name)
@@ -19,4 +24,4 @@ def test_error_hierarchy(name, bases):
     for base in bases:
         assert issubclass(cls, base)
     with pytest.raises(errors.KolenaError, match="boom"):
-        raise cls("boom")
+        raise cls("x", "boom") if cls is errors.LocatorError else cls("boom")
