@@ -9,12 +9,27 @@ import click
 from kolena_lab.errors import (
     IncorrectUsageError,
     InputValidationError,
+    KolenaError,
     NameConflictError,
     NotFoundError,
+    StoreError,
     WorkflowMismatchError,
 )
 
 NOT_FOUND = 1
+USAGE = 2
+STORE = 3
+OTHER = 4
+_BAD_INPUT = (InputValidationError, NameConflictError, IncorrectUsageError, WorkflowMismatchError, ValueError)
+
+
+def exit_code(error: KolenaError) -> int:
+    """The exit code of an error's kind: not found 1, bad input 2, store 3, anything else 4."""
+    if isinstance(error, NotFoundError):
+        return NOT_FOUND
+    if isinstance(error, _BAD_INPUT):
+        return USAGE
+    return STORE if isinstance(error, StoreError) else OTHER
 
 
 def emit(rows: List[dict], as_json: bool, columns: Sequence[str]) -> None:
@@ -38,7 +53,7 @@ def errors() -> Iterator[None]:
     except NotFoundError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(NOT_FOUND)
-    except (InputValidationError, NameConflictError, IncorrectUsageError, WorkflowMismatchError, ValueError) as e:
+    except _BAD_INPUT as e:
         raise click.UsageError(str(e)) from None
 
 

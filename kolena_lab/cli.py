@@ -1,24 +1,22 @@
 """The ``kolena-lab`` command line: inspect and curate the store's workflows, test cases, suites and models.
 
-Exit codes: 0 ok, 1 not found, 2 usage error. Every read command takes ``--json``. The automatic-evaluation
+Exit codes: 0 ok, 1 not found (or a job that failed), 2 bad input or usage, 3 the store cannot be used, 4 another
+error. Every read command takes ``--json``. The automatic-evaluation
 commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
 import json
+import re
 import sys
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
 import kolena_lab
-from kolena_lab import cli_automation, store
-from kolena_lab._cli_common import NOT_FOUND, emit, errors, json_option, workflow_option
-from kolena_lab.errors import InputValidationError, KolenaError, NameConflictError, NotFoundError
-from kolena_lab.workflow.workflow import check_name
-
-
-def _not_found(what: str) -> None:
-    click.echo(f"error: {what} not found", err=True)
-    sys.exit(NOT_FOUND)
+from kolena_lab import automation, cli_automation
+from kolena_lab._cli_common import NOT_FOUND, emit, errors, exit_code, json_option, workflow_option
+from kolena_lab.errors import KolenaError, NotFoundError
+from kolena_lab.ui.export import export_html
+from kolena_lab.workflow import catalog, query
 
 
 def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
@@ -35,14 +33,25 @@ def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
     return out
 
 
-def _read(fn: Callable[[Any], Any]) -> Any:
-    with store.get_store().read() as conn:
-        return fn(conn)
+_EQUALITY = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=(?!=)(.*)$")
+
+
+def _where(values: Sequence[str]) -> Tuple[Optional[str], List[query.Filter]]:
+    """``--where`` options: ``KEY=VALUE`` (VALUE as JSON, else text) becomes an equality filter; anything else is a
+    query (``kolena_lab.workflow.query``). All must hold."""
+    queries, filters = [], []
+    for value in values:
+        match = _EQUALITY.match(value)
+        if match:
+            filters.append(query.Filter(match.group(1), "==", next(iter(_pairs([value], "--where").values()))))
+        else:
+            queries.append(f"({value})")
+    return " and ".join(queries) or None, filters
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(kolena_lab.__version__, prog_name="kolena-lab")
-@click.option("--url", envvar=store.ENV_URL, default=None,
+@click.option("--url", envvar=kolena_lab.ENV_URL, default=None,
               help="Store URL (default: $KOLENA_LAB_URL, else .kolena_lab/lab.db under the working directory).")
 def main(url: Optional[str]) -> None:
     """kolena_lab: test ML models on versioned test cases, locally."""
@@ -54,12 +63,11 @@ def main(url: Optional[str]) -> None:
 @json_option
 def info(as_json: bool) -> None:
     """The store in use and how many objects it holds."""
-    counts = store.get_store().counts()
+    described = catalog.store_info()
     if as_json:
-        click.echo(json.dumps({"store": store.get_store().url, **counts}, indent=2))
+        click.echo(json.dumps(described, indent=2))
         return
-    click.echo(f"store: {store.get_store().url}")
-    for name, value in counts.items():
+    for name, value in described.items():
         click.echo(f"{name}: {value}")
 
 
@@ -72,8 +80,7 @@ def workflow_group() -> None:
 @json_option
 def workflow_list(as_json: bool) -> None:
     """List workflows and their types."""
-    rows = [{"name": name, **{role: spec["type"] for role, spec in json.loads(schema).items()}}
-            for name, schema in _read(store.workflows.list_all)]
+    rows = [{k: v for k, v in w.to_dict().items() if k != "schema"} for w in catalog.list_workflows()]
     emit(rows, as_json, ["name", "test_sample", "ground_truth", "inference"])
 
 
@@ -88,7 +95,7 @@ def test_case_group() -> None:
 def test_case_list(workflow: Optional[str], as_json: bool) -> None:
     """List test cases with their latest version."""
     rows = [{"name": r.name, "workflow": r.workflow, "version": r.latest_version, "description": r.description}
-            for r in _read(lambda conn: store.test_cases.list_names(conn, workflow))]
+            for r in catalog.list_test_cases(workflow)]
     emit(rows, as_json, ["name", "workflow", "version", "description"])
 
 
@@ -97,16 +104,12 @@ def test_case_list(workflow: Optional[str], as_json: bool) -> None:
 @json_option
 def test_case_show(name: str, as_json: bool) -> None:
     """A test case's description and versions."""
-    def load(conn: Any) -> Any:
-        row = store.test_cases.get(conn, name)
-        return row, (store.test_cases.versions(conn, row.id) if row else [])
-
-    row, versions = _read(load)
-    if row is None:
-        _not_found(f"test case '{name}'")
+    with errors():
+        row, versions = catalog.test_case_info(name), catalog.test_case_versions(name)
     detail = {"name": row.name, "workflow": row.workflow, "description": row.description,
               "latest_version": row.latest_version,
-              "versions": [{"version": v, "samples": n, "created_at": str(at)} for v, n, at in versions]}
+              "versions": [{"version": v.version, "samples": v.n_samples, "created_at": str(v.created_at)}
+                           for v in versions]}
     if as_json:
         click.echo(json.dumps(detail, indent=2))
         return
@@ -126,9 +129,8 @@ def test_suite_group() -> None:
 @json_option
 def test_suite_list(workflow: Optional[str], as_json: bool) -> None:
     """List test suites with their latest version and tags."""
-    rows = [{"name": r.name, "workflow": r.workflow, "version": r.latest_version,
-             "tags": ",".join(json.loads(r.tags)), "description": r.description}
-            for r in _read(lambda conn: store.test_suites.list_all(conn, workflow))]
+    rows = [{"name": r.name, "workflow": r.workflow, "version": r.latest_version, "tags": ",".join(r.tags),
+             "description": r.description} for r in catalog.list_test_suites(workflow)]
     emit(rows, as_json, ["name", "workflow", "version", "tags", "description"])
 
 
@@ -138,22 +140,13 @@ def test_suite_list(workflow: Optional[str], as_json: bool) -> None:
 @json_option
 def test_suite_show(name: str, version: Optional[int], as_json: bool) -> None:
     """A suite version's test cases."""
-    def load(conn: Any) -> Any:
-        row = store.test_suites.get(conn, name)
-        if row is None:
-            return None, None
-        version_id = store.test_suites.version_id(conn, row.id, row.latest_version if version is None else version)
-        return row, (store.test_suites.members(conn, version_id) if version_id is not None else None)
-
-    row, members = _read(load)
-    if row is None or members is None:
-        _not_found(f"test suite '{name}'" + (f" version {version}" if version is not None else ""))
-    rows = [{"test_case": tc, "version": v} for _, tc, v in members]
+    with errors():
+        suite = catalog.test_suite_info(name, version)
+    rows = [{"test_case": tc, "version": v} for tc, v in suite.test_cases]
     if as_json:
-        click.echo(json.dumps({"name": row.name, "workflow": row.workflow, "test_cases": rows}, indent=2))
+        click.echo(json.dumps({"name": suite.name, "workflow": suite.workflow, "test_cases": rows}, indent=2))
         return
-    click.echo(f"{row.name}  (workflow '{row.workflow}', version "
-               f"{row.latest_version if version is None else version})")
+    click.echo(f"{suite.name}  (workflow '{suite.workflow}', version {suite.latest_version})")
     emit(rows, False, ["test_case", "version"])
 
 
@@ -167,8 +160,7 @@ def model_group() -> None:
 @json_option
 def model_list(workflow: Optional[str], as_json: bool) -> None:
     """List models with their tags."""
-    rows = [{"name": r.name, "workflow": r.workflow, "tags": ",".join(json.loads(r.tags))}
-            for r in _read(lambda conn: store.models.list_all(conn, workflow))]
+    rows = [{"name": r.name, "workflow": r.workflow, "tags": ",".join(r.tags)} for r in catalog.list_models(workflow)]
     emit(rows, as_json, ["name", "workflow", "tags"])
 
 
@@ -177,17 +169,11 @@ def model_list(workflow: Optional[str], as_json: bool) -> None:
 @json_option
 def model_show(name: str, as_json: bool) -> None:
     """A model's metadata, tags and test runs."""
-    def load(conn: Any) -> Any:
-        row = store.models.get(conn, name)
-        return row, (store.results.list_runs(conn, row.id) if row else [])
-
-    row, runs = _read(load)
-    if row is None:
-        _not_found(f"model '{name}'")
-    detail = {"name": row.name, "workflow": row.workflow, "metadata": json.loads(row.metadata),
-              "tags": json.loads(row.tags),
-              "test_runs": [{"test_suite": r[1], "evaluator": r[2], "status": r[4], "updated_at": str(r[6])}
-                            for r in runs]}
+    with errors():
+        row, runs = catalog.model_info(name), catalog.list_test_runs(name)
+    detail = {"name": row.name, "workflow": row.workflow, "metadata": row.metadata, "tags": list(row.tags),
+              "test_runs": [{"test_suite": r.test_suite, "evaluator": r.evaluator, "status": r.status,
+                             "updated_at": str(r.updated_at)} for r in runs]}
     if as_json:
         click.echo(json.dumps(detail, indent=2))
         return
@@ -207,54 +193,29 @@ def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequenc
     if not assignments and not removals:
         raise click.UsageError("give --set KEY=VALUE or --unset KEY")
     changes = _pairs(assignments, "--set")
-    with store.get_store().transaction() as conn:
-        row = store.models.get(conn, name)
-        if row is None:
-            _not_found(f"model '{name}'")
-        metadata = {k: v for k, v in json.loads(row.metadata).items() if k not in removals}
-        metadata.update(changes)
-        store.models.update(conn, row.id, json.dumps(metadata, sort_keys=True, default=str), row.tags)
-    click.echo(json.dumps(metadata, indent=2, sort_keys=True, default=str))
+    try:
+        model = catalog.edit_model_metadata(name, changes, removals)
+    except NotFoundError:
+        click.echo(f"error: model '{name}' not found", err=True)
+        sys.exit(NOT_FOUND)
+    click.echo(json.dumps(model.metadata, indent=2, sort_keys=True, default=str))
 
 
 @test_case_group.command("create")
 @click.argument("name")
 @click.option("--from", "sources", multiple=True, required=True, metavar="TEST_CASE",
               help="Take the samples and ground truths of this test case's latest version. Repeatable.")
-@click.option("--where", "filters", multiple=True, metavar="KEY=VALUE",
-              help="Keep only samples whose metadata KEY equals VALUE (JSON or text). Repeatable: all must hold.")
+@click.option("--where", "filters", multiple=True, metavar="KEY=VALUE|QUERY",
+              help="Keep only samples whose field or metadata KEY equals VALUE (JSON or text), or that match a QUERY "
+                   "such as \"`brightness` < 0.3 and night == True\". Repeatable: all must hold.")
 @click.option("--description", default="", help="The new test case's description.")
 def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], description: str) -> None:
     """Curate a new test case from the samples of existing ones, filtered by metadata."""
-    wanted = _pairs(filters, "--where")
-    with errors(), store.get_store().transaction() as conn:
-        name = check_name(name, "test case name")
-        if store.test_cases.get(conn, name) is not None:
-            raise NameConflictError(f"test case '{name}' already exists")
-        members: Dict[int, Optional[str]] = {}
-        workflows = set()
-        for source in sources:
-            row = store.test_cases.get(conn, source)
-            if row is None:
-                raise NotFoundError(f"test case '{source}' does not exist")
-            workflows.add(row.workflow)
-            version_id = store.test_cases.version_id(conn, row.id, row.latest_version)
-            for sample_id, _, metadata, ground_truth in store.test_cases.members(conn, version_id):  # type: ignore
-                values = json.loads(metadata)
-                if sample_id not in members and all(values.get(k) == v for k, v in wanted.items()):
-                    members[sample_id] = ground_truth
-        if len(workflows) > 1:
-            raise InputValidationError(f"the test cases belong to different workflows: {sorted(workflows)}")
-        if not members:
-            raise InputValidationError("no sample matches: nothing to create")
-        workflow = workflows.pop()
-        test_case_id = store.test_cases.create(conn, store.workflows.get(conn, workflow)[0], name,  # type: ignore
-                                               description)
-        version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
-        store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(members.items())])
-        queued = store.jobs.queue_for_test_case_version(conn, version_id)
-    click.echo(f"created test case '{name}' version 1 with {len(members)} samples (workflow '{workflow}')"
-               + (f"; queued evaluation jobs {queued}" if queued else ""))
+    where, equal = _where(filters)
+    with errors():
+        created = catalog.create_test_case_from(name, sources, where, equal, description)
+    click.echo(f"created test case '{created.name}' version 1 with {created.n_samples} samples "
+               f"(workflow '{created.workflow}')")
 
 
 @test_suite_group.command("edit")
@@ -265,32 +226,13 @@ def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], 
 @click.option("--description", default=None, help="A new description (no new version by itself).")
 def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], description: Optional[str]) -> None:
     """Change a suite's test cases (a new version when they change) and description."""
-    with errors(), store.get_store().transaction() as conn:
-        row = store.test_suites.get(conn, name)
-        if row is None:
-            raise NotFoundError(f"test suite '{name}' does not exist")
-        latest = store.test_suites.version_id(conn, row.id, row.latest_version)
-        members = {tc_name: tcv for tcv, tc_name, _ in store.test_suites.members(conn, latest)}  # type: ignore
-        old = list(members.values())
-        for tc_name in added:
-            test_case = store.test_cases.get(conn, tc_name)
-            if test_case is None:
-                raise NotFoundError(f"test case '{tc_name}' does not exist")
-            if test_case.workflow != row.workflow:
-                raise InputValidationError(f"test case '{tc_name}' belongs to workflow '{test_case.workflow}', "
-                                           f"not '{row.workflow}'")
-            members.pop(tc_name, None)
-            members[tc_name] = store.test_cases.version_id(conn, test_case.id, test_case.latest_version)
-        for tc_name in removed:
-            members.pop(tc_name, None)
-        version, queued = row.latest_version, []
-        if list(members.values()) != old:
-            version += 1
-            version_id = store.test_suites.add_version(conn, row.id, version, list(members.values()))
-            queued = store.jobs.queue_for_suite_version(conn, version_id, latest)
-        if description is not None and description != row.description:
-            store.test_suites.update(conn, row.id, description, row.tags)
-    click.echo(f"test suite '{name}' is at version {version}"
+    with errors():
+        before = catalog.test_suite_info(name).latest_version
+        suite = catalog.edit_test_suite(name, added, removed, description)
+    queued = [] if suite.latest_version == before else sorted(
+        job.id for job in automation.jobs(test_suite=name, status="queued")
+        if job.test_suite_version == suite.latest_version)
+    click.echo(f"test suite '{name}' is at version {suite.latest_version}"
                + (f"; queued evaluation jobs {queued}" if queued else ""))
 
 
@@ -300,7 +242,7 @@ def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], des
               help="Where to write the HTML (default: next to the notebook).")
 def export(notebook: str, output: Optional[str]) -> None:
     """Write an executed NOTEBOOK as HTML that shows every table and chart offline."""
-    click.echo(str(kolena_lab.export_html(notebook, output)))
+    click.echo(str(export_html(notebook, output)))
 
 
 for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli_automation.jobs_group,
@@ -309,9 +251,9 @@ for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli
 
 
 def run() -> None:
-    """Entry point: KolenaError becomes a one-line message and exit code 1."""
+    """Entry point: a KolenaError becomes a one-line message and the exit code of its kind (see ``_cli_common``)."""
     try:
         main(standalone_mode=True)
     except KolenaError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(NOT_FOUND)
+        sys.exit(exit_code(e))

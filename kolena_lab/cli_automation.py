@@ -7,8 +7,9 @@ from typing import Any, Dict, Optional, Sequence
 
 import click
 
-from kolena_lab import automation, store
+from kolena_lab import automation
 from kolena_lab._cli_common import emit, errors, json_option, workflow_option
+from kolena_lab.workflow import catalog
 from kolena_lab.workflow.evaluator_registry import DEFAULT_TIMEOUT, format_timeout
 
 JOB_FAILED = 1  # `run`: a job did not succeed
@@ -159,7 +160,7 @@ def worker_command(once: bool, poll_interval: float) -> None:
     and marked cancelled)."""
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     worker = automation.Worker(poll_interval=poll_interval)
-    click.echo(f"worker {worker.id} on {store.get_store()!r}: running queued jobs", err=True)
+    click.echo(f"worker {worker.id} on {catalog.store_info()['store']}: running queued jobs", err=True)
     try:
         worker.run(until_idle=once, on_job=lambda job: click.echo(_job_line(job)))
     except KeyboardInterrupt:

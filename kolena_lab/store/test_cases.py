@@ -1,5 +1,5 @@
 """Test cases and their versions: each version's membership, order and ground truths."""
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
@@ -28,11 +28,17 @@ def get(conn: Connection, name: str) -> Optional[TestCaseRow]:
     return TestCaseRow(*row) if row else None
 
 
-def list_names(conn: Connection, workflow: Optional[str] = None) -> List[TestCaseRow]:
+def list_all(conn: Connection, workflow: Optional[str] = None) -> List[TestCaseRow]:
     """Every test case (of one workflow, if given), by name."""
     if workflow is None:
         return [TestCaseRow(*r) for r in run(conn, f"{_SELECT} ORDER BY c.name")]
     return [TestCaseRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY c.name", (workflow,))]
+
+
+def latest_sizes(conn: Connection) -> Dict[int, int]:
+    """The number of samples of every test case's latest version, by test case id."""
+    return dict(tuple(r) for r in run(conn, "SELECT c.id, v.n_samples FROM kl_test_cases c JOIN kl_test_case_versions v "
+                                            "ON v.test_case_id = c.id AND v.version = c.latest_version"))
 
 
 def create(conn: Connection, workflow_id: int, name: str, description: str) -> int:

@@ -13,7 +13,7 @@ import pandas as pd
 from kolena_lab import store
 from kolena_lab.workflow import DataObject, GroundTruth, Model, TestCase, TestSample, TestSuite, Workflow
 from kolena_lab.workflow.results import load_test_sample_metrics
-from kolena_lab.workflow.workflow import bind
+from kolena_lab.workflow._bound import bind
 
 GROUND_TRUTH = "ground_truth."
 INFERENCE = "inference."

@@ -16,7 +16,7 @@ from kolena_lab.errors import NameConflictError
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import Model, TestRun, TestSample, TestSuite, Workflow, no_op_evaluator
 from kolena_lab.workflow.io import dataframe_from_csv
-from kolena_lab.workflow.workflow import bind
+from kolena_lab.workflow._bound import bind
 
 NAMING_GUIDANCE = (
     "Model names are unique in the store. Name what changes the outputs: architecture, input size, framework and "

@@ -55,7 +55,8 @@ from kolena_lab.workflow.test_sample import (
     Video,
 )
 from kolena_lab.workflow.test_suite import TestSuite
-from kolena_lab.workflow.workflow import Workflow, define_workflow
+from kolena_lab.workflow.definition import bound_classes, define_workflow
+from kolena_lab.workflow.workflow import Workflow
 
 test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting an imported `test`
 
@@ -117,5 +118,6 @@ __all__ = [
     "Video",
     "TestSuite",
     "Workflow",
+    "bound_classes",
     "define_workflow",
 ]

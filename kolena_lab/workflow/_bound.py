@@ -1,9 +1,12 @@
 """What test cases, suites and models share: a bound workflow, frozen attributes, and a store handle."""
-from typing import Any, ClassVar
+import functools
+from typing import Any, ClassVar, Type, TypeVar
 
 from kolena_lab.errors import FrozenObjectError, WorkflowMismatchError
 from kolena_lab.store import Store, get_store
 from kolena_lab.workflow.workflow import Workflow
+
+_Bound = TypeVar("_Bound", bound=type)
 
 
 class WorkflowBound:
@@ -53,3 +56,10 @@ class WorkflowBound:
             raise WorkflowMismatchError(
                 f"{cls._kind} '{name}' belongs to workflow '{workflow_name}', not '{cls.workflow.name}'",
             )
+
+
+@functools.lru_cache(maxsize=None)
+def bind(base: Type[_Bound], workflow: Workflow) -> Type[_Bound]:
+    """The subclass of ``TestCase``, ``TestSuite`` or ``Model`` bound to ``workflow`` (what Kolena's
+    ``workflow = ...`` in a class body does), made once per workflow."""
+    return type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})

@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from kolena_lab import __version__, store
+from kolena_lab import store
+from kolena_lab._version import __version__
 from kolena_lab.store import Store
 from kolena_lab.store.meta import VersionStamp
 from kolena_lab.workflow import _dataframe

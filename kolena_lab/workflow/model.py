@@ -7,7 +7,7 @@ import pandas as pd
 
 from kolena_lab import store
 from kolena_lab.errors import NameConflictError, NotFoundError
-from kolena_lab.workflow import _codec, _dataframe
+from kolena_lab.workflow import _codec, _dataframe, catalog
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
@@ -47,7 +47,7 @@ class Model(WorkflowBound, abstract=True):
         with self._store().transaction() as conn:
             row = store.models.get(conn, name)
             if row is None:
-                store.models.create(conn, self.workflow._id(conn), name, metadata_json, tags_json)
+                store.models.create(conn, self.workflow._register(conn), name, metadata_json, tags_json)
         if row is not None:
             self._check_workflow(name, row.workflow)
             if metadata is not None and metadata_json != row.metadata:
@@ -72,7 +72,7 @@ class Model(WorkflowBound, abstract=True):
         with cls._store().transaction() as conn:
             if store.models.get(conn, name) is not None:
                 raise NameConflictError(f"model '{name}' already exists")
-            store.models.create(conn, cls.workflow._id(conn), name, _metadata_json(metadata), _tags_json(tags))
+            store.models.create(conn, cls.workflow._register(conn), name, _metadata_json(metadata), _tags_json(tags))
         obj = cls.__new__(cls)
         obj._load(name, infer, infer_batch)
         return obj
@@ -84,6 +84,11 @@ class Model(WorkflowBound, abstract=True):
         obj = cls.__new__(cls)
         obj._load(check_name(name, "model name"), infer, infer_batch)
         return obj
+
+    @classmethod
+    def list(cls, tags: Optional[Set[str]] = None) -> List["Model"]:
+        """Every stored model of this workflow holding all the given tags, by name (without ``infer``)."""
+        return [cls.load(info.name) for info in catalog.list_models(cls.workflow.name, tags)]
 
     def _load(self, name: str, infer: Optional[InferFunction], infer_batch: Optional[InferBatchFunction]) -> None:
         with self._store().read() as conn:

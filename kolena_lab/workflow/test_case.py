@@ -1,16 +1,14 @@
 """Test cases: named, versioned lists of test samples with their ground truths."""
 import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from operator import itemgetter
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-import numpy as np
 import pandas as pd
 
 from kolena_lab import store
-from kolena_lab.errors import DuplicateDatapointIdError, NameConflictError, NotFoundError, WorkflowMismatchError
-from kolena_lab.workflow import _codec, _dataframe, _frame_cache
+from kolena_lab.errors import NameConflictError, NotFoundError, WorkflowMismatchError
+from kolena_lab.workflow import _codec, _dataframe, _frame_cache, catalog
+from kolena_lab.workflow._versioning import Chunk, Encoded, edited_members, raise_duplicate, write_test_case_version
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
@@ -22,16 +20,6 @@ from kolena_lab.workflow.workflow import check_name
 _CHUNK_ROWS, _CACHE_MIB = 100_000, 256
 _OBJECT_CHUNK_ROWS, _OBJECT_CACHE_MIB = 8_192, 2
 Member = Tuple[TestSample, GroundTruth]
-_Encoded = Tuple[int, str, str, Optional[str]]  # sample id, identity key, metadata JSON, ground truth JSON
-
-
-class _Chunk(NamedTuple):
-    """Encoded members, a list per column."""
-
-    ids: List[int]
-    keys: Sequence[str]
-    metadata: Sequence[str]
-    ground_truths: Sequence[Optional[str]]
 
 
 class TestCase(WorkflowBound, abstract=True):
@@ -101,6 +89,11 @@ class TestCase(WorkflowBound, abstract=True):
         return obj
 
     @classmethod
+    def list(cls) -> List["TestCase"]:
+        """The latest version of every test case of this workflow, by name."""
+        return [cls.load(info.name) for info in catalog.list_test_cases(cls.workflow.name)]
+
+    @classmethod
     def from_dataframe(
         cls,
         name: str,
@@ -120,14 +113,14 @@ class TestCase(WorkflowBound, abstract=True):
         df = df.reset_index(drop=True)
         workflow = cls.workflow
 
-        def encoded_chunks() -> Iterator[_Chunk]:
+        def encoded_chunks() -> Iterator[Chunk]:
             for start in range(0, len(df), _CHUNK_ROWS):
                 keys, metadata, ground_truths = _dataframe.encode_members(
                     df.iloc[start:start + _CHUNK_ROWS], workflow.test_sample_type, workflow.ground_truth_type)
-                yield _Chunk(_codec.sample_ids(workflow.name, keys), keys, metadata, ground_truths)
+                yield Chunk(_codec.sample_ids(workflow.name, keys), keys, metadata, ground_truths)
 
         with cls._store().transaction() as conn:
-            workflow_id = cls.workflow._id(conn)
+            workflow_id = cls.workflow._register(conn)
             existing = store.test_cases.get(conn, name)
             if existing is not None:
                 cls._check_workflow(name, existing.workflow)
@@ -138,27 +131,25 @@ class TestCase(WorkflowBound, abstract=True):
                     store.test_cases.set_description(conn, test_case_id, description)
             else:
                 test_case_id, version = store.test_cases.create(conn, workflow_id, name, description or ""), 1
-            version_id = store.test_cases.add_version(conn, test_case_id, version, len(df))
             with store.page_cache(conn, _CACHE_MIB):
-                _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
-            store.jobs.queue_for_test_case_version(conn, version_id)
+                write_test_case_version(conn, workflow_id, test_case_id, version, chunks=encoded_chunks(),
+                                        n_samples=len(df), describe=lambda i: str(df.iloc[i].to_dict()))
         return cls.load(name)
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
         members = test_samples or []
         step = _OBJECT_CHUNK_ROWS
-        chunks = (_Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + step]))))
+        chunks = (Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + step]))))
                   for start in range(0, len(members), step))
         with self._store().transaction() as conn:
             if store.test_cases.get(conn, name) is not None:
                 raise NameConflictError(f"test case '{name}' already exists")
-            workflow_id = self.workflow._id(conn)
+            workflow_id = self.workflow._register(conn)
             test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
             if members:
-                version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
                 with store.page_cache(conn, _OBJECT_CACHE_MIB):
-                    _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
-                store.jobs.queue_for_test_case_version(conn, version_id)
+                    write_test_case_version(conn, workflow_id, test_case_id, 1, chunks=chunks,
+                                            n_samples=len(members), describe=lambda i: str(members[i][0]))
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -174,7 +165,7 @@ class TestCase(WorkflowBound, abstract=True):
         self._set(name=row.name, version=version, description=row.description, _id=row.id,
                   _version_id=version_id, _frozen=True)
 
-    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> "_Encoded":
+    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> Encoded:
         workflow = self.workflow
         if not isinstance(sample, workflow.test_sample_type):
             raise WorkflowMismatchError(
@@ -227,13 +218,14 @@ class TestCase(WorkflowBound, abstract=True):
             if editor._description is not None and editor._description != row.description:
                 store.test_cases.set_description(conn, row.id, editor._description)
             if editor._reset or editor._added or editor._removed:
-                workflow_id = self.workflow._id(conn)
+                added = list(editor._added.values())
+                workflow_id = self.workflow._register(conn)
+                store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
                 latest = store.test_cases.version_id(conn, row.id, row.latest_version)
                 old = store.test_cases.member_refs(conn, latest)  # type: ignore[arg-type]
-                version_id = _write_version(conn, workflow_id, row.id, row.latest_version + 1, old,
-                                            list(editor._added.values()), reset=editor._reset, removed=editor._removed)
-                if version_id is not None:
-                    store.jobs.queue_for_test_case_version(conn, version_id)
+                new = edited_members(old, added, frozenset(editor._removed), editor._reset)
+                if new != old:
+                    write_test_case_version(conn, workflow_id, row.id, row.latest_version + 1, refs=new)
         self._load(self.name, None)
 
     class Editor:
@@ -243,7 +235,7 @@ class TestCase(WorkflowBound, abstract=True):
             self._test_case = test_case
             self._reset = reset
             self._description: Optional[str] = None
-            self._added: Dict[int, _Encoded] = {}
+            self._added: Dict[int, Encoded] = {}
             self._removed: set = set()
 
         def description(self, description: str) -> None:
@@ -268,86 +260,8 @@ def _unique(members: Sequence[Member]) -> List[Member]:
     """Reject a list that holds the same sample twice."""
     keys = [_codec.sample_key(sample) for sample, _ in members]
     if len(set(keys)) < len(keys):
-        _raise_duplicate(keys, lambda i: str(members[i][0]))
+        raise_duplicate(keys, lambda i: str(members[i][0]))
     return list(members)
-
-
-def _raise_duplicate(keys: Sequence[Any], describe: Callable[[int], str]) -> None:
-    """Raise naming the first key seen before, if any."""
-    seen: set = set()
-    for i, key in enumerate(keys):
-        if key in seen:
-            raise DuplicateDatapointIdError(f"test sample {describe(i)} appears more than once in one test case")
-        seen.add(key)
-
-
-def _write_members(conn: Any, workflow_id: int, version_id: int, chunks: Iterator[_Chunk],
-                   describe: Callable[[int], str]) -> None:
-    """Write a new version's members chunk by chunk, encoding the next chunk while SQL writes the last one.
-
-    The writer thread only runs the driver on rows built here (column-wise, in C): the driver releases the GIL while
-    SQLite works, so on two cores encoding and writing overlap. Only a chunk at a time and the 8-byte ids are held.
-    A sample given twice raises ``DuplicateDatapointIdError`` naming the sample ``describe(position)`` gives, after
-    the writes, which the caller's transaction then rolls back.
-    """
-    def write(samples: List[Tuple[int, str, str]], members: List[Tuple[int, int, Optional[str]]]) -> None:
-        store.samples.upsert(conn, workflow_id, samples, in_id_order=True)
-        store.test_cases.insert_members(conn, version_id, members)
-
-    ids: List[np.ndarray] = []
-    first = 0
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        written: Optional[Future] = None
-        for chunk in chunks:
-            ids.append(np.array(chunk.ids, dtype=np.int64))
-            by_id = _by_id(ids[-1])
-            samples = list(zip(by_id(chunk.ids), by_id(chunk.keys), by_id(chunk.metadata)))
-            members = list(zip(range(first, first + len(chunk.ids)), chunk.ids, chunk.ground_truths))
-            if written is not None:
-                written.result()
-            written = writer.submit(write, samples, members)
-            first += len(chunk.ids)
-            del chunk, samples, members
-        if written is not None:
-            written.result()
-    ordered = np.sort(np.concatenate(ids)) if ids else np.empty(0, dtype=np.int64)
-    if (ordered[1:] == ordered[:-1]).any():
-        _raise_duplicate(np.concatenate(ids).tolist(), describe)
-
-
-def _by_id(ids: np.ndarray) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """A function that reorders a column like ``ids`` sorted."""
-    order = np.argsort(ids, kind="stable").tolist()
-    if len(order) == 1:
-        return lambda column: column
-    return itemgetter(*order)
-
-
-def _write_version(
-    conn: Any,
-    workflow_id: int,
-    test_case_id: int,
-    version: int,
-    old: List[Tuple[int, Optional[str]]],
-    added: List[_Encoded],
-    reset: bool,
-    removed: frozenset = frozenset(),
-) -> Optional[int]:
-    """Write a new version: survivors first (in order, ground truths replaced by re-adds), then added samples.
-
-    Nothing is written when the membership (samples, order and ground truths) would not change. Returns the new
-    version's id, or None.
-    """
-    store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
-    added_gt = {sid: gt for sid, _, _, gt in added}
-    survivors = [] if reset else [(sid, added_gt.get(sid, gt)) for sid, gt in old if sid not in removed]
-    surviving = {sid for sid, _ in survivors}
-    new_members = survivors + [(sid, gt) for sid, _, _, gt in added if sid not in surviving]
-    if new_members == old:
-        return None
-    version_id = store.test_cases.add_version(conn, test_case_id, version, len(new_members))
-    store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(new_members)])
-    return version_id
 
 
 __all__ = ["TestCase"]

@@ -1,5 +1,4 @@
 """Test suites: named, versioned lists of test cases."""
-import functools
 import json
 import warnings
 from contextlib import contextmanager
@@ -7,9 +6,11 @@ from typing import Dict, Iterator, List, Optional, Set
 
 from kolena_lab import store
 from kolena_lab.errors import NameConflictError, NotFoundError
-from kolena_lab.workflow._bound import WorkflowBound
+from kolena_lab.workflow import catalog
+from kolena_lab.workflow._bound import WorkflowBound, bind
+from kolena_lab.workflow._versioning import write_test_suite_version
 from kolena_lab.workflow.test_case import TestCase
-from kolena_lab.workflow.workflow import Workflow, bind, check_name
+from kolena_lab.workflow.workflow import check_name
 
 
 class TestSuite(WorkflowBound, abstract=True):
@@ -85,12 +86,14 @@ class TestSuite(WorkflowBound, abstract=True):
         return obj
 
     @classmethod
+    def list(cls, tags: Optional[Set[str]] = None) -> List["TestSuite"]:
+        """The latest version of every suite of this workflow holding all the given tags, by name."""
+        return [cls.load(info.name) for info in catalog.list_test_suites(cls.workflow.name, tags)]
+
+    @classmethod
     def load_all(cls, tags: Optional[Set[str]] = None) -> List["TestSuite"]:
-        """The latest version of every suite of this workflow holding all the given tags."""
-        wanted = set(tags or ())
-        with cls._store().read() as conn:
-            rows = store.test_suites.list_all(conn, cls.workflow.name)
-        return [cls.load(row.name) for row in rows if wanted <= set(json.loads(row.tags))]
+        """Kolena's name for :meth:`list`."""
+        return cls.list(tags)
 
     def _create(self, name: str, description: Optional[str], test_cases: Optional[List[TestCase]],
                 tags: Optional[Set[str]]) -> None:
@@ -103,11 +106,10 @@ class TestSuite(WorkflowBound, abstract=True):
         with self._store().transaction() as conn:
             if store.test_suites.get(conn, name) is not None:
                 raise NameConflictError(f"test suite '{name}' already exists")
-            suite_id = store.test_suites.create(conn, self.workflow._id(conn), name, description or "",
+            suite_id = store.test_suites.create(conn, self.workflow._register(conn), name, description or "",
                                                 json.dumps(sorted(tags or ())))
             if version_ids:
-                version_id = store.test_suites.add_version(conn, suite_id, 1, version_ids)
-                store.jobs.queue_for_suite_version(conn, version_id, None)
+                write_test_suite_version(conn, suite_id, 1, version_ids, None)
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -121,7 +123,7 @@ class TestSuite(WorkflowBound, abstract=True):
             if version_id is None:
                 raise NotFoundError(f"test suite '{name}' has no version {version} (latest: {row.latest_version})")
             members = store.test_suites.members(conn, version_id)
-        test_case_type = _bound_test_case(self.workflow)
+        test_case_type = bind(TestCase, self.workflow)
         test_cases = [test_case_type.load(tc_name, tc_version) for _, tc_name, tc_version in members]
         self._set(name=row.name, version=version, description=row.description, tags=set(json.loads(row.tags)),
                   test_cases=test_cases, _id=row.id, _version_id=version_id, _frozen=True)
@@ -148,8 +150,7 @@ class TestSuite(WorkflowBound, abstract=True):
             old = [tcv for tcv, _, _ in store.test_suites.members(conn, latest)]  # type: ignore[arg-type]
             new = list(editor._test_cases.values())
             if new != old:
-                version_id = store.test_suites.add_version(conn, row.id, row.latest_version + 1, new)
-                store.jobs.queue_for_suite_version(conn, version_id, latest)
+                write_test_suite_version(conn, row.id, row.latest_version + 1, new, latest)
             tags = json.dumps(sorted(editor.tags))
             if editor._description != row.description or tags != row.tags:
                 store.test_suites.update(conn, row.id, editor._description, tags)
@@ -186,12 +187,6 @@ class TestSuite(WorkflowBound, abstract=True):
         if row is None or row.latest_version == self.version:
             return self.test_cases
         return type(self).load(self.name).test_cases
-
-
-@functools.lru_cache(maxsize=None)
-def _bound_test_case(workflow: Workflow) -> type:
-    """A TestCase class bound to the workflow, for loading a suite's members."""
-    return bind(TestCase, workflow)
 
 
 __all__ = ["TestSuite"]

@@ -2,24 +2,15 @@
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, Iterator, Optional, Type
 
 from sqlalchemy.engine import Connection
 
 from kolena_lab import store
-from kolena_lab.errors import NotFoundError
 from kolena_lab.workflow._validators import _field_types, validate_data_object_type, validate_test_sample_type
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.test_sample import Composite, TestSample
-
-_Bound = TypeVar("_Bound", bound=type)
-
-if TYPE_CHECKING:
-    from kolena_lab.workflow.evaluator_registry import RegisteredEvaluator
-    from kolena_lab.workflow.model import Model
-    from kolena_lab.workflow.test_case import TestCase
-    from kolena_lab.workflow.test_suite import TestSuite
 
 RESERVED_NAMES = frozenset({"fr", "classification", "detection", "keypoints"})
 _DEFINED: Dict[str, "Workflow"] = {}  # every workflow defined in this process, by name (the latest wins)
@@ -71,37 +62,18 @@ class Workflow:
             )
         }
 
-    def _id(self, conn: Connection) -> int:
-        """The workflow's row id in the store, registering it on first use."""
-        return store.workflows.get_or_create(conn, self.name, json.dumps(self.schema(), sort_keys=True))
+    def register(self) -> "Workflow":
+        """Store the workflow (its name and the description of its types) if it is not stored yet; returns it.
 
-    def register_evaluator(self, name: str, **definition: Any) -> "RegisteredEvaluator":
-        """Register (or replace) an evaluator that runs automatically when this workflow's test cases change.
-
-        ``definition``: one of ``entrypoint="module:function"``, ``command="..."`` or ``image="..."``, and optionally
-        ``configurations``, ``secret``, ``timeout`` ("6h" by default), ``working_dir`` (see ``register_evaluator``
-        in ``kolena_lab.workflow.evaluator_registry``).
+        Creating a test case, suite or model registers its workflow too; this makes an empty workflow visible.
         """
-        from kolena_lab.workflow.evaluator_registry import register_evaluator
-
         with store.get_store().transaction() as conn:
-            self._id(conn)
-        return register_evaluator(self.name, name, **definition)
+            self._register(conn)
+        return self
 
-    def list_evaluators(self) -> List["RegisteredEvaluator"]:
-        """The evaluators registered for this workflow (without secrets)."""
-        from kolena_lab.workflow.evaluator_registry import list_evaluators
-
-        try:
-            return list_evaluators(self.name)
-        except NotFoundError:  # not stored yet
-            return []
-
-    def get_evaluator(self, name: str, include_secret: bool = False) -> "RegisteredEvaluator":
-        """One registered evaluator; its secret only with ``include_secret=True``."""
-        from kolena_lab.workflow.evaluator_registry import get_evaluator
-
-        return get_evaluator(self.name, name, include_secret)
+    def _register(self, conn: Connection) -> int:
+        """Store the workflow in this transaction if needed; its row id."""
+        return store.workflows.get_or_create(conn, self.name, json.dumps(self.schema(), sort_keys=True))
 
 
 def _type_name(tp: Any) -> str:
@@ -125,25 +97,4 @@ def find_workflow(name: str) -> Optional[Workflow]:
     return _DEFINED.get(name.strip())
 
 
-def define_workflow(
-    name: str,
-    test_sample_type: Type[TestSample],
-    ground_truth_type: Type[GroundTruth],
-    inference_type: Type[Inference],
-) -> Tuple[Workflow, Type["TestCase"], Type["TestSuite"], Type["Model"]]:
-    """Validate the types and return the workflow with its TestCase, TestSuite and Model classes."""
-    from kolena_lab.workflow.model import Model
-    from kolena_lab.workflow.test_case import TestCase
-    from kolena_lab.workflow.test_suite import TestSuite
-
-    workflow = Workflow(name, test_sample_type, ground_truth_type, inference_type)
-    return (workflow, *(bind(base, workflow) for base in (TestCase, TestSuite, Model)))  # type: ignore[return-value]
-
-
-def bind(base: Type[_Bound], workflow: Workflow) -> Type[_Bound]:
-    """A subclass of ``TestCase``, ``TestSuite`` or ``Model`` bound to ``workflow`` (what Kolena's
-    ``workflow = ...`` in a class body does)."""
-    return type(base.__name__, (base,), {"workflow": workflow, "__module__": base.__module__})
-
-
-__all__ = ["Workflow", "define_workflow", "find_workflow", "trial_definitions"]
+__all__ = ["Workflow", "check_name", "find_workflow", "trial_definitions"]
