@@ -55,7 +55,7 @@ def frame(n: int) -> pd.DataFrame:
 
 def operations(rng: np.random.Generator, rounds: int):
     """Distinct (query, typed filters, sort field, ascending) operations, so no mask is reused from a cache."""
-    from kolena_lab.ui._query import Filter
+    from kolena_lab.workflow.query import Filter
 
     weathers = ["sun", "rain", "snow", "fog"]
     sorts = [None, "brightness", "width", "ground_truth.label", "locator"]

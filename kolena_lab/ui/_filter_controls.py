@@ -8,8 +8,9 @@ from typing import Any, Callable, List, Sequence, Tuple
 
 import ipywidgets as w
 
-from kolena_lab.ui._query import Filter, QueryError, SampleView
+from kolena_lab.errors import QueryError
 from kolena_lab.ui._sample_html import cell_text
+from kolena_lab.workflow.query import Filter, SampleView
 
 _OPERATOR = {"number": "between", "category": "in", "text": "contains", "boolean": "=="}
 

@@ -13,6 +13,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from kolena_lab.errors import QueryError
 from kolena_lab.media import FetchOptions, thumbnail
 from kolena_lab.ui import _curation
 from kolena_lab.ui._cards import Cards
@@ -20,7 +21,6 @@ from kolena_lab.ui._curation import CurationDiff, CurationResult
 from kolena_lab.ui._filter_controls import FilterControls
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
-from kolena_lab.ui._query import Filter, QueryError, SampleView
 from kolena_lab.ui._sample_html import detail_html, gallery_html
 from kolena_lab.ui._selection import Selection
 from kolena_lab.ui._table import (
@@ -35,6 +35,7 @@ from kolena_lab.ui._table import (
 )
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import GroundTruth, Model, TestSample, Workflow
+from kolena_lab.workflow.query import Filter, SampleView
 
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480

@@ -1,5 +1,5 @@
 """The Kolena-compatible workflow API: change ``kolena`` to ``kolena_lab`` in imports and run locally."""
-from kolena_lab.workflow import annotation, asset, io
+from kolena_lab.workflow import annotation, asset, io, query
 from kolena_lab.workflow._datatypes import DataObject, TypedDataObject
 from kolena_lab.workflow.annotation import (
     BoundingBox,
@@ -32,6 +32,7 @@ from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, Curve, CurvePlot, Histogram, Plot
+from kolena_lab.workflow.query import FieldSummary, Filter, SampleView, filter_mask, query_mask, select
 from kolena_lab.workflow.results import (
     load_test_case_metrics,
     load_test_case_plots,
@@ -64,6 +65,7 @@ __all__ = [
     "annotation",
     "asset",
     "io",
+    "query",
     "DataObject",
     "TypedDataObject",
     "BoundingBox",
@@ -97,6 +99,12 @@ __all__ = [
     "CurvePlot",
     "Histogram",
     "Plot",
+    "FieldSummary",
+    "Filter",
+    "SampleView",
+    "filter_mask",
+    "query_mask",
+    "select",
     "load_test_case_metrics",
     "load_test_case_plots",
     "load_test_sample_metrics",

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kolena_lab.errors import QueryError
 from kolena_lab.media import FetchOptions
 from kolena_lab.ui import SampleBrowser
-from kolena_lab.ui._query import QueryError
 from kolena_lab.workflow import LabeledBoundingBox
 
 from tests.unit.ui._browser_data import BrowserGT, BrowserInf, bad_files, workflow_classes, write_images

@@ -1,9 +1,18 @@
-"""Query logic of the sample browser: typed filters, query strings with dotted field names, sort orders, pages."""
+"""The query engine: typed filters, query strings with dotted field names, sort orders, pages, select."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from kolena_lab.ui._query import Filter, FieldSummary, QueryError, SampleView, filter_mask, query_mask, summarize
+from kolena_lab.errors import QueryError
+from kolena_lab.workflow.query import (
+    FieldSummary,
+    Filter,
+    SampleView,
+    filter_mask,
+    query_mask,
+    select,
+    summarize,
+)
 
 
 @pytest.fixture
@@ -131,11 +140,31 @@ def test_filters_and_query_combine(frame):
     assert view.fields == list(frame.columns)
 
 
-def test_sample_key_text_handles_missing_values_column_wise():
-    from kolena_lab.ui._table import _key_text
 
-    frame = pd.DataFrame({"locator": ["a.png", "a.png", "b.png"], "crop": ["left", None, None],
-                          "scale": [1.0, float("nan"), 2.0]})
-    keys = _key_text(frame, ["locator", "crop", "scale"]).tolist()
-    assert len(set(keys)) == 3 and keys[1] != _key_text(frame.iloc[[0]], ["locator", "crop", "scale"]).iloc[0]
-    assert _key_text(frame, ["crop"]).tolist()[1:] == ["\x00", "\x00"]
+def test_select_combines_query_filters_and_sort(frame):
+    frame = frame.set_index(pd.Index([f"s{i}" for i in range(len(frame))]))
+    rows = select(frame, "inference.score > 0.15", [Filter("ground_truth.label", "in", ["cat", "dog"]),
+                                                     Filter("brightness", "is not missing")],
+                  sort="brightness", descending=True)
+    assert rows.index.tolist() == ["s0", "s5", "s1"]
+    assert rows.columns.tolist() == frame.columns.tolist() and rows["count"].tolist() == [3, 9, 1]
+    assert select(frame, sort="brightness").index.tolist() == ["s1", "s5", "s3", "s4", "s0", "s2"]
+    assert select(frame, "is_night").index.tolist() == ["s1", "s2", "s5"]
+    assert select(frame).equals(frame) and select(frame, "  ").equals(frame)
+    assert select(frame, "count > 100").empty
+
+
+def test_select_takes_backticked_names_and_keeps_missing_values_for_not_equal(frame):
+    assert select(frame, "weather == 'rain' and `ground_truth.label` == 'cat'").index.tolist() == [2]
+    assert select(frame, "weather != 'sun'", sort="count").index.tolist() == [1, 3, 2, 4]
+
+
+def test_select_errors_name_the_problem(frame):
+    with pytest.raises(QueryError, match="unknown field 'nope'.*fields: locator, brightness"):
+        select(frame, "nope == 1")
+    with pytest.raises(QueryError, match="invalid query"):
+        select(frame, "(count > 2 and")
+    with pytest.raises(QueryError, match="unknown field 'x'"):
+        select(frame, filters=[Filter("x", "==", 1)])
+    with pytest.raises(QueryError, match="cannot sort by unknown field 'nope'"):
+        select(frame, "count > 1", sort="nope")

@@ -1,8 +1,38 @@
-"""Filtering and sorting a table of samples, column-wise: typed filters, a pandas-style query string, sort orders.
+"""Selecting and ordering the samples of a table: typed filters, a pandas-style query string, sort orders.
 
-One :class:`SampleView` holds a DataFrame (one row per sample, scalar columns such as ``brightness``,
-``ground_truth.label`` or ``metrics.iou``) and answers "which rows match, in which order" as an integer array, so a
-page of a million-row table costs a boolean mask and a gather. Sort orders are computed once per field and reused.
+A table is a DataFrame with one row per sample and scalar columns (``brightness``, ``ground_truth.label``,
+``metrics.iou``). :func:`select` returns its matching rows in order; :class:`SampleView` keeps filters, a query and a
+sort over one table and answers with row positions, so a page of a million-row table costs a boolean mask and a
+gather (masks and sort orders are cached). The sample browser, the command line's ``--where`` and the REST API all
+filter through this module.
+
+Queries (``where``) are pandas expressions (:meth:`pandas.DataFrame.eval`, python engine) that give true or false
+per row:
+
+- **fields**: a column name; a dotted name is written as is (``ground_truth.label == "cat"``) or in backticks
+  (```ground_truth.label` == "cat"``), and any other name in backticks (```camera id` == "a"``). Once a query has a
+  backtick, no name is quoted for it: put every dotted name in backticks.
+- **values**: numbers, quoted strings, ``True`` / ``False``, lists (``["sun", "rain"]``).
+- **comparisons**: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, chained (``0.2 < brightness <= 0.8``), and
+  ``in`` / ``not in`` a list; a boolean field alone is a condition (``is_night``).
+- **logic**: ``and``, ``or``, ``not`` (or ``&``, ``|``, ``~``) and parentheses.
+- **missing values** (``None``, ``NaN``) fail ``==``, ``<``, ``<=``, ``>``, ``>=`` and ``in``, and pass ``!=`` and
+  ``not in``; test them with ``field.isna()`` / ``field.notna()``. A row whose result is missing does not match.
+- An empty query matches every row. An unknown field, bad syntax, a comparison the column's type refuses, or an
+  expression that is a value rather than a condition (``brightness + 1``) raise :class:`~kolena_lab.errors.QueryError`.
+
+Typed filters (:class:`Filter`, ``Filter(field, op, value)``) are what controls build; all filters and the query must
+hold. Operators (:data:`OPERATORS`) and their values:
+
+- ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``: one value; text is turned into the column's type (``"0.5"`` for a
+  number, ``"true"`` / ``"false"`` / ``"yes"`` / ``"no"`` / ``"1"`` / ``"0"`` for a boolean).
+- ``between``: ``(low, high)``, inclusive, or the text ``"low, high"``; ``None`` or an empty side leaves it open.
+- ``in``: a sequence of values, or comma-separated text (``"1, 9"``).
+- ``contains``: text found in the value, ignoring case.
+- ``is missing`` / ``is not missing``: no value.
+
+A missing value matches no typed filter except ``is missing`` (``!=`` included). Sorting is stable, missing values
+last, in either direction.
 """
 import io
 import math
@@ -235,6 +265,33 @@ def summarize(values: pd.Series) -> FieldSummary:
     return FieldSummary("text")
 
 
+def _sort_order(values: pd.Series, ascending: bool) -> np.ndarray:
+    """Row positions of ``values`` in sorted order (stable, missing values last); other than scalars sort as text."""
+    if not is_scalar_column(values):
+        values = values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    ordered = values.reset_index(drop=True).sort_values(ascending=ascending, kind="stable", na_position="last")
+    return ordered.index.to_numpy(dtype=np.int64)
+
+
+def select(frame: pd.DataFrame, where: Optional[str] = None, filters: Sequence[Filter] = (),
+           sort: Optional[str] = None, descending: bool = False) -> pd.DataFrame:
+    """The rows of ``frame`` that match the query ``where`` and every filter, sorted by the field ``sort`` (stable,
+    missing values last) or else in table order; rows keep their index. Raises :class:`QueryError` when they can't,
+    e.g. ``select(samples, "ground_truth.label == 'cat' and brightness < 0.3", sort="brightness")``.
+    """
+    if sort is not None and sort not in frame.columns:
+        raise QueryError(f"cannot sort by unknown field '{sort}'; fields: {', '.join(map(str, frame.columns))}")
+    mask = np.ones(len(frame), dtype=bool)
+    for flt in filters:
+        mask &= filter_mask(frame, flt)
+    if where is not None:
+        mask &= query_mask(frame, where)
+    if sort is None:
+        return frame.iloc[np.flatnonzero(mask)]
+    order = _sort_order(frame[sort], ascending=not descending)
+    return frame.iloc[order[mask[order]]]
+
+
 class SampleView:
     """Filters, a query and a sort over one table, with the matching row positions in display order."""
 
@@ -308,13 +365,7 @@ class SampleView:
             return None
         key = (field, ascending)
         if key not in self._orders:
-            values = self.frame[field]
-            if not is_scalar_column(values):
-                values = values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-                                    else str(v))
-            ordered = values.reset_index(drop=True).sort_values(ascending=ascending, kind="stable",
-                                                                na_position="last")
-            self._orders[key] = ordered.index.to_numpy(dtype=np.int64)
+            self._orders[key] = _sort_order(self.frame[field], ascending)
         return self._orders[key]
 
     def page(self, number: int, size: int) -> np.ndarray:
