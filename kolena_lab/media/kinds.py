@@ -3,30 +3,10 @@ import os
 import posixpath
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Union
+from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
-from kolena_lab.workflow import DataObject
-from kolena_lab.workflow.asset import (
-    AudioAsset,
-    BaseVideoAsset,
-    BinaryAsset,
-    DocumentAsset,
-    ImageAsset,
-    MeshAsset,
-    PlainTextAsset,
-    PointCloudAsset,
-)
-from kolena_lab.workflow.test_sample import (
-    Audio,
-    BaseVideo,
-    Document,
-    Image,
-    ImagePair,
-    ImageText,
-    PointCloud,
-    Text,
-)
+from kolena_lab.media._data_objects import data_type_tag, is_data_object
 
 
 class MediaKind(str, Enum):
@@ -53,7 +33,26 @@ _EXTENSIONS = {
 }
 _KIND_BY_EXTENSION = {ext: kind for kind, exts in _EXTENSIONS.items() for ext in exts}
 
-Source = Union[str, "os.PathLike[str]", DataObject]
+# the ``data_type`` tags of the workflow's test samples and assets
+_IMAGE_TAGS = frozenset({"TEST_SAMPLE/IMAGE", "ASSET/IMAGE"})
+_VIDEO_TAGS = frozenset({"TEST_SAMPLE/VIDEO", "ASSET/VIDEO"})
+_IMAGE_PAIR_TAG = "TEST_SAMPLE/IMAGE_PAIR"
+_IMAGE_TEXT_TAG = "TEST_SAMPLE/IMAGE_TEXT"
+_TEXT_TAG = "TEST_SAMPLE/TEXT"
+_KIND_BY_TAG = {
+    "TEST_SAMPLE/DOCUMENT": MediaKind.DOCUMENT,
+    "ASSET/DOCUMENT": MediaKind.DOCUMENT,
+    "ASSET/PLAIN_TEXT": MediaKind.TEXT,
+    "TEST_SAMPLE/AUDIO": MediaKind.AUDIO,
+    "ASSET/AUDIO": MediaKind.AUDIO,
+    "TEST_SAMPLE/POINT_CLOUD": MediaKind.POINT_CLOUD,
+    "ASSET/POINT_CLOUD": MediaKind.POINT_CLOUD,
+    "ASSET/MESH": MediaKind.MESH,
+    "ASSET/BINARY": MediaKind.BINARY,
+}
+
+Source = Union[str, "os.PathLike[str]", Any]
+"""A locator or path, or a test sample or asset (a data object, told apart by its ``data_type`` tag)."""
 
 
 def media_kind(locator: str) -> MediaKind:
@@ -88,29 +87,23 @@ def media_source(source: Source) -> MediaSource:
         locator = os.fspath(source)
         kind = media_kind(locator)
         return MediaSource(kind, locator, locator if kind is MediaKind.IMAGE else None, _file_name(locator))
-    if isinstance(source, (Image, ImageAsset)):
+    tag = data_type_tag(source)
+    if tag in _IMAGE_TAGS:
         return MediaSource(MediaKind.IMAGE, source.locator, source.locator, _file_name(source.locator))
-    if isinstance(source, ImagePair):
+    if tag == _IMAGE_PAIR_TAG:
         return media_source(source.a)
-    if isinstance(source, ImageText):
+    if tag == _IMAGE_TEXT_TAG:
         return media_source(source.image)
-    if isinstance(source, Text):
+    if tag == _TEXT_TAG:
         return MediaSource(MediaKind.TEXT, "", None, source.text)
-    if isinstance(source, (BaseVideo, BaseVideoAsset)):
+    if tag in _VIDEO_TAGS:
         thumb = getattr(source, "thumbnail", None)
         return MediaSource(MediaKind.VIDEO, source.locator, thumb.locator if thumb else None,
                            _file_name(source.locator))
-    for types, kind in (
-        ((Document, DocumentAsset), MediaKind.DOCUMENT),
-        ((PlainTextAsset,), MediaKind.TEXT),
-        ((Audio, AudioAsset), MediaKind.AUDIO),
-        ((PointCloud, PointCloudAsset), MediaKind.POINT_CLOUD),
-        ((MeshAsset,), MediaKind.MESH),
-        ((BinaryAsset,), MediaKind.BINARY),
-    ):
-        if isinstance(source, types):
-            return MediaSource(kind, source.locator, None, _file_name(source.locator))
-    if not isinstance(source, DataObject):
+    kind = _KIND_BY_TAG.get(tag or "")
+    if kind is not None:
+        return MediaSource(kind, source.locator, None, _file_name(source.locator))
+    if not is_data_object(source):
         raise TypeError(f"cannot preview {type(source).__name__}: pass a locator, a test sample or an asset")
     locator = getattr(source, "locator", None)
     if isinstance(locator, str):

@@ -4,6 +4,8 @@ Ground truths and inferences are drawn in distinct colours (sky blue and orange 
 common colour-vision deficiencies too), inferences on top. Every group and every kind can be switched off.
 Coordinates are pixels of the upright image (after EXIF orientation), scaled to the thumbnail by the caller.
 Classification labels are listed in the top-left corner. Other annotation types (3D, masks, segments) are skipped.
+Annotations are told apart by their ``data_type`` tag (``"ANNOTATION/BOUNDING_BOX"``, ...) and read by attribute:
+``top_left``/``bottom_right`` of a box, ``points`` of the other shapes, ``label`` and ``score``.
 """
 import hashlib
 import json
@@ -14,16 +16,8 @@ from typing import Any, Iterable, List, NamedTuple, Optional, Sequence, Tuple, U
 
 from PIL import Image, ImageDraw
 
+from kolena_lab.media._data_objects import data_type_tag, is_data_object
 from kolena_lab.media._text import Font, font
-from kolena_lab.workflow import DataObject
-from kolena_lab.workflow.annotation import (
-    Annotation,
-    BoundingBox,
-    ClassificationLabel,
-    Keypoints,
-    Polygon,
-    Polyline,
-)
 
 Color = Tuple[int, int, int]
 Point = Tuple[float, float]
@@ -32,16 +26,28 @@ GROUND_TRUTH_COLOR: Color = (0, 170, 255)
 INFERENCE_COLOR: Color = (255, 140, 0)
 _LIMIT = 1e6  # coordinates are clamped to this many pixels, so absurd values cannot overflow the rasteriser
 
+_ANNOTATION = "ANNOTATION/"
+_BOX = "ANNOTATION/BOUNDING_BOX"
+_POLYGON = "ANNOTATION/POLYGON"
+_POLYLINE = "ANNOTATION/POLYLINE"
+_KEYPOINTS = "ANNOTATION/KEYPOINTS"
+_LABEL = "ANNOTATION/CLASSIFICATION_LABEL"
+_SHAPE_TOGGLES = {_BOX: "show_boxes", _POLYGON: "show_polygons", _POLYLINE: "show_polylines",
+                  _KEYPOINTS: "show_keypoints"}
 
-def collect_annotations(obj: Any) -> List[Annotation]:
+Annotations = Union[Sequence[Any], Any]
+"""Annotations (data objects tagged ``ANNOTATION/...``), or a data object or container holding them."""
+
+
+def collect_annotations(obj: Any) -> List[Any]:
     """Every annotation in ``obj``: an annotation, a sequence, or a data object (fields and extras, nested)."""
-    if isinstance(obj, Annotation):
+    if (data_type_tag(obj) or "").startswith(_ANNOTATION):
         return [obj]
     if isinstance(obj, (list, tuple)):
         return [a for item in obj for a in collect_annotations(item)]
     if isinstance(obj, dict):
         return [a for item in obj.values() for a in collect_annotations(item)]
-    if isinstance(obj, DataObject):
+    if is_data_object(obj):
         return [a for value in vars(obj).values() for a in collect_annotations(value)]
     return []
 
@@ -54,8 +60,8 @@ class Overlay:
     are collected. ``show_*`` toggles hide a group, a kind of annotation, labels or scores.
     """
 
-    ground_truths: Union[Sequence[Annotation], DataObject] = ()
-    inferences: Union[Sequence[Annotation], DataObject] = ()
+    ground_truths: Annotations = ()
+    inferences: Annotations = ()
     show_ground_truths: bool = True
     show_inferences: bool = True
     show_boxes: bool = True
@@ -79,7 +85,7 @@ class Overlay:
             spec[group] = [[type(a).__name__, vars(a)] for a in spec[group]]
         return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
 
-    def groups(self) -> List[Tuple[Tuple[Annotation, ...], Color]]:
+    def groups(self) -> List[Tuple[Tuple[Any, ...], Color]]:
         """The visible groups, ground truths first, each with its colour."""
         out = []
         if self.show_ground_truths:
@@ -133,21 +139,12 @@ def _tag(pen: _Pen, at: Point, text: str, color: Color, above: bool = True) -> i
     return height
 
 
-def _shown(annotation: Annotation, overlay: Overlay) -> bool:
-    if isinstance(annotation, BoundingBox):
-        return overlay.show_boxes
-    if isinstance(annotation, Polygon):
-        return overlay.show_polygons
-    if isinstance(annotation, Polyline):
-        return overlay.show_polylines
-    return isinstance(annotation, Keypoints) and overlay.show_keypoints
-
-
-def _draw_shape(pen: _Pen, annotation: Annotation, color: Color, overlay: Overlay, scale: Point) -> None:
-    if not _shown(annotation, overlay):
+def _draw_shape(pen: _Pen, annotation: Any, data_type: str, color: Color, overlay: Overlay, scale: Point) -> None:
+    toggle = _SHAPE_TOGGLES.get(data_type)
+    if toggle is None or not getattr(overlay, toggle):
         return
     caption = _caption(annotation, overlay)
-    if isinstance(annotation, BoundingBox):
+    if data_type == _BOX:
         corners = _scaled([annotation.top_left, annotation.bottom_right], scale)
         if corners is None:
             return
@@ -159,9 +156,9 @@ def _draw_shape(pen: _Pen, annotation: Annotation, color: Color, overlay: Overla
         points = _scaled(annotation.points, scale)
         if not points:
             return
-        if isinstance(annotation, Polygon):
+        if data_type == _POLYGON:
             pen.draw.polygon(points, outline=color, width=pen.width)
-        elif isinstance(annotation, Polyline):
+        elif data_type == _POLYLINE:
             pen.draw.line(points, fill=color, width=pen.width, joint="curve")
         else:
             r = pen.width + 1.5
@@ -182,10 +179,11 @@ def draw_overlay(image: Image.Image, overlay: Overlay, scale: Point = (1.0, 1.0)
     top = 0
     for annotations, color in overlay.groups():
         for annotation in annotations:
-            if isinstance(annotation, ClassificationLabel):
+            data_type = data_type_tag(annotation) or ""
+            if data_type == _LABEL:
                 caption = _caption(annotation, overlay) if overlay.show_labels else ""
                 if caption:
                     top += _tag(pen, (0, top), caption, color, above=False) + 1
             else:
-                _draw_shape(pen, annotation, color, overlay, scale)
+                _draw_shape(pen, annotation, data_type, color, overlay, scale)
     return image

@@ -1,7 +1,7 @@
 """Overlays: shapes at the right pixels, ground truth and inference colours, toggles, labels and scores."""
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 from PIL import Image
@@ -10,6 +10,7 @@ from kolena_lab.media import GROUND_TRUTH_COLOR, INFERENCE_COLOR, Overlay, colle
 from kolena_lab.workflow import GroundTruth, Inference
 from kolena_lab.workflow.annotation import (
     BoundingBox,
+    BoundingBox3D,
     ClassificationLabel,
     Keypoints,
     LabeledBoundingBox,
@@ -18,6 +19,7 @@ from kolena_lab.workflow.annotation import (
     Polyline,
     ScoredClassificationLabel,
     ScoredLabeledBoundingBox,
+    TimeSegment,
 )
 
 from .conftest import pixel
@@ -120,3 +122,32 @@ def test_thumbnail_overlays_use_upright_coordinates(tmp_path: Path) -> None:
     assert pixel(thumb.data, (5, 85)) == GROUND_TRUTH_COLOR  # left edge of the box scaled by 1/4
     assert pixel(thumb.data, (25, 5)) == INFERENCE_COLOR  # top edge of the inference box
     assert pixel(thumb.data, (25, 50)) == (128, 128, 128)
+
+
+def test_subclassed_and_nested_annotations_draw_and_others_are_skipped() -> None:
+    @dataclass(frozen=True)
+    class Vehicle(LabeledBoundingBox):
+        wheels: int = 4
+
+    @dataclass(frozen=True)
+    class Part(GroundTruth):
+        outline: Polygon
+
+    @dataclass(frozen=True)
+    class Scene(GroundTruth):
+        vehicles: Dict[str, List[Vehicle]]
+        part: Part
+        span: TimeSegment
+        cube: BoundingBox3D
+
+    scene = Scene(vehicles={"left": [Vehicle((20, 20), (100, 100), "car")]},
+                  part=Part(Polygon([(120, 120), (180, 120), (150, 180)])), span=TimeSegment(0, 1),
+                  cube=BoundingBox3D((0, 0, 0), (1, 1, 1), (0, 0, 0)), note=Keypoints([(150, 30)]))
+    assert [type(a).__name__ for a in collect_annotations(scene)] == ["Vehicle", "Polygon", "TimeSegment",
+                                                                      "BoundingBox3D", "Keypoints"]
+    drawn = _draw(Overlay(ground_truths=scene))
+    assert tuple(drawn[60, 20]) == GROUND_TRUTH_COLOR  # the subclassed box
+    assert tuple(drawn[120, 150]) == GROUND_TRUTH_COLOR  # the nested polygon's top edge
+    assert tuple(drawn[30, 150]) == GROUND_TRUTH_COLOR  # the extra keypoint
+    assert tuple(_draw(Overlay(ground_truths=scene, show_boxes=False))[60, 20]) == (0, 0, 0)
+    assert not _draw(Overlay(ground_truths=[TimeSegment(0, 1), BoundingBox3D((5, 5, 5), (9, 9, 9), (0, 0, 0))])).any()

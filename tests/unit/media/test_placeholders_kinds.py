@@ -1,11 +1,13 @@
 """Placeholders for each kind and for errors; kinds from extensions; sources from samples and assets."""
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
-from kolena_lab.media import MediaKind, error_placeholder, media_kind, media_source, placeholder
-from kolena_lab.workflow import Image, ImageAsset
-from kolena_lab.workflow.asset import BinaryAsset, PlainTextAsset, VideoAsset
-from kolena_lab.workflow.test_sample import ImageText, Text, Video
+from kolena_lab.media import MediaKind, MediaSource, error_placeholder, media_kind, media_source, placeholder
+from kolena_lab.workflow import Image, ImageAsset, TestSample
+from kolena_lab.workflow.asset import BinaryAsset, MeshAsset, PlainTextAsset, VideoAsset
+from kolena_lab.workflow.test_sample import Document, ImagePair, ImageText, Text, Video
 
 
 @pytest.mark.parametrize("kind", list(MediaKind))
@@ -59,3 +61,28 @@ def test_a_placeholder_reports_the_size_it_is_drawn_at(tmp_path):
     thumb = thumbnail(str(tmp_path / "clip.mp4"), (8, 8), cache=None)
     with Image.open(io.BytesIO(thumb.data)) as drawn:
         assert (thumb.width, thumb.height) == drawn.size == (16, 16)
+
+
+def test_sources_follow_the_declared_type_of_subclasses_and_custom_samples() -> None:
+    @dataclass(frozen=True)
+    class Photo(Image):
+        camera: str = "front"
+
+    @dataclass(frozen=True)
+    class Scan(TestSample):
+        locator: str
+
+    @dataclass(frozen=True)
+    class Reading(TestSample):
+        value: float = 0.0
+
+    assert media_source(Photo("p.png", camera="rear")) == MediaSource(MediaKind.IMAGE, "p.png", "p.png", "p.png")
+    assert media_source(ImagePair(Photo("a.png"), Image("b.png"))).image_locator == "a.png"
+    assert media_source(Scan("s3://b/scan.pcd")) == MediaSource(MediaKind.POINT_CLOUD, "s3://b/scan.pcd", None,
+                                                                "scan.pcd")  # untyped: by its locator's name
+    assert media_source(Reading()) == MediaSource(MediaKind.BINARY, "", None, "Reading")
+    assert media_source(Document("r.png")).kind is MediaKind.DOCUMENT
+    assert media_source(MeshAsset("m.bin")).kind is MediaKind.MESH
+    for source in (object(), Image, {"locator": "a.png"}):
+        with pytest.raises(TypeError, match="cannot preview"):
+            media_source(source)
