@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PORT ?= 8888
 
-.PHONY: lab test demo install browser postgres bench clean
+.PHONY: lab test check lint demo install browser postgres bench clean
 
 $(STAMP): pyproject.toml labextension/package.json $(wildcard labextension/src/*.ts)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -30,7 +30,15 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-test: $(STAMP) browser postgres
+# The layer contract of ARCHITECTURE.md (import-linter, configured in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports
+
+# The fast inner loop: the import contract and the unit tests (no browser, no PostgreSQL).
+check: lint
+	$(PY) -m pytest -q tests/unit -m "not postgres and not ui" -p no:cacheprovider
+
+test: $(STAMP) browser postgres lint
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
