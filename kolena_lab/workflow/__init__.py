@@ -39,7 +39,7 @@ from kolena_lab.workflow.results import (
     load_test_suite_metrics,
 )
 from kolena_lab.workflow.test_case import TestCase
-from kolena_lab.workflow.test_run import TestRun, test
+from kolena_lab.workflow.test_run import InferenceFailure, InferencePlan, TestRun, test
 from kolena_lab.workflow.test_sample import (
     Audio,
     BaseVideo,
@@ -53,6 +53,7 @@ from kolena_lab.workflow.test_sample import (
     TestSample,
     Text,
     Video,
+    sample_label,
 )
 from kolena_lab.workflow.test_suite import TestSuite
 from kolena_lab.workflow.workflow import Workflow, define_workflow
@@ -101,6 +102,8 @@ __all__ = [
     "load_test_sample_metrics",
     "load_test_suite_metrics",
     "TestCase",
+    "InferenceFailure",
+    "InferencePlan",
     "TestRun",
     "test",
     "Audio",
@@ -115,6 +118,7 @@ __all__ = [
     "TestSample",
     "Text",
     "Video",
+    "sample_label",
     "TestSuite",
     "Workflow",
     "define_workflow",
