@@ -1,4 +1,4 @@
-"""How widgets name and match test samples without the store's internal ids."""
+"""How widgets match test samples without the store's internal ids."""
 import dataclasses
 from typing import Any, List
 
@@ -19,11 +19,3 @@ def frame_identities(frame: pd.DataFrame) -> List[str]:
     fields = [f for f in fields if f != "metadata"]
     return ["\x1f".join(map(repr, values)) for values in frame[fields].itertuples(index=False, name=None)]
 
-
-def sample_label(sample: Any) -> str:
-    """What to show for a sample: its locator, or its text, or its printed form."""
-    for attribute in ("locator", "text"):
-        value = getattr(sample, attribute, None)
-        if isinstance(value, str):
-            return value
-    return str(sample)

@@ -22,7 +22,7 @@ from kolena_lab.ui._failures import FailureRule, failure_mask
 from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._nested import nested_fields, row_label
 from kolena_lab.ui._results_table import ResultsTable, as_float, table_cell
-from kolena_lab.ui._samples import frame_identities, sample_identity, sample_label
+from kolena_lab.ui._samples import frame_identities, sample_identity
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.charts import LAYOUT, Chart, figure
 from kolena_lab.workflow import (
@@ -35,6 +35,7 @@ from kolena_lab.workflow import (
     load_test_case_metrics,
     load_test_case_plots,
     load_test_sample_metrics,
+    sample_label,
 )
 
 _KEY_COLUMNS = ("test_case", "version", "evaluator", "configuration")

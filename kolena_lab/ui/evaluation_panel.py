@@ -1,9 +1,8 @@
 """EvaluationPanel: pick models, a suite version, an evaluator and its configurations, then compute metrics.
 
-"Compute metrics" does what ``test()`` does, model by model, in a background thread: it infers the samples without a
-stored inference (in batches, stored as it goes, so a cancelled or failed run continues where it stopped), with a
-progress bar and a cancel button; a sample whose ``infer`` raises is listed as a failure instead of ending the run,
-and the test cases without such failures are then evaluated with ``TestRun``.
+"Compute metrics" runs a ``TestRun`` per chosen model with ``on_error="skip"``, in a background thread: the panel
+shows each run's ``plan()``, follows its progress, cancels it, and lists the samples whose inference failed and the
+test cases left out for them.
 """
 import copy
 import dataclasses
@@ -14,13 +13,20 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
 import ipywidgets
 
 from kolena_lab import store
-from kolena_lab.ui._samples import sample_identity, sample_label
+from kolena_lab.errors import CancelledError
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.model_registry import bound_classes, list_models
-from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow
+from kolena_lab.workflow import (
+    Evaluator,
+    EvaluatorConfiguration,
+    InferenceFailure,
+    InferencePlan,
+    Model,
+    TestRun,
+    TestSuite,
+    Workflow,
+)
 from kolena_lab.workflow.test_run import evaluator_name
-
-DEFAULT_BATCH_SIZE = 32
 
 
 def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
@@ -29,43 +35,16 @@ def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
 
 
 @dataclasses.dataclass
-class Plan:
-    """What computing metrics for one model will do."""
-
-    model: str
-    to_infer: int
-    reused: int
-    can_infer: bool
-
-    def describe(self) -> str:
-        text = f"{self.model}: {self.to_infer} samples to infer, {self.reused} reused"
-        if self.to_infer and not self.can_infer:
-            text += " — this model has no infer function here: those samples will fail"
-        return text
-
-
-@dataclasses.dataclass
-class Failure:
-    """One sample (or one evaluation step) that failed."""
-
-    model: str
-    sample: str
-    error: str
-
-
-@dataclasses.dataclass
 class Outcome:
-    """The result of one "Compute metrics": runs done, failures, whether it was cancelled."""
+    """The result of one "Compute metrics": the runs that evaluated, the samples whose inference failed, the test
+    cases left out per model, whether it was cancelled, and the error that ended it if any."""
 
     runs: List[TestRun] = dataclasses.field(default_factory=list)
-    failures: List[Failure] = dataclasses.field(default_factory=list)
+    failures: List[InferenceFailure] = dataclasses.field(default_factory=list)
     skipped_test_cases: Dict[str, List[str]] = dataclasses.field(default_factory=dict)
     cancelled: bool = False
     inferred: int = 0
-
-
-class Cancelled(Exception):
-    """Raised inside the run when the cancel button was pressed."""
+    error: Optional[str] = None
 
 
 class EvaluationPanel(Panel):
@@ -74,6 +53,7 @@ class EvaluationPanel(Panel):
     ``evaluators``: Evaluator instances, evaluator functions or callable objects (a callable's ``configurations``
     attribute offers its configurations; ``configurations`` maps an evaluator's name to more). ``models``: models
     with their ``infer`` (by default the workflow's stored models, which can only reuse stored inferences).
+    ``batch_size`` is the runs' (``TestRun``'s default when not given).
     ``on_complete(outcome)`` runs after each computation, e.g. to refresh a ResultsDashboard.
     """
 
@@ -86,7 +66,7 @@ class EvaluationPanel(Panel):
         models: Optional[Sequence[Model]] = None,
         test_suites: Optional[Sequence[TestSuite]] = None,
         configurations: Optional[Dict[str, List[EvaluatorConfiguration]]] = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_size: Optional[int] = None,
         on_complete: Optional[Callable[[Outcome], Any]] = None,
     ):
         if not evaluators:
@@ -217,26 +197,19 @@ class EvaluationPanel(Panel):
             raise ValueError("choose at least one configuration")
         return chosen
 
-    def _test_run(self, model: Model, test_suite: TestSuite, reset: bool,
-                  test_cases: Optional[list] = None) -> TestRun:
+    def test_runs(self) -> List[TestRun]:
+        """A ``TestRun`` per chosen model on the chosen suite version, evaluator and configurations, as "Compute
+        metrics" runs them."""
+        test_suite = self.test_suite()
         evaluator = self.evaluator()
         configurations = None if isinstance(evaluator, Evaluator) else self.configurations()
-        return TestRun(model, test_suite, evaluator, configurations, reset=reset, test_cases=test_cases)
+        return [TestRun(self._models[name], test_suite, evaluator, configurations, reset=self.reset.value,
+                        batch_size=self.batch_size, on_error="skip")
+                for name in self.models_select.value]
 
-    def plan(self) -> List[Plan]:
+    def plan(self) -> List[InferencePlan]:
         """Per chosen model: how many samples will be inferred and how many stored inferences reused."""
-        test_suite = self.test_suite()
-        plans = []
-        for name in self.models_select.value:
-            model = self._models[name]
-            run = self._test_run(model, test_suite, reset=False)
-            pending = len(run.load_test_samples())
-            run.reset = True
-            total = len(run.load_test_samples())
-            to_infer = total if self.reset.value else pending
-            plans.append(Plan(name, to_infer, total - to_infer,
-                              model.infer is not None or model.infer_batch is not None))
-        return plans
+        return [run.plan() for run in self.test_runs()]
 
     def _show_plan(self) -> None:
         if not hasattr(self, "children") or getattr(self, "_hold_plan", False):
@@ -257,7 +230,8 @@ class EvaluationPanel(Panel):
             raise RuntimeError("a computation is already running")
         self._cancel.clear()
         try:
-            plans = self.plan()
+            runs = self.test_runs()
+            plans = [run.plan() for run in runs]
         except Exception as e:
             self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
             if background:
@@ -269,10 +243,11 @@ class EvaluationPanel(Panel):
         self.failures_table.value = ""
         self.compute_button.disabled, self.cancel_button.disabled = True, False
         if background:
-            self._thread = threading.Thread(target=self._compute, daemon=True, name="kolena-lab-evaluation")
+            self._thread = threading.Thread(target=self._compute, args=(runs,), daemon=True,
+                                            name="kolena-lab-evaluation")
             self._thread.start()
             return None
-        return self._compute()
+        return self._compute(runs)
 
     def cancel(self) -> None:
         """Stop the running computation after the sample being inferred (stored inferences are kept)."""
@@ -285,20 +260,19 @@ class EvaluationPanel(Panel):
             self._thread.join(timeout)
         return self.outcome
 
-    def _tick(self, n: int = 1) -> None:
-        self.progress.value = min(self.progress.max, self.progress.value + n)
+    def _show_progress(self, value: int) -> None:
+        self.progress.value = min(self.progress.max, value)
         self.progress_text.value = f"{self.progress.value} / {self.progress.max}"
 
-    def _compute(self) -> Outcome:
+    def _compute(self, runs: List[TestRun]) -> Outcome:
         outcome = Outcome()
-        test_suite = self.test_suite()
         try:
-            for name in self.models_select.value:
-                self._compute_model(self._models[name], test_suite, outcome)
-        except Cancelled:
+            for run in runs:
+                self._compute_run(run, outcome)
+        except CancelledError:
             outcome.cancelled = True
-        except Exception as e:  # an evaluation error ends the run; it is shown, and re-raised for direct callers
-            outcome.failures.append(Failure("", "(run)", f"{type(e).__name__}: {e}"))
+        except Exception as e:  # an evaluation error ends the computation: shown, and re-raised for direct callers
+            outcome.error = f"{type(e).__name__}: {e}"
             self._finish(outcome)
             if threading.current_thread() is threading.main_thread():
                 raise
@@ -306,54 +280,24 @@ class EvaluationPanel(Panel):
         self._finish(outcome)
         return outcome
 
-    def _compute_model(self, model: Model, test_suite: TestSuite, outcome: Outcome) -> None:
-        run = self._test_run(model, test_suite, reset=self.reset.value)
-        pending = run.load_test_samples()
-        failed = set()
-        self.status.value = f"Inferring <b>{html.escape(model.name)}</b>: {len(pending)} samples…"
-        for start in range(0, len(pending), self.batch_size):
-            batch, done = pending[start:start + self.batch_size], []
-            if self._cancel.is_set():
-                raise Cancelled()
-            if model.infer is None and model.infer_batch is not None:
-                try:
-                    done = list(zip(batch, model.infer_batch(batch), strict=True))
-                except Exception as e:  # the whole batch failed: each of its samples is reported
-                    for sample in batch:
-                        failed.add(sample_identity(sample))
-                        outcome.failures.append(Failure(model.name, sample_label(sample), f"{type(e).__name__}: {e}"))
-                self._tick(len(batch))
-            else:
-                for sample in batch:
-                    if self._cancel.is_set():
-                        run.upload_inferences(done)
-                        outcome.inferred += len(done)
-                        raise Cancelled()
-                    try:
-                        if model.infer is None:
-                            raise ValueError("model must implement `infer`")
-                        done.append((sample, model.infer(sample)))
-                    except Exception as e:  # one sample's failure is reported; the others go on
-                        failed.add(sample_identity(sample))
-                        outcome.failures.append(Failure(model.name, sample_label(sample), f"{type(e).__name__}: {e}"))
-                    self._tick()
-            run.upload_inferences(done)
-            outcome.inferred += len(done)
-        test_cases = test_suite.test_cases
-        if failed:
-            clean = [tc for tc in test_cases
-                     if not any(sample_identity(s) in failed for s, _ in tc.iter_test_samples())]
-            outcome.skipped_test_cases[model.name] = [tc.name for tc in test_cases if tc not in clean]
-            test_cases = clean
-        if test_cases:
-            self.status.value = f"Evaluating <b>{html.escape(model.name)}</b>…"
-            if failed:
-                evaluation = self._test_run(model, test_suite, reset=False, test_cases=test_cases)
-            else:  # every sample is inferred now: the run that inferred them evaluates the whole suite
-                evaluation, run.reset = run, False
-            evaluation.run()
-            outcome.runs.append(evaluation)
-        self._tick()
+    def _compute_run(self, run: TestRun, outcome: Outcome) -> None:
+        name, start = html.escape(run.model.name), self.progress.value
+
+        def progress(done: int, total: int) -> None:
+            self._show_progress(start + done)
+            self.status.value = (f"Evaluating <b>{name}</b>…" if done == total
+                                 else f"Inferring <b>{name}</b>: {total} samples…")
+
+        try:
+            run.run(progress=progress, cancel=self._cancel)
+        finally:
+            outcome.inferred += run.inferred
+            outcome.failures.extend(run.failures)
+            if run.skipped_test_cases:
+                outcome.skipped_test_cases[run.model.name] = [tc.name for tc in run.skipped_test_cases]
+        if run.test_cases:
+            outcome.runs.append(run)
+        self._show_progress(self.progress.value + 1)
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -362,10 +306,13 @@ class EvaluationPanel(Panel):
             self.progress.bar_style = "warning"
             self.status.value = (f"Cancelled after {outcome.inferred} inferences; they are stored, so computing again "
                                  "continues from there.")
+        elif outcome.error:
+            self.progress.bar_style = "danger"
+            self.status.value = (f"<span style='color:#a40e26'>Stopped by {html.escape(outcome.error)}</span> after "
+                                 f"{outcome.inferred} samples inferred; they are stored.")
         else:
             self.progress.bar_style = "danger" if outcome.failures else "success"
-            self.progress.value = self.progress.max
-            self.progress_text.value = f"{self.progress.value} / {self.progress.max}"
+            self._show_progress(self.progress.max)
             evaluated = ", ".join(html.escape(r.model.name) for r in outcome.runs) or "none"
             self.status.value = (f"Done: {outcome.inferred} samples inferred; evaluated {evaluated}; "
                                  f"{len(outcome.failures)} failures.")
@@ -383,4 +330,4 @@ class EvaluationPanel(Panel):
                         self.failures_table.value])
 
 
-__all__ = ["EvaluationPanel", "Failure", "Outcome", "Plan", "evaluator_configurations", "evaluator_name"]
+__all__ = ["EvaluationPanel", "Outcome", "evaluator_configurations", "evaluator_name"]

@@ -40,7 +40,7 @@ from kolena_lab.workflow.results import (
     load_test_suite_metrics,
 )
 from kolena_lab.workflow.test_case import TestCase
-from kolena_lab.workflow.test_run import TestRun, test
+from kolena_lab.workflow.test_run import InferenceFailure, InferencePlan, TestRun, test
 from kolena_lab.workflow.test_sample import (
     Audio,
     BaseVideo,
@@ -54,6 +54,7 @@ from kolena_lab.workflow.test_sample import (
     TestSample,
     Text,
     Video,
+    sample_label,
 )
 from kolena_lab.workflow.test_suite import TestSuite
 from kolena_lab.workflow.definition import bound_classes, define_workflow
@@ -110,6 +111,8 @@ __all__ = [
     "load_test_sample_metrics",
     "load_test_suite_metrics",
     "TestCase",
+    "InferenceFailure",
+    "InferencePlan",
     "TestRun",
     "test",
     "Audio",
@@ -124,6 +127,7 @@ __all__ = [
     "TestSample",
     "Text",
     "Video",
+    "sample_label",
     "TestSuite",
     "Workflow",
     "bound_classes",

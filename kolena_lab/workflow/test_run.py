@@ -1,12 +1,14 @@
 """Testing a model on a suite: infer what is missing, evaluate, and store metrics and plots."""
+import dataclasses
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+import threading
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Set, Tuple, Union
 
 from tqdm.auto import tqdm
 
 from kolena_lab import store
-from kolena_lab.errors import IncorrectUsageError, WorkflowMismatchError
+from kolena_lab.errors import CancelledError, IncorrectUsageError, WorkflowMismatchError
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
@@ -16,11 +18,40 @@ from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.test_case import TestCase
-from kolena_lab.workflow.test_sample import TestSample
+from kolena_lab.workflow.test_sample import TestSample, sample_label
 from kolena_lab.workflow.test_suite import TestSuite
 
 _NO_CONFIGURATION = ""
 _DEFAULT_BATCH_SIZE = 64
+_ON_ERROR = ("raise", "skip")
+
+_Progress = Callable[[int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class InferencePlan:
+    """What running a test run will do for its model: samples to infer, and stored inferences reused."""
+
+    model: str
+    to_infer: int
+    reused: int
+    can_infer: bool
+
+    def describe(self) -> str:
+        """One line saying so, e.g. ``"resnet: 12 samples to infer, 88 reused"``."""
+        text = f"{self.model}: {self.to_infer} samples to infer, {self.reused} reused"
+        if self.to_infer and not self.can_infer:
+            text += " — this model has no infer function here: those samples will fail"
+        return text
+
+
+@dataclasses.dataclass(frozen=True)
+class InferenceFailure:
+    """A sample whose inference raised, in a run with ``on_error="skip"``: the model, the sample's label, the error."""
+
+    model: str
+    sample: str
+    error: str
 
 
 class _Member:
@@ -38,6 +69,10 @@ class TestRun:
     ``test_cases`` evaluates only those test cases (e.g. new versions of the suite's ones) instead of the suite's;
     suite metrics are stored only when the test cases evaluated are exactly the suite's. With no evaluator, the run
     infers what is missing and queues a job per evaluator registered for the workflow (see ``jobs``).
+
+    A sample whose inference raises fails the run with ``on_error="raise"``; with ``"skip"`` it is listed in
+    ``failures`` and the test cases holding it are left out of the evaluation (listed in ``skipped_test_cases``).
+    ``inferred`` counts the inferences this run stored.
     """
 
     __test__ = False
@@ -51,6 +86,7 @@ class TestRun:
         reset: bool = False,
         batch_size: Optional[int] = None,
         test_cases: Optional[List[TestCase]] = None,
+        on_error: Literal["raise", "skip"] = "raise",
     ):
         if model.workflow.name != test_suite.workflow.name:
             raise WorkflowMismatchError(f"model '{model.name}' (workflow '{model.workflow.name}') cannot be tested "
@@ -59,6 +95,8 @@ class TestRun:
             _check_registered_evaluators(model.workflow.name, configurations)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if on_error not in _ON_ERROR:
+            raise ValueError(f"on_error must be one of {', '.join(map(repr, _ON_ERROR))}, got {on_error!r}")
         if isinstance(evaluator, Evaluator):
             configurations = evaluator.configurations or None
         elif callable(evaluator):
@@ -74,7 +112,11 @@ class TestRun:
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
         self.evaluator_name = None if evaluator is None else evaluator_name(evaluator)
+        self.on_error = on_error
         self.jobs: List[int] = []
+        self.failures: List[InferenceFailure] = []
+        self.skipped_test_cases: List[TestCase] = []
+        self.inferred = 0
         for test_case in test_cases or []:
             if test_case.workflow.name != model.workflow.name:
                 raise WorkflowMismatchError(f"test case '{test_case.name}' belongs to workflow "
@@ -131,30 +173,61 @@ class TestRun:
             ids.append(sample_id)
         return ids
 
-    def run(self) -> None:
-        """Infer the samples that need it, then evaluate every configuration and store the results."""
+    @property
+    def test_cases(self) -> List[TestCase]:
+        """The test cases this run evaluates (those skipped left out)."""
+        return list(self._members)
+
+    def plan(self) -> InferencePlan:
+        """How many samples running will infer and how many stored inferences it will reuse; changes nothing."""
+        to_infer = len(self._pending())
+        return InferencePlan(self.model.name, to_infer, len(self._unique()) - to_infer, self._can_infer())
+
+    def run(self, progress: Optional[Callable[[int, int], None]] = None,
+            cancel: Optional[threading.Event] = None) -> None:
+        """Infer the samples that need it, then evaluate every configuration and store the results.
+
+        ``progress(done, total)`` is called with the samples inferred and to infer, before inferring and after each
+        sample (or batch); without it a tqdm bar shows the progress. Once ``cancel`` is set, the run stops before the
+        next sample (or batch), keeps what it inferred and raises ``CancelledError``. With ``on_error="skip"``, a run
+        whose every test case holds a failed sample evaluates nothing and is marked failed.
+        """
         if self.evaluator is None:
-            self._infer()
+            self._infer(progress, cancel)
             self._queue_registered_evaluators()
             return
         self._set_status("running")
         try:
-            self._infer()
-            self.evaluate()
+            self._infer(progress, cancel)
+            if self._members:
+                self.evaluate()
+        except CancelledError as e:
+            self._set_status("cancelled", str(e))
+            raise
         except BaseException as e:
             self._set_status("failed", f"{type(e).__name__}: {e}")
             raise
-        self._set_status("succeeded")
+        if self._members:
+            self._set_status("succeeded")
+        else:
+            self._set_status("failed", f"every test case holds a sample whose inference failed "
+                                       f"({len(self.failures)} failures)")
 
     def skip_uninferred_test_cases(self) -> List[TestCase]:
         """Leave out the test cases holding a sample without a stored inference; returns them (for runs whose model
         cannot infer, such as automatic evaluation jobs)."""
         with store.get_store().read() as conn:
             done = store.models.inferred_ids(conn, self.model._id, list(self._unique()))
-        skipped = [tc for tc, members in self._members.items() if any(m.sample_id not in done for m in members)]
+        return self._leave_out(set(self._unique()) - done)
+
+    def _leave_out(self, sample_ids: Set[int]) -> List[TestCase]:
+        """Leave out the test cases holding any of ``sample_ids``; returns them (also added to
+        ``skipped_test_cases``)."""
+        skipped = [tc for tc, members in self._members.items() if any(m.sample_id in sample_ids for m in members)]
         for test_case in skipped:
             del self._members[test_case]
         self._unique_members = None
+        self.skipped_test_cases.extend(skipped)
         return skipped
 
     def _covers_suite(self) -> bool:
@@ -170,22 +243,31 @@ class TestRun:
 
     def load_test_samples(self) -> List[TestSample]:
         """The samples that still need an inference (all of them with ``reset=True``)."""
+        return [m.sample for m in self._pending()]
+
+    def _pending(self) -> List[_Member]:
         unique = self._unique()
         if self.reset:
-            return [m.sample for m in unique.values()]
+            return list(unique.values())
         with store.get_store().read() as conn:
             done = store.models.inferred_ids(conn, self.model._id, list(unique))
-        return [m.sample for sid, m in unique.items() if sid not in done]
+        return [m for sid, m in unique.items() if sid not in done]
+
+    def _can_infer(self) -> bool:
+        return self.model.infer is not None or self.model.infer_batch is not None
 
     def upload_inferences(self, inferences: Sequence[Tuple[TestSample, Inference]]) -> None:
         """Store inferences computed elsewhere, in one transaction."""
         samples = [sample for sample, _ in inferences]
         ids = self._ids_of(samples, list(self._unique().values()),
                            lambda sample: f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
-        rows = [(sample_id, self._encode_inference(sample, inference))
-                for sample_id, (sample, inference) in zip(ids, inferences)]
-        with store.get_store().transaction() as conn:
-            store.models.put_inferences(conn, self.model._id, rows)
+        self._put_inferences([(sample_id, self._encode_inference(sample, inference))
+                              for sample_id, (sample, inference) in zip(ids, inferences)])
+
+    def _put_inferences(self, rows: List[Tuple[int, str]]) -> None:
+        if rows:
+            with store.get_store().transaction() as conn:
+                store.models.put_inferences(conn, self.model._id, rows)
 
     def _encode_inference(self, sample: TestSample, inference: Inference) -> str:
         if not isinstance(inference, self.model.workflow.inference_type):
@@ -193,38 +275,85 @@ class TestRun:
                              f"{self.model.workflow.inference_type.__name__}")
         return _codec.encode(inference)  # type: ignore[return-value]
 
-    def _infer(self) -> None:
-        pending = self.load_test_samples()
-        if not pending:
-            return
-        model = self.model
-        if model.infer is None and model.infer_batch is None:
-            raise ValueError("model must implement `infer`")
-        with tqdm(total=len(pending), desc=f"inferring {model.name}", unit="sample") as progress:
-            for start in range(0, len(pending), self.batch_size):
-                batch = pending[start:start + self.batch_size]
-                self.upload_inferences(list(zip(batch, self._infer_batch(batch))))
-                progress.update(len(batch))
+    def _infer(self, progress: Optional[_Progress], cancel: Optional[threading.Event]) -> None:
+        pending = self._pending()
+        if progress is not None:
+            self._infer_members(pending, progress, cancel)
+        elif pending:
+            with tqdm(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
+                self._infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
 
-    def _infer_batch(self, batch: List[TestSample]) -> List[Inference]:
-        model = self.model
-        if model.infer_batch is not None:
+    def _infer_members(self, pending: List[_Member], progress: _Progress, cancel: Optional[threading.Event]) -> None:
+        """Infer ``pending`` in batches, storing each batch (and the part of one inferred before a cancel or an error)
+        in one transaction; then leave out the test cases holding a failed sample."""
+        failed: Set[int] = set()
+        total = len(pending)
+        progress(0, total)
+        for start in range(0, total, self.batch_size):
+            batch, rows = pending[start:start + self.batch_size], []
             try:
-                inferences = list(model.infer_batch(batch))
-            except Exception as e:
-                _note(e, f"while inferring a batch of {len(batch)} samples starting at {_locator(batch[0])}")
-                raise
+                if self.model.infer_batch is not None:
+                    self._check_cancel(cancel, 0)
+                    rows.extend(self._infer_batch(batch, failed))
+                    progress(start + len(batch), total)
+                else:
+                    for done, member in enumerate(batch, start + 1):
+                        self._check_cancel(cancel, len(rows))
+                        row = self._infer_one(member, failed)
+                        if row is not None:
+                            rows.append(row)
+                        progress(done, total)
+            finally:
+                self._put_inferences(rows)
+                self.inferred += len(rows)
+        if failed:
+            self._leave_out(failed)
+
+    def _check_cancel(self, cancel: Optional[threading.Event], unstored: int) -> None:
+        """Raise ``CancelledError`` once ``cancel`` is set; ``unstored`` inferences are about to be stored."""
+        if cancel is not None and cancel.is_set():
+            raise CancelledError(f"cancelled after {self.inferred + unstored} inferences of model "
+                                 f"'{self.model.name}' (they are kept)")
+
+    def _infer_batch(self, batch: List[_Member], failed: Set[int]) -> List[Tuple[int, str]]:
+        """Encoded inferences of a batch by ``infer_batch``; when it raises, every sample of the batch fails."""
+        samples = [m.sample for m in batch]
+        try:
+            inferences = list(self.model.infer_batch(samples))  # type: ignore[misc]
             if len(inferences) != len(batch):
                 raise ValueError(f"infer_batch returned {len(inferences)} inferences for {len(batch)} samples")
-            return inferences
-        out = []
-        for sample in batch:
+        except Exception as e:
+            self._fail(e, batch, failed,
+                       f"while inferring a batch of {len(batch)} samples starting at {sample_label(samples[0])}")
+            return []
+        rows = []
+        for member, inference in zip(batch, inferences):
             try:
-                out.append(model.infer(sample))  # type: ignore[misc]
-            except Exception as e:
-                _note(e, f"while inferring test sample {_locator(sample)}")
-                raise
-        return out
+                rows.append((member.sample_id, self._encode_inference(member.sample, inference)))
+            except ValueError as e:
+                self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
+        return rows
+
+    def _infer_one(self, member: _Member, failed: Set[int]) -> Optional[Tuple[int, str]]:
+        """The encoded inference of one sample by ``infer``, or None when it failed."""
+        try:
+            if self.model.infer is None:
+                raise ValueError("model must implement `infer`")
+            return member.sample_id, self._encode_inference(member.sample, self.model.infer(member.sample))
+        except Exception as e:
+            self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
+            return None
+
+    def _fail(self, error: Exception, members: Sequence[_Member], failed: Set[int], note: str) -> None:
+        """Apply the error policy to samples whose inference raised ``error``: re-raise it with ``note``, or record
+        each sample's failure. Called inside the ``except`` block."""
+        if self.on_error == "raise":
+            _note(error, note)
+            raise error
+        message = f"{type(error).__name__}: {error}"
+        for member in members:
+            failed.add(member.sample_id)
+            self.failures.append(InferenceFailure(self.model.name, sample_label(member.sample), message))
 
     def evaluate(self) -> None:
         """Evaluate every configuration on the stored inferences and store the results."""
@@ -235,7 +364,7 @@ class TestRun:
                    for sid, text in inferences.items()}
         missing = [m.sample for sid, m in self._unique().items() if sid not in decoded]
         if missing:
-            raise IncorrectUsageError(f"{len(missing)} samples have no inference, e.g. {_locator(missing[0])}")
+            raise IncorrectUsageError(f"{len(missing)} samples have no inference, e.g. {sample_label(missing[0])}")
         for configuration in self.configurations:
             if isinstance(self.evaluator, Evaluator):
                 results = self._evaluate_class(self.evaluator, configuration, decoded)
@@ -331,10 +460,6 @@ def evaluator_name(evaluator: Any) -> str:
     return display_name() if callable(display_name) else getattr(evaluator, "__name__", type(evaluator).__name__)
 
 
-def _locator(sample: TestSample) -> str:
-    return str(getattr(sample, "locator", None) or getattr(sample, "text", None) or sample)
-
-
 def _note(error: BaseException, note: str) -> None:
     if hasattr(error, "add_note"):
         error.add_note(note)
@@ -347,6 +472,8 @@ def test(
     configurations: Optional[List[EvaluatorConfiguration]] = None,
     reset: bool = False,
     batch_size: Optional[int] = None,
+    *,
+    on_error: Literal["raise", "skip"] = "raise",
 ) -> TestRun:
     """Test a model on a suite: infer samples lacking an inference (all with ``reset``), then evaluate.
 
@@ -354,11 +481,13 @@ def test(
     queued for a kolena_lab worker (``IncorrectUsageError`` when none is registered).
 
     ``batch_size`` sets how many samples are inferred (with ``model.infer_batch`` if the model has one) and stored
-    per transaction; inferences stored before a failure are kept, so a re-run continues from there.
+    per transaction (64 by default); inferences stored before a failure are kept, so a re-run continues from there.
+    ``on_error="skip"`` lists the samples whose inference raises in the run's ``failures`` and evaluates the test
+    cases without them instead of failing.
     """
-    run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size)
+    run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size, on_error=on_error)
     run.run()
     return run
 
 
-__all__ = ["TestRun", "evaluator_name", "test"]
+__all__ = ["InferenceFailure", "InferencePlan", "TestRun", "evaluator_name", "test"]

@@ -165,6 +165,15 @@ class ImageText(Composite):
         return _TestSampleType.IMAGE_TEXT
 
 
+def sample_label(sample: TestSample) -> str:
+    """What to show for a sample: its locator, or its text, or its printed form."""
+    for attribute in ("locator", "text"):
+        value = getattr(sample, attribute, None)
+        if isinstance(value, str):
+            return value
+    return str(sample)
+
+
 __all__ = [
     "Metadata",
     "TestSample",
@@ -178,4 +187,5 @@ __all__ = [
     "Composite",
     "ImagePair",
     "ImageText",
+    "sample_label",
 ]

@@ -1,14 +1,27 @@
 """Models and test(): inference bookkeeping, evaluator driving, failures, and reading results back."""
+import dataclasses
+import threading
+
 import pytest
 
 from kolena_lab import store as store_api
-from kolena_lab.errors import IncorrectUsageError, NameConflictError, NotFoundError, WorkflowMismatchError
+from kolena_lab.errors import (
+    CancelledError,
+    IncorrectUsageError,
+    NameConflictError,
+    NotFoundError,
+    WorkflowMismatchError,
+)
 from kolena_lab.workflow import (
+    InferenceFailure,
+    InferencePlan,
+    TestRun,
     load_test_case_metrics,
     load_test_case_plots,
     load_test_sample_metrics,
     load_test_suite_metrics,
     no_op_evaluator,
+    sample_label,
     test,
 )
 
@@ -126,6 +139,104 @@ def test_failing_infer_marks_run_failed_names_locator_and_keeps_inferences(suite
     infer.fail_on, infer.calls = None, []
     test(model, suite, c.AccuracyEvaluator(), batch_size=2)
     assert len(infer.calls) == 5  # a re-run continues where the failure stopped
+
+
+def _statuses():
+    with store_api.get_store().read() as conn:
+        return [(r[4], r[5]) for r in store_api.results.list_runs(conn)]
+
+
+def test_plan_counts_samples_to_infer_and_reused_without_changing_the_run(suite):
+    model = c.Model("m", infer=c.predict)
+    run = TestRun(model, suite, c.AccuracyEvaluator())
+    assert run.plan() == InferencePlan("m", to_infer=9, reused=0, can_infer=True)
+    run.upload_inferences([(s, c.predict(s)) for s, _ in c.members(4)])
+    plan = run.plan()
+    assert plan == InferencePlan("m", to_infer=5, reused=4, can_infer=True)
+    assert plan.describe() == "m: 5 samples to infer, 4 reused"
+    assert not run.reset and run.plan() == plan and _statuses() == []
+    assert TestRun(model, suite, c.AccuracyEvaluator(), reset=True).plan() == InferencePlan("m", 9, 0, True)
+    stored = TestRun(c.Model.load("m"), suite, c.AccuracyEvaluator()).plan()
+    assert not stored.can_infer and stored.describe().endswith("those samples will fail")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.to_infer = 0  # type: ignore[misc]
+
+
+def test_progress_and_cancel_keep_what_was_inferred(suite):
+    infer, cancel, seen = CountingModel(), threading.Event(), []
+    model = c.Model("m", infer=infer)
+
+    def progress(done, total):
+        seen.append((done, total))
+        if done == 3:
+            cancel.set()
+
+    run = TestRun(model, suite, c.AccuracyEvaluator(), batch_size=2)
+    with pytest.raises(CancelledError, match="after 3 inferences"):
+        run.run(progress=progress, cancel=cancel)
+    assert seen == [(0, 9), (1, 9), (2, 9), (3, 9)] and len(infer.calls) == 3
+    assert run.inferred == 3 and run.plan() == InferencePlan("m", 6, 3, True)  # a part-done batch is stored too
+    assert _statuses()[0][0] == "cancelled"
+    seen.clear()
+    again = TestRun(model, suite, c.AccuracyEvaluator(), batch_size=4)
+    again.run(progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 6) for i in range(7)] and len(infer.calls) == 9 and again.inferred == 6
+    assert _statuses() == [("succeeded", None)]
+
+
+def test_infer_batch_progress_and_cancel_between_batches(suite):
+    cancel, seen = threading.Event(), []
+
+    def infer_batch(samples):
+        cancel.set()
+        return [c.predict(s) for s in samples]
+
+    run = TestRun(c.Model("m", infer_batch=infer_batch), suite, c.AccuracyEvaluator(), batch_size=4)
+    with pytest.raises(CancelledError, match="after 4 inferences"):
+        run.run(progress=lambda done, total: seen.append((done, total)), cancel=cancel)
+    assert seen == [(0, 9), (4, 9)] and run.inferred == 4 and run.plan().to_infer == 5
+
+
+def test_skip_lists_failed_samples_and_leaves_out_their_test_cases(suite):
+    bad = c.sample(1).locator  # only in test case "a"
+    model = c.Model("m", infer=CountingModel(fail_on=bad))
+    run = test(model, suite, c.AccuracyEvaluator(), on_error="skip")
+    assert run.failures == [InferenceFailure("m", bad, "RuntimeError: model exploded")]
+    assert [tc.name for tc in run.skipped_test_cases] == ["a"] and [tc.name for tc in run.test_cases] == ["b"]
+    assert run.inferred == 8 and run.plan() == InferencePlan("m", 0, 6, True)  # the run now covers "b" only
+    assert TestRun(model, suite, c.AccuracyEvaluator()).plan().to_infer == 1
+    assert load_test_case_metrics(model, suite)["test_case"].tolist() == ["b"]
+    assert load_test_suite_metrics(model, suite).empty  # the suite is not covered
+    assert _statuses() == [("succeeded", None)]
+
+
+def test_skip_fails_a_whole_failing_batch_and_evaluates_nothing_when_no_test_case_is_left(suite):
+    def infer_batch(samples):
+        if c.sample(8).locator in {s.locator for s in samples}:  # only in test case "b"
+            raise RuntimeError("out of memory")
+        return [c.predict(s) for s in samples]
+
+    model = c.Model("m", infer_batch=infer_batch)
+    run = TestRun(model, suite, c.AccuracyEvaluator(), batch_size=2, on_error="skip")
+    run.run()
+    assert run.failures == [InferenceFailure("m", sample_label(c.sample(i)), "RuntimeError: out of memory")
+                            for i in (8,)]
+    assert [tc.name for tc in run.test_cases] == ["a"]
+    everything_fails = TestRun(c.Model.load("m", infer=lambda s: None), suite, c.AccuracyEvaluator(),
+                               reset=True, on_error="skip")
+    everything_fails.run()
+    assert len(everything_fails.failures) == 9 and "is a NoneType" in everything_fails.failures[0].error
+    assert everything_fails.test_cases == [] and everything_fails.inferred == 0
+    assert _statuses()[0][0] == "failed"
+    with pytest.raises(ValueError, match="on_error"):
+        TestRun(model, suite, c.AccuracyEvaluator(), on_error="ignore")  # type: ignore[arg-type]
+
+
+def test_sample_label_is_locator_or_text_or_printed_form():
+    from kolena_lab.workflow import Text
+    assert sample_label(c.sample(3)) == "s3://bucket/img0003.png"
+    assert sample_label(Text(text="hello")) == "hello"
+    assert sample_label(Text(text="hello", metadata={"locator": 3})) == "hello"
 
 
 def test_infer_batch_gets_lists(suite):

@@ -106,3 +106,16 @@ def test_function_evaluators_and_callable_objects(setup):
     assert frame["accuracy"].tolist() == pytest.approx([0.3, 0.3])
     with pytest.raises(TypeError):
         EvaluationPanel(R.workflow, [object()], models=models)
+
+
+def test_an_evaluation_error_stops_the_computation_and_is_shown(setup):
+    def broken(test_samples, ground_truths, inferences, test_cases):
+        raise RuntimeError("broken <evaluator>")
+
+    panel = EvaluationPanel(R.workflow, [broken], models=setup[1])
+    panel.select(models=["model-3"])
+    with pytest.raises(RuntimeError, match="broken"):
+        panel.compute()
+    assert panel.outcome.error == "RuntimeError: broken <evaluator>" and panel.outcome.inferred == 20
+    assert panel.progress.bar_style == "danger" and "broken &lt;evaluator&gt;" in panel.status.value
+    assert [(p.to_infer, p.reused) for p in panel.plan()] == [(0, 20)]
