@@ -12,10 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
 
 import ipywidgets
 
-from kolena_lab import store
-from kolena_lab.errors import CancelledError
+from kolena_lab.errors import CancelledError, NotFoundError
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.ui.model_registry import bound_classes, list_models
 from kolena_lab.workflow import (
     Evaluator,
     EvaluatorConfiguration,
@@ -25,6 +23,8 @@ from kolena_lab.workflow import (
     TestRun,
     TestSuite,
     Workflow,
+    bound_classes,
+    catalog,
 )
 from kolena_lab.workflow.test_run import evaluator_name
 
@@ -71,10 +71,10 @@ class EvaluationPanel(Panel):
     ):
         if not evaluators:
             raise ValueError("EvaluationPanel needs at least one evaluator (an Evaluator or an evaluator function)")
-        model_class, suite_class = bound_classes(workflow)
+        _, suite_class, model_class = bound_classes(workflow)
         self.title = f"Evaluation ({model_class.workflow.name})"
-        self._models = {m.name: m for m in (models if models is not None else list_models(model_class))}
-        suites = list(test_suites) if test_suites is not None else suite_class.load_all()
+        self._models = {m.name: m for m in (models if models is not None else model_class.list())}
+        suites = list(test_suites) if test_suites is not None else suite_class.list()
         self._suite_class = suite_class
         self._suites = {s.name: s for s in suites}
         self._evaluators: Dict[str, Any] = {}
@@ -131,9 +131,10 @@ class EvaluationPanel(Panel):
         if not name:
             self.version_select.options = []
             return
-        with store.get_store().read() as conn:
-            row = store.test_suites.get(conn, name)
-        latest = row.latest_version if row is not None else self._suites[name].version
+        try:
+            latest = catalog.test_suite_info(name).latest_version
+        except NotFoundError:  # a suite given that is not stored
+            latest = self._suites[name].version
         self.version_select.options = [(f"{v}{' (latest)' if v == latest else ''}", v)
                                        for v in range(latest, 0, -1)]
         self.version_select.value = latest

@@ -1,5 +1,5 @@
 """The Kolena-compatible workflow API: change ``kolena`` to ``kolena_lab`` in imports and run locally."""
-from kolena_lab.workflow import annotation, asset, io, query
+from kolena_lab.workflow import annotation, asset, catalog, hooks, io, query
 from kolena_lab.workflow._datatypes import DataObject, TypedDataObject
 from kolena_lab.workflow.annotation import (
     BoundingBox,
@@ -65,6 +65,8 @@ test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecti
 __all__ = [
     "annotation",
     "asset",
+    "catalog",
+    "hooks",
     "io",
     "query",
     "DataObject",

@@ -1,5 +1,5 @@
 """Defining a workflow: its types validated, and the TestCase, TestSuite and Model classes bound to it."""
-from typing import Tuple, Type
+from typing import Tuple, Type, Union
 
 from kolena_lab.workflow._bound import bind
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -22,9 +22,13 @@ def define_workflow(
     return (workflow, *bound_classes(workflow))  # type: ignore[return-value]
 
 
-def bound_classes(workflow: Workflow) -> Tuple[Type[TestCase], Type[TestSuite], Type[Model]]:
-    """The ``TestCase``, ``TestSuite`` and ``Model`` classes bound to ``workflow`` ."""
-    return bind(TestCase, workflow), bind(TestSuite, workflow), bind(Model, workflow)
+def bound_classes(workflow: Union[Workflow, type]) -> Tuple[Type[TestCase], Type[TestSuite], Type[Model]]:
+    """The ``TestCase``, ``TestSuite`` and ``Model`` classes bound to ``workflow`` (a Workflow, or any class bound to
+    one, such as the ``Model`` that ``define_workflow`` returned)."""
+    bound = getattr(workflow, "workflow", None) if isinstance(workflow, type) else workflow
+    if not isinstance(bound, Workflow):
+        raise TypeError(f"expected a Workflow or a class bound to one, got {workflow!r}")
+    return bind(TestCase, bound), bind(TestSuite, bound), bind(Model, bound)
 
 
 __all__ = ["bound_classes", "define_workflow"]
