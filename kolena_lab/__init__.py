@@ -1,11 +1,12 @@
 """kolena_lab: a local ML model-testing workbench in JupyterLab with Kolena's workflow API on an embedded store."""
+__version__ = "0.1.0"  # before the imports: kolena_lab.workflow reads it
+
 from pathlib import Path
 from typing import Union
 
 from kolena_lab import errors
 from kolena_lab.store import initialize
-
-__version__ = "0.1.0"
+from kolena_lab import automation  # registers the trigger policy with kolena_lab.workflow.hooks
 
 
 def export_html(notebook: Union[str, Path], output: Union[str, Path, None] = None) -> Path:
@@ -15,4 +16,4 @@ def export_html(notebook: Union[str, Path], output: Union[str, Path, None] = Non
     return _export(notebook, output)
 
 
-__all__ = ["errors", "export_html", "initialize", "__version__"]
+__all__ = ["automation", "errors", "export_html", "initialize", "__version__"]

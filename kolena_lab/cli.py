@@ -10,9 +10,10 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import click
 
 import kolena_lab
-from kolena_lab import cli_automation, store
+from kolena_lab import automation, cli_automation, store
 from kolena_lab._cli_common import NOT_FOUND, emit, errors, json_option, workflow_option
 from kolena_lab.errors import InputValidationError, KolenaError, NameConflictError, NotFoundError
+from kolena_lab.workflow import hooks
 from kolena_lab.workflow.workflow import check_name
 
 
@@ -252,9 +253,8 @@ def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], 
                                                description)
         version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
         store.test_cases.insert_members(conn, version_id, [(i, sid, gt) for i, (sid, gt) in enumerate(members.items())])
-        queued = store.jobs.queue_for_test_case_version(conn, version_id)
-    click.echo(f"created test case '{name}' version 1 with {len(members)} samples (workflow '{workflow}')"
-               + (f"; queued evaluation jobs {queued}" if queued else ""))
+        hooks.test_case_version_written(conn, version_id)
+    click.echo(f"created test case '{name}' version 1 with {len(members)} samples (workflow '{workflow}')")
 
 
 @test_suite_group.command("edit")
@@ -283,13 +283,15 @@ def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], des
             members[tc_name] = store.test_cases.version_id(conn, test_case.id, test_case.latest_version)
         for tc_name in removed:
             members.pop(tc_name, None)
-        version, queued = row.latest_version, []
+        version = row.latest_version
         if list(members.values()) != old:
             version += 1
             version_id = store.test_suites.add_version(conn, row.id, version, list(members.values()))
-            queued = store.jobs.queue_for_suite_version(conn, version_id, latest)
+            hooks.test_suite_version_written(conn, version_id, latest)
         if description is not None and description != row.description:
             store.test_suites.update(conn, row.id, description, row.tags)
+    queued = [] if version == row.latest_version else sorted(  # a new version's jobs are the ones this edit queued
+        job.id for job in automation.jobs(test_suite=name) if job.test_suite_version == version)
     click.echo(f"test suite '{name}' is at version {version}"
                + (f"; queued evaluation jobs {queued}" if queued else ""))
 

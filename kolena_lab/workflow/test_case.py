@@ -10,7 +10,7 @@ import pandas as pd
 
 from kolena_lab import store
 from kolena_lab.errors import DuplicateDatapointIdError, NameConflictError, NotFoundError, WorkflowMismatchError
-from kolena_lab.workflow import _codec, _dataframe, _frame_cache
+from kolena_lab.workflow import _codec, _dataframe, _frame_cache, hooks
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
@@ -141,7 +141,7 @@ class TestCase(WorkflowBound, abstract=True):
             version_id = store.test_cases.add_version(conn, test_case_id, version, len(df))
             with store.page_cache(conn, _CACHE_MIB):
                 _write_members(conn, workflow_id, version_id, encoded_chunks(), lambda i: str(df.iloc[i].to_dict()))
-            store.jobs.queue_for_test_case_version(conn, version_id)
+            hooks.test_case_version_written(conn, version_id)
         return cls.load(name)
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
@@ -158,7 +158,7 @@ class TestCase(WorkflowBound, abstract=True):
                 version_id = store.test_cases.add_version(conn, test_case_id, 1, len(members))
                 with store.page_cache(conn, _OBJECT_CACHE_MIB):
                     _write_members(conn, workflow_id, version_id, chunks, lambda i: str(members[i][0]))
-                store.jobs.queue_for_test_case_version(conn, version_id)
+                hooks.test_case_version_written(conn, version_id)
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -233,7 +233,7 @@ class TestCase(WorkflowBound, abstract=True):
                 version_id = _write_version(conn, workflow_id, row.id, row.latest_version + 1, old,
                                             list(editor._added.values()), reset=editor._reset, removed=editor._removed)
                 if version_id is not None:
-                    store.jobs.queue_for_test_case_version(conn, version_id)
+                    hooks.test_case_version_written(conn, version_id)
         self._load(self.name, None)
 
     class Editor:

@@ -11,7 +11,7 @@ from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
-from kolena_lab.workflow.evaluator_registry import SECRET_VARIABLE, redact
+from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model

@@ -7,6 +7,7 @@ from typing import Dict, Iterator, List, Optional, Set
 
 from kolena_lab import store
 from kolena_lab.errors import NameConflictError, NotFoundError
+from kolena_lab.workflow import hooks
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.workflow import Workflow, bind, check_name
@@ -107,7 +108,7 @@ class TestSuite(WorkflowBound, abstract=True):
                                                 json.dumps(sorted(tags or ())))
             if version_ids:
                 version_id = store.test_suites.add_version(conn, suite_id, 1, version_ids)
-                store.jobs.queue_for_suite_version(conn, version_id, None)
+                hooks.test_suite_version_written(conn, version_id, None)
         self._load(name, None)
 
     def _load(self, name: str, version: Optional[int]) -> None:
@@ -149,7 +150,7 @@ class TestSuite(WorkflowBound, abstract=True):
             new = list(editor._test_cases.values())
             if new != old:
                 version_id = store.test_suites.add_version(conn, row.id, row.latest_version + 1, new)
-                store.jobs.queue_for_suite_version(conn, version_id, latest)
+                hooks.test_suite_version_written(conn, version_id, latest)
             tags = json.dumps(sorted(editor.tags))
             if editor._description != row.description or tags != row.tags:
                 store.test_suites.update(conn, row.id, editor._description, tags)
