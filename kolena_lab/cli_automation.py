@@ -9,8 +9,8 @@ import click
 
 from kolena_lab import automation
 from kolena_lab._cli_common import emit, errors, json_option, workflow_option
+from kolena_lab.automation import DEFAULT_TIMEOUT, format_timeout
 from kolena_lab.workflow import catalog
-from kolena_lab.workflow.evaluator_registry import DEFAULT_TIMEOUT, format_timeout
 
 JOB_FAILED = 1  # `run`: a job did not succeed
 _JOB_COLUMNS = ["id", "status", "evaluator", "model", "test_suite", "version", "test_cases", "queued_at", "error"]

@@ -10,9 +10,9 @@ import os
 import sys
 from typing import List, Optional
 
+from kolena_lab.automation.loading import load_entrypoint, make_evaluator
 from kolena_lab.errors import KolenaError
 from kolena_lab.workflow import Model, TestCase, TestRun, TestSuite
-from kolena_lab.workflow.evaluator_registry import load_entrypoint, make_evaluator
 from kolena_lab.workflow._bound import bind
 from kolena_lab.workflow.workflow import find_workflow
 

@@ -20,15 +20,10 @@ from typing import IO, Callable, Dict, List, Optional, Tuple
 from sqlalchemy.engine import make_url
 
 from kolena_lab import store
+from kolena_lab.automation.registry import COMMAND, ENTRYPOINT, RegisteredEvaluator, docker_engine_problem
 from kolena_lab.errors import RunnerError
 from kolena_lab.store.jobs import JobRow
-from kolena_lab.workflow.evaluator_registry import (
-    COMMAND,
-    ENTRYPOINT,
-    SECRET_VARIABLE,
-    RegisteredEvaluator,
-    docker_engine_problem,
-)
+from kolena_lab.workflow._secrets import SECRET_VARIABLE
 
 MAX_OUTPUT_BYTES = 1_000_000  # of each stream kept in the store: the end of it
 _STOP_GRACE_SECONDS = 3.0

@@ -18,8 +18,9 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from kolena_lab import store
 from kolena_lab.automation import runners
 from kolena_lab.automation.job import Job, get_job
+from kolena_lab.automation.registry import get_evaluator
 from kolena_lab.errors import StoreError
-from kolena_lab.workflow.evaluator_registry import get_evaluator, redact
+from kolena_lab.workflow._secrets import redact
 
 _log = logging.getLogger(__name__)
 _HOST = socket.gethostname()

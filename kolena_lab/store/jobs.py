@@ -1,4 +1,4 @@
-"""The evaluation job queue: queueing (inside the transaction that curates), claiming, heartbeats and outcomes.
+"""The evaluation job queue: queueing, claiming, heartbeats and outcomes.
 
 A job evaluates one model on one suite version with one registered evaluator, optionally only some test case
 versions. Queueing for a (model, suite version, evaluator) that already has a queued job widens that job instead.
@@ -11,7 +11,6 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store import test_cases
 from kolena_lab.store._sql import chunks, run
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = (
@@ -54,78 +53,18 @@ _SELECT = (
 )
 
 
-def queue_for_test_case_version(conn: Connection, test_case_version_id: int) -> List[int]:
-    """Queue the evaluation of a new test case version: for every suite whose latest version holds that test case,
-    every model with inferences on the suite and every evaluator registered for the workflow. Returns job ids."""
-    registered = run(conn, "SELECT 1 FROM kl_test_case_versions v JOIN kl_test_cases c ON c.id = v.test_case_id "
-                           "JOIN kl_evaluators e ON e.workflow_id = c.workflow_id WHERE v.id = ?",
-                     (test_case_version_id,)).first()
-    if registered is None:
-        return []
-    name, version = test_cases.version_info(conn, test_case_version_id)
-    suite_versions = run(
-        conn,
-        "SELECT DISTINCT sv.id FROM kl_test_case_versions v "
-        "JOIN kl_test_case_versions other ON other.test_case_id = v.test_case_id "
-        "JOIN kl_test_suite_members sm ON sm.test_case_version_id = other.id "
-        "JOIN kl_test_suite_versions sv ON sv.id = sm.suite_version_id "
-        "JOIN kl_test_suites s ON s.id = sv.suite_id AND s.latest_version = sv.version WHERE v.id = ? ORDER BY sv.id",
-        (test_case_version_id,),
-    ).scalars().all()
-    reason = f"test case '{name}' version {version}"
-    return [job for sv in suite_versions for job in _queue(conn, sv, [test_case_version_id], reason)]
-
-
-def queue_for_suite_version(conn: Connection, suite_version_id: int, previous_version_id: Optional[int]) -> List[int]:
-    """Queue the evaluation of a new suite version's new or changed test cases (all of them for a new suite) for
-    every model with inferences on it and every evaluator registered for the workflow. Returns job ids."""
-    new = _members(conn, suite_version_id)
-    old = set(_members(conn, previous_version_id)) if previous_version_id is not None else set()
-    scope = [v for v in new if v not in old]
-    if not scope:
-        return []
-    name, version = run(conn, "SELECT s.name, v.version FROM kl_test_suite_versions v "
-                              "JOIN kl_test_suites s ON s.id = v.suite_id WHERE v.id = ?", (suite_version_id,)).one()
-    whole = len(scope) == len(new)
-    return _queue(conn, suite_version_id, None if whole else scope, f"test suite '{name}' version {version}")
-
-
 def queue(conn: Connection, model_id: int, suite_version_id: int, evaluator_ids: Sequence[int],
           reason: str) -> List[int]:
     """Queue the evaluation of a whole suite version for one model with these evaluators. Returns job ids."""
-    return _queue(conn, suite_version_id, None, reason, model_ids=[model_id], evaluator_ids=evaluator_ids)
+    suite_id = run(conn, "SELECT suite_id FROM kl_test_suite_versions WHERE id = ?", (suite_version_id,)).scalar_one()
+    return [put(conn, model_id, suite_id, suite_version_id, evaluator_id, None, reason)
+            for evaluator_id in evaluator_ids]
 
 
-def _members(conn: Connection, suite_version_id: int) -> List[int]:
-    return run(conn, "SELECT test_case_version_id FROM kl_test_suite_members WHERE suite_version_id = ? "
-                     "ORDER BY position", (suite_version_id,)).scalars().all()
-
-
-def _queue(conn: Connection, suite_version_id: int, scope: Optional[List[int]], reason: str,
-           model_ids: Optional[Sequence[int]] = None, evaluator_ids: Optional[Sequence[int]] = None) -> List[int]:
-    suite_id, workflow_id = run(conn, "SELECT s.id, s.workflow_id FROM kl_test_suite_versions v "
-                                      "JOIN kl_test_suites s ON s.id = v.suite_id WHERE v.id = ?",
-                                (suite_version_id,)).one()
-    if evaluator_ids is None:
-        evaluator_ids = run(conn, "SELECT id FROM kl_evaluators WHERE workflow_id = ? ORDER BY id",
-                            (workflow_id,)).scalars().all()
-    if not evaluator_ids:
-        return []
-    if model_ids is None:
-        model_ids = run(
-            conn,
-            "SELECT m.id FROM kl_models m WHERE m.workflow_id = ? AND EXISTS (SELECT 1 FROM kl_test_suite_members sm "
-            "JOIN kl_test_case_members c ON c.version_id = sm.test_case_version_id "
-            "JOIN kl_inferences i ON i.model_id = m.id AND i.sample_id = c.sample_id "
-            "WHERE sm.suite_version_id = ?) ORDER BY m.id",
-            (workflow_id, suite_version_id),
-        ).scalars().all()
-    return [_queue_one(conn, model_id, suite_id, suite_version_id, evaluator_id, scope, reason)
-            for model_id in model_ids for evaluator_id in evaluator_ids]
-
-
-def _queue_one(conn: Connection, model_id: int, suite_id: int, suite_version_id: int, evaluator_id: int,
-               scope: Optional[List[int]], reason: str) -> int:
+def put(conn: Connection, model_id: int, suite_id: int, suite_version_id: int, evaluator_id: int,
+        scope: Optional[List[int]], reason: str) -> int:
+    """Queue one job evaluating ``scope`` (test case version ids; None: the whole suite version), or widen the queued
+    job of that (model, suite version, evaluator) with ``scope`` and ``reason``. Returns the job id."""
     waiting = run(conn, "SELECT id, test_case_version_ids, reason FROM kl_jobs WHERE status = ? AND model_id = ? "
                         "AND suite_id = ? AND suite_version_id = ? AND evaluator_id = ? ORDER BY id",
                   (QUEUED, model_id, suite_id, suite_version_id, evaluator_id)).first()

@@ -53,6 +53,19 @@ def inferred_ids(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> 
     return found
 
 
+def with_inferences_on(conn: Connection, suite_version_id: int) -> List[int]:
+    """Ids of the models of the suite's workflow with an inference on some sample of the suite version, by id."""
+    return run(
+        conn,
+        "SELECT m.id FROM kl_models m JOIN kl_test_suites s ON s.workflow_id = m.workflow_id "
+        "JOIN kl_test_suite_versions v ON v.suite_id = s.id WHERE v.id = ? AND EXISTS (SELECT 1 "
+        "FROM kl_test_suite_members sm JOIN kl_test_case_members c ON c.version_id = sm.test_case_version_id "
+        "JOIN kl_inferences i ON i.model_id = m.id AND i.sample_id = c.sample_id WHERE sm.suite_version_id = v.id) "
+        "ORDER BY m.id",
+        (suite_version_id,),
+    ).scalars().all()
+
+
 def put_inferences(conn: Connection, model_id: int, rows: Sequence[Tuple[int, str]]) -> None:
     """Store ``(sample_id, inference JSON)`` rows, replacing earlier inferences of those samples."""
     ids = [sample_id for sample_id, _ in rows]

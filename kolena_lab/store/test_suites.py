@@ -17,6 +17,17 @@ class TestSuiteRow(NamedTuple):
     latest_version: int
 
 
+class TestSuiteVersionRow(NamedTuple):
+    __test__ = False
+
+    id: int
+    suite_id: int
+    name: str
+    workflow: str
+    version: int
+    latest_version: int
+
+
 _SELECT = (
     "SELECT s.id, s.name, w.name, s.description, s.tags, s.latest_version FROM kl_test_suites s "
     "JOIN kl_workflows w ON w.id = s.workflow_id"
@@ -34,6 +45,12 @@ def list_all(conn: Connection, workflow: Optional[str] = None) -> List[TestSuite
     if workflow is None:
         return [TestSuiteRow(*r) for r in run(conn, f"{_SELECT} ORDER BY s.name")]
     return [TestSuiteRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY s.name", (workflow,))]
+
+
+_SELECT_VERSION = (
+    "SELECT v.id, s.id, s.name, w.name, v.version, s.latest_version FROM kl_test_suite_versions v "
+    "JOIN kl_test_suites s ON s.id = v.suite_id JOIN kl_workflows w ON w.id = s.workflow_id"
+)
 
 
 def create(conn: Connection, workflow_id: int, name: str, description: str, tags: str) -> int:
@@ -74,4 +91,19 @@ def members(conn: Connection, suite_version_id: int) -> List[Tuple[int, str, int
         "JOIN kl_test_case_versions v ON v.id = m.test_case_version_id "
         "JOIN kl_test_cases c ON c.id = v.test_case_id WHERE m.suite_version_id = ? ORDER BY m.position",
         (suite_version_id,),
+    )]
+
+
+def version_row(conn: Connection, suite_version_id: int) -> TestSuiteVersionRow:
+    """One suite version with its suite's name, workflow and latest version."""
+    return TestSuiteVersionRow(*run(conn, f"{_SELECT_VERSION} WHERE v.id = ?", (suite_version_id,)).one())
+
+
+def versions_holding(conn: Connection, test_case_id: int) -> List[TestSuiteVersionRow]:
+    """Every suite version holding some version of the test case, by id."""
+    return [TestSuiteVersionRow(*r) for r in run(
+        conn,
+        f"{_SELECT_VERSION} WHERE v.id IN (SELECT m.suite_version_id FROM kl_test_suite_members m "
+        "JOIN kl_test_case_versions c ON c.id = m.test_case_version_id WHERE c.test_case_id = ?) ORDER BY v.id",
+        (test_case_id,),
     )]

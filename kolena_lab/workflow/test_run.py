@@ -13,7 +13,7 @@ from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
-from kolena_lab.workflow.evaluator_registry import SECRET_VARIABLE, redact
+from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
@@ -450,7 +450,7 @@ def _check_registered_evaluators(workflow: str, configurations: Optional[List[Ev
         if not store.evaluators.list_all(conn, workflow):
             raise IncorrectUsageError(f"no evaluator given and none is registered for workflow '{workflow}': pass an "
                                       "Evaluator or an evaluator function (no_op_evaluator only stores inferences), "
-                                      "or register one (Workflow.register_evaluator, `kolena-lab evaluator register`)")
+                                      "or register one (kolena_lab.automation.register_evaluator, `kolena-lab evaluator register`)")
 
 
 def evaluator_name(evaluator: Any) -> str:

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from kolena_lab import automation
 from kolena_lab.cli import main
 from kolena_lab.workflow import no_op_evaluator, test
 
@@ -27,7 +28,7 @@ def inferred_suite(n: int = 6):
 
 def register(name: str, entrypoint: str, **definition):
     """Register an entrypoint evaluator of the classification workflow, run from the repository root."""
-    return c.workflow.register_evaluator(name, entrypoint=entrypoint, working_dir=ROOT, **definition)
+    return automation.register_evaluator(c.workflow, name, entrypoint=entrypoint, working_dir=ROOT, **definition)
 
 
 def invoke(*args: str, input: str = None):

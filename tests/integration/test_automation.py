@@ -1,4 +1,5 @@
 """Automatic evaluation through the Python API: triggers, jobs, runners, the worker, and secrets."""
+import functools
 import os
 import signal
 import subprocess
@@ -11,9 +12,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from kolena_lab import automation, store
+from kolena_lab.automation.registry import docker_engine_problem
 from kolena_lab.errors import IncorrectUsageError, InputValidationError, NotFoundError
 from kolena_lab.workflow import test
-from kolena_lab.workflow.evaluator_registry import docker_engine_problem
 from kolena_lab.workflow.results import load_test_case_metrics, load_test_sample_metrics
 
 from . import _automation as a
@@ -183,7 +184,7 @@ def test_two_jobs_of_one_model_suite_and_evaluator_never_run_at_once(sqlite_stor
     suite, model = a.inferred_suite()
     with suite.edit() as editor:
         editor.add(c.TestCase("b", test_samples=c.members(2)))
-    c.workflow.register_evaluator("pause", command="sleep 0.6")
+    automation.register_evaluator(c.workflow, "pause", command="sleep 0.6")
     first = automation.queue_evaluation("m", "suite", version=1)
     second = automation.queue_evaluation("m", "suite", version=2)
     assert len({first[0].id, second[0].id}) == 2
@@ -209,7 +210,7 @@ def test_two_jobs_of_one_model_suite_and_evaluator_never_run_at_once(sqlite_stor
 
 def test_a_worker_crash_mid_job_leaves_the_job_failed_and_the_store_consistent(sqlite_store):
     a.inferred_suite()
-    c.workflow.register_evaluator("slow", command="sleep 30")
+    automation.register_evaluator(c.workflow, "slow", command="sleep 30")
     [job] = automation.queue_evaluation("m", "suite")
     cli = Path(sys.executable).with_name("kolena-lab")
     process = subprocess.Popen([str(cli), "--url", sqlite_store.url, "worker", "--poll-interval", "0.1"],
@@ -244,7 +245,7 @@ def _job_row(job_id: int) -> store.jobs.JobRow:
 
 def test_cancelling_and_stopping_the_background_worker_stop_the_running_job(sqlite_store):
     a.inferred_suite()
-    c.workflow.register_evaluator("slow", command="sleep 30")
+    automation.register_evaluator(c.workflow, "slow", command="sleep 30")
     [queued] = automation.queue_evaluation("m", "suite", evaluator="slow")
     assert automation.cancel_job(queued.id).status == "cancelled"
 
@@ -276,8 +277,8 @@ def _wait_for_status(job_id: int, status: str) -> None:
 def test_jobs_get_kolenas_environment_and_a_main_py_works_unchanged(sqlite_store, tmp_path):
     suite, model = a.inferred_suite()
     dump = "sh -c 'env | grep ^KOLENA | sort'"
-    c.workflow.register_evaluator("plain", command=dump)
-    c.workflow.register_evaluator("with-secret", command=dump, secret="tok-123-secret")
+    automation.register_evaluator(c.workflow, "plain", command=dump)
+    automation.register_evaluator(c.workflow, "with-secret", command=dump, secret="tok-123-secret")
     (tmp_path / "main.py").write_text(
         "import os, sys\n"
         f"sys.path.insert(0, {a.ROOT!r})\n"
@@ -286,7 +287,8 @@ def test_jobs_get_kolenas_environment_and_a_main_py_works_unchanged(sqlite_store
         "model = Model(os.environ['KOLENA_MODEL_NAME'])\n"
         "suite = TestSuite.load(os.environ['KOLENA_TEST_SUITE_NAME'], int(os.environ['KOLENA_TEST_SUITE_VERSION']))\n"
         "test(model, suite, configured_evaluator, configurations=[Threshold(0.3)])\n")
-    c.workflow.register_evaluator("main", command=f"{sys.executable} main.py", working_dir=str(tmp_path))
+    automation.register_evaluator(c.workflow, "main", command=f"{sys.executable} main.py",
+                                  working_dir=str(tmp_path))
 
     jobs = {j.evaluator: j for j in automation.queue_evaluation("m", "suite")}
     automation.Worker(poll_interval=0.1).run(until_idle=True)
@@ -308,7 +310,7 @@ def test_an_image_evaluator_says_clearly_when_no_docker_engine_is_reachable(sqli
         pytest.skip("a Docker engine is reachable here")
     a.inferred_suite()
     with pytest.warns(UserWarning, match="its jobs fail until a Docker engine is reachable"):
-        c.workflow.register_evaluator("boxed", image="example/evaluator:1")
+        automation.register_evaluator(c.workflow, "boxed", image="example/evaluator:1")
     [job] = automation.queue_evaluation("m", "suite")
     automation.Worker().run(until_idle=True)
     done = automation.get_job(job.id)
@@ -317,7 +319,7 @@ def test_an_image_evaluator_says_clearly_when_no_docker_engine_is_reachable(sqli
 
 def test_registering_checks_the_definition(sqlite_store, tmp_path):
     a.inferred_suite()
-    register = c.workflow.register_evaluator
+    register = functools.partial(automation.register_evaluator, c.workflow)
     with pytest.raises(InputValidationError, match="does not import: ModuleNotFoundError"):
         register("x", entrypoint="no_such_module:evaluate")
     with pytest.raises(InputValidationError, match="has no 'nothing'"):
@@ -337,13 +339,13 @@ def test_registering_checks_the_definition(sqlite_store, tmp_path):
     with pytest.raises(NotFoundError, match="workflow 'nope' does not exist"):
         automation.register_evaluator("nope", "x", command="true")
     with pytest.raises(NotFoundError, match="evaluator 'x' of workflow"):
-        c.workflow.get_evaluator("x")
-    assert c.workflow.list_evaluators() == []
+        automation.get_evaluator(c.workflow, "x")
+    assert automation.list_evaluators(c.workflow) == []
 
     registered = a.register("slow", f"{a.EVALUATORS}:sleeping", configurations=[{"seconds": 1}], timeout="90m")
     assert (registered.kind, registered.timeout, registered.configurations) == ("entrypoint", 5400.0, [{"seconds": 1}])
     replaced = register("slow", command="true")
-    assert [e.as_dict() for e in c.workflow.list_evaluators()] == [replaced.as_dict()]
+    assert [e.as_dict() for e in automation.list_evaluators(c.workflow)] == [replaced.as_dict()]
     assert replaced.as_dict()["timeout"] == "6h" and replaced.working_dir == os.getcwd()
 
 
@@ -366,13 +368,13 @@ def test_secrets_never_show_in_job_output_errors_reprs_or_test_runs(sqlite_store
         assert run_error == "PermissionError: the service refused token ***"
         assert secret not in str(store._sql.run(conn, "SELECT * FROM kl_jobs").all())
 
-    hidden = c.workflow.get_evaluator("leaky")
-    revealed = c.workflow.get_evaluator("leaky", include_secret=True)
+    hidden = automation.get_evaluator(c.workflow, "leaky")
+    revealed = automation.get_evaluator(c.workflow, "leaky", include_secret=True)
     assert hidden.secret is None and hidden.has_secret and revealed.secret == secret
     for evaluator in (hidden, revealed):
         assert secret not in repr(evaluator) and secret not in str(evaluator)
         assert secret not in str(evaluator.as_dict())
-    assert secret not in repr(c.workflow.list_evaluators())
+    assert secret not in repr(automation.list_evaluators(c.workflow))
     with pytest.raises(InputValidationError, match="secret must not be empty"):
         a.register("leaky", f"{a.EVALUATORS}:leaky", secret="")
 

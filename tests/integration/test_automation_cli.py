@@ -5,8 +5,8 @@ import click
 import pytest
 
 from kolena_lab import automation
+from kolena_lab.automation.registry import docker_engine_problem
 from kolena_lab.cli import main
-from kolena_lab.workflow.evaluator_registry import docker_engine_problem
 
 from . import _automation as a
 from . import _classification as c
@@ -113,7 +113,7 @@ def test_bad_input_gets_a_clear_message_and_exit_code(sqlite_store, tmp_path):
     ]
     for result, code, message in cases:
         assert (result.exit_code, message in result.output) == (code, True), (message, result.output)
-    assert c.workflow.list_evaluators() == [] and automation.jobs() == []
+    assert automation.list_evaluators(c.workflow) == [] and automation.jobs() == []
 
 
 def test_run_worker_and_jobs_commands(sqlite_store):

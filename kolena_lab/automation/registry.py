@@ -1,44 +1,30 @@
 """Evaluators registered per workflow for automatic evaluation: their definitions, checks and storage.
 
 A registered evaluator is an import path (``module:function`` or ``module:EvaluatorClass``, run with its
-configurations), a command line, or a Docker image. ``kolena_lab.automation`` runs them. A secret is kept in the store
-and returned only to ``get_evaluator(..., include_secret=True)``; reprs and dicts never show it, and ``redact`` hides
-it in any text shown or stored (job output and errors, a failed test run's error).
+configurations), a command line, or a Docker image; the worker runs them. A secret is kept in the store and returned
+only to ``get_evaluator(..., include_secret=True)``; reprs and dicts never show it, and ``redact`` hides it in any
+text shown or stored (job output and errors, a failed test run's error).
 """
-import importlib
-import inspect
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
-import typing
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from kolena_lab import store
+from kolena_lab.automation.loading import CLASS_KEY, load_entrypoint, make_evaluator
 from kolena_lab.errors import InputValidationError, NotFoundError
-from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration
-from kolena_lab.workflow.evaluator_function import is_configured
-from kolena_lab.workflow.workflow import check_name
+from kolena_lab.workflow.evaluator import EvaluatorConfiguration
+from kolena_lab.workflow.workflow import Workflow, check_name
 
 ENTRYPOINT, COMMAND, IMAGE = "entrypoint", "command", "image"
 DEFAULT_TIMEOUT = "6h"
-CLASS_KEY = "class"  # names a configuration's type, "module:Class", when the evaluator's signature does not
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _TIMEOUT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-SECRET_VARIABLE = "KOLENA_EVALUATOR_SECRET"  # how a job's process receives its evaluator's secret
-REDACTED = "***"
-
-
-def redact(text: Optional[str], secret: Optional[str]) -> Optional[str]:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    if not text or not secret:
-        return text
-    return text.replace(secret, REDACTED)
 
 
 def parse_timeout(value: Union[str, float, int]) -> float:
@@ -87,7 +73,7 @@ class RegisteredEvaluator:
 
 
 def register_evaluator(
-    workflow: str,
+    workflow: Union[Workflow, str],
     name: str,
     *,
     entrypoint: Optional[str] = None,
@@ -98,13 +84,18 @@ def register_evaluator(
     timeout: Union[str, float] = DEFAULT_TIMEOUT,
     working_dir: Optional[str] = None,
 ) -> RegisteredEvaluator:
-    """Register (or replace) the evaluator ``name`` of a stored workflow; give one of entrypoint, command or image.
+    """Register (or replace) the evaluator ``name`` of a workflow; give one of entrypoint, command or image.
 
-    ``configurations`` are JSON objects (dicts, JSON text, or ``EvaluatorConfiguration`` objects) built into the
-    entrypoint's configuration type, or named by a ``"class": "module:Class"`` key. Jobs run in ``working_dir``
-    (default: the current directory), from where entrypoints import. The entrypoint is imported now to check it;
-    a command must exist; an image is registered even when no Docker engine is reachable, with a warning.
+    ``workflow`` is a ``Workflow`` (stored now if it is not yet) or the name of a stored one. ``configurations`` are
+    JSON objects (dicts, JSON text, or ``EvaluatorConfiguration`` objects) built into the entrypoint's configuration
+    type, or named by a ``"class": "module:Class"`` key. Jobs run in ``working_dir`` (default: the current
+    directory), from where entrypoints import. The entrypoint is imported now to check it; a command must exist; an
+    image is registered even when no Docker engine is reachable, with a warning.
     """
+    if isinstance(workflow, Workflow):
+        with store.get_store().transaction() as conn:
+            store.workflows.get_or_create(conn, workflow.name, json.dumps(workflow.schema(), sort_keys=True))
+    workflow_name = _name(workflow)
     name = check_name(name, "evaluator name")
     given = [(kind, value) for kind, value in ((ENTRYPOINT, entrypoint), (COMMAND, command), (IMAGE, image))
              if value is not None]
@@ -121,8 +112,8 @@ def register_evaluator(
         raise InputValidationError(f"working directory '{working_dir}' does not exist")
     decoded = [_configuration_dict(c, i) for i, c in enumerate(configurations or [], 1)]
     with store.get_store().read() as conn:
-        if store.workflows.get(conn, workflow) is None:
-            raise NotFoundError(f"workflow '{workflow}' does not exist")
+        if store.workflows.get(conn, workflow_name) is None:
+            raise NotFoundError(f"workflow '{workflow_name}' does not exist")
     if kind == ENTRYPOINT:
         make_evaluator(load_entrypoint(target, working_dir), decoded)
     elif kind == COMMAND:
@@ -133,27 +124,38 @@ def register_evaluator(
             warnings.warn(f"evaluator '{name}' is registered, but {problem}: its jobs fail until a Docker engine is "
                           "reachable", stacklevel=2)
     with store.get_store().transaction() as conn:
-        workflow_id = store.workflows.get(conn, workflow)[0]  # type: ignore[index]
+        workflow_id = store.workflows.get(conn, workflow_name)[0]  # type: ignore[index]
         store.evaluators.put(conn, workflow_id, name, kind, target, json.dumps(decoded), secret, seconds, working_dir)
-    return get_evaluator(workflow, name)
+    return get_evaluator(workflow_name, name)
 
 
-def list_evaluators(workflow: str) -> List[RegisteredEvaluator]:
-    """The evaluators registered for a workflow, by name (without secrets)."""
+def list_evaluators(workflow: Union[Workflow, str]) -> List[RegisteredEvaluator]:
+    """The evaluators registered for a workflow, by name (without secrets); none for a ``Workflow`` not yet stored,
+    while a workflow name must be stored."""
+    workflow_name = _name(workflow)
     with store.get_store().read() as conn:
-        if store.workflows.get(conn, workflow) is None:
-            raise NotFoundError(f"workflow '{workflow}' does not exist")
-        return [_from_row(row, False) for row in store.evaluators.list_all(conn, workflow)]
+        if store.workflows.get(conn, workflow_name) is None:
+            if isinstance(workflow, Workflow):
+                return []
+            raise NotFoundError(f"workflow '{workflow_name}' does not exist")
+        return [_from_row(row, False) for row in store.evaluators.list_all(conn, workflow_name)]
 
 
-def get_evaluator(workflow: str, name: str, include_secret: bool = False) -> RegisteredEvaluator:
-    """One registered evaluator; its secret only with ``include_secret=True``."""
+def get_evaluator(workflow: Union[Workflow, str], name: str, include_secret: bool = False) -> RegisteredEvaluator:
+    """One registered evaluator of a workflow (a ``Workflow`` or its name); its secret only with
+    ``include_secret=True``."""
+    workflow_name = _name(workflow)
     with store.get_store().read() as conn:
-        row = store.evaluators.get(conn, workflow, name)
+        row = store.evaluators.get(conn, workflow_name, name)
         if row is None:
-            what = "workflow" if store.workflows.get(conn, workflow) is None else f"evaluator '{name}' of workflow"
-            raise NotFoundError(f"{what} '{workflow}' does not exist")
+            missing = store.workflows.get(conn, workflow_name) is None
+            what = "workflow" if missing else f"evaluator '{name}' of workflow"
+            raise NotFoundError(f"{what} '{workflow_name}' does not exist")
     return _from_row(row, include_secret)
+
+
+def _name(workflow: Union[Workflow, str]) -> str:
+    return workflow.name if isinstance(workflow, Workflow) else workflow
 
 
 def _from_row(row: store.evaluators.EvaluatorRow, include_secret: bool) -> RegisteredEvaluator:
@@ -184,83 +186,6 @@ def _configuration_dict(value: Any, position: int) -> Dict[str, Any]:
     return dict(value)
 
 
-def load_entrypoint(target: str, working_dir: Optional[str] = None) -> Any:
-    """The object an entrypoint ``module:attribute`` names, imported with ``working_dir`` first on the path."""
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise InputValidationError(f"entrypoint must look like 'package.module:function', got {target!r}")
-    if working_dir and working_dir not in sys.path:
-        sys.path.insert(0, working_dir)
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as e:
-        raise InputValidationError(f"entrypoint {target!r} does not import: {type(e).__name__}: {e}") from None
-    for part in attribute.split("."):
-        if not hasattr(obj, part):
-            raise InputValidationError(f"entrypoint {target!r}: module '{module_name}' has no '{attribute}'")
-        obj = getattr(obj, part)
-    return obj
-
-
-def make_evaluator(obj: Any, configurations: Sequence[Dict[str, Any]]) -> Tuple[Any, Optional[List[Any]]]:
-    """``(evaluator, configurations)`` to pass to ``test()`` for an entrypoint object and its JSON configurations.
-
-    ``obj`` is an ``Evaluator`` class (built with the configurations), an ``Evaluator`` instance (which carries its
-    own), or an evaluator function.
-    """
-    built = _build_configurations(obj, configurations)
-    if isinstance(obj, type) and issubclass(obj, Evaluator):
-        return (obj(configurations=built) if built else obj()), None
-    if isinstance(obj, Evaluator):
-        if built:
-            raise InputValidationError("an Evaluator instance carries its own configurations: register its class "
-                                       "to give configurations")
-        return obj, None
-    if isinstance(obj, type) or not callable(obj):
-        raise InputValidationError(f"entrypoint must name an Evaluator class or an evaluator function, got {obj!r}")
-    if is_configured(obj) and not built:
-        raise InputValidationError(f"evaluator function '{obj.__name__}' takes a configuration: give configurations")
-    if built and not is_configured(obj):
-        raise InputValidationError(f"evaluator function '{obj.__name__}' takes no configuration, but "
-                                   f"{len(built)} were given")
-    return obj, built
-
-
-def _build_configurations(obj: Any, configurations: Sequence[Dict[str, Any]]) -> Optional[List[Any]]:
-    if not configurations:
-        return None
-    default = _configuration_type(obj)
-    built = []
-    for position, data in enumerate(configurations, 1):
-        data = dict(data)
-        path = data.pop(CLASS_KEY, None)
-        cls = load_entrypoint(path) if path else default
-        if not (isinstance(cls, type) and issubclass(cls, EvaluatorConfiguration)):
-            raise InputValidationError(f"configuration {position}: cannot tell its EvaluatorConfiguration type; add "
-                                       f'"{CLASS_KEY}": "module:Class"')
-        try:
-            built.append(cls(**data))
-        except Exception as e:
-            raise InputValidationError(f"configuration {position} does not fit {cls.__name__}: {e}") from None
-    return built
-
-
-def _configuration_type(obj: Any) -> Optional[type]:
-    """The configuration type an evaluator's signature declares, if any."""
-    if isinstance(obj, Evaluator) or (isinstance(obj, type) and issubclass(obj, Evaluator)):
-        function, parameter = obj.compute_test_sample_metrics, "configuration"
-    elif callable(obj) and is_configured(obj):
-        function, parameter = obj, list(inspect.signature(obj).parameters)[4]
-    else:
-        return None
-    try:
-        annotation = typing.get_type_hints(function).get(parameter)
-    except Exception:  # unresolvable forward references
-        return None
-    candidates = typing.get_args(annotation) or (annotation,)
-    return next((c for c in candidates if isinstance(c, type) and issubclass(c, EvaluatorConfiguration)), None)
-
-
 def _check_command(command: str, working_dir: str) -> None:
     try:
         program = shlex.split(command)[0]
@@ -289,16 +214,15 @@ def docker_engine_problem() -> Optional[str]:
 
 
 __all__ = [
-    "REDACTED",
-    "SECRET_VARIABLE",
+    "COMMAND",
+    "DEFAULT_TIMEOUT",
+    "ENTRYPOINT",
+    "IMAGE",
     "RegisteredEvaluator",
     "docker_engine_problem",
     "format_timeout",
     "get_evaluator",
     "list_evaluators",
-    "load_entrypoint",
-    "make_evaluator",
     "parse_timeout",
-    "redact",
     "register_evaluator",
 ]
