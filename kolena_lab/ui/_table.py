@@ -51,7 +51,7 @@ def bound_classes(workflow: Workflow) -> Tuple[Type[TestCase], Type[TestSuite]]:
 def test_case_names(workflow: Workflow) -> List[str]:
     """Names of the workflow's stored test cases."""
     with store.get_store().read() as conn:
-        return [row.name for row in store.test_cases.list_names(conn, workflow.name)]
+        return [row.name for row in store.test_cases.list_all(conn, workflow.name)]
 
 
 def test_suite_names(workflow: Workflow) -> List[str]:
