@@ -16,8 +16,7 @@ import ipywidgets
 from kolena_lab import store
 from kolena_lab.ui._samples import sample_identity, sample_label
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.ui.model_registry import bound_classes, list_models
-from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow
+from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow, bound_classes
 from kolena_lab.workflow.test_run import evaluator_name
 
 DEFAULT_BATCH_SIZE = 32
@@ -91,9 +90,9 @@ class EvaluationPanel(Panel):
     ):
         if not evaluators:
             raise ValueError("EvaluationPanel needs at least one evaluator (an Evaluator or an evaluator function)")
-        model_class, suite_class = bound_classes(workflow)
+        _, suite_class, model_class = bound_classes(getattr(workflow, "workflow", workflow))
         self.title = f"Evaluation ({model_class.workflow.name})"
-        self._models = {m.name: m for m in (models if models is not None else list_models(model_class))}
+        self._models = {m.name: m for m in (models if models is not None else model_class.list())}
         suites = list(test_suites) if test_suites is not None else suite_class.load_all()
         self._suite_class = suite_class
         self._suites = {s.name: s for s in suites}
