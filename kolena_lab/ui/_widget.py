@@ -4,7 +4,7 @@ A live JupyterLab renders the widget; a saved notebook opened without a kernel, 
 ``export_html`` show the ``text/html`` snapshot of the moment it was displayed.
 """
 import html
-from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Type
 
 import ipywidgets
 
@@ -18,6 +18,19 @@ class Panel(ipywidgets.VBox):
     """A vertical box of ipywidgets whose display bundle also carries :meth:`snapshot_html`."""
 
     title = "kolena_lab"
+    _guarded: Tuple[Type[BaseException], ...] = (Exception,)  # the errors ``_guard`` shows instead of raising
+
+    def _guard(self, action: Callable[..., Any], *args: Any) -> None:
+        """Run a control's action: an error it raises is shown in the widget (``_show_error``) rather than lost in a
+        callback; the Python methods behind the controls raise as usual."""
+        try:
+            action(*args)
+        except self._guarded as exc:
+            self._show_error(exc)
+
+    def _show_error(self, exc: BaseException) -> None:
+        """Show an action's error, in the widget's ``status`` HTML by default."""
+        self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(exc).__name__}: {exc}')}</span>"
 
     def snapshot_html(self) -> str:
         """Script-free HTML of the widget's current state (override ``snapshot_body``)."""

@@ -1,176 +1,23 @@
 """ModelRegistry: a workflow's models with their metadata and tags; create models, edit them, or import an
 inference CSV (the lookup-infer pattern: a table of precomputed outputs keyed by locator)."""
-import dataclasses
 import html
-import io
 import json
-import typing
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
+from typing import Any, Dict, List, Optional, Sequence, Set, Type, Union
 
 import ipywidgets
 import pandas as pd
 
-from kolena_lab import store
-from kolena_lab.errors import NameConflictError
+from kolena_lab.errors import NameConflictError, NotFoundError
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.workflow import Model, TestRun, TestSample, TestSuite, Workflow, no_op_evaluator
-from kolena_lab.workflow.io import dataframe_from_csv
-from kolena_lab.workflow._bound import bind
+from kolena_lab.workflow import Model, TestSuite, Workflow, bound_classes, catalog
+from kolena_lab.workflow.io import InferenceCsvImport, csv_key, model_from_inference_csv
 
 NAMING_GUIDANCE = (
     "Model names are unique in the store. Name what changes the outputs: architecture, input size, framework and "
     "run, e.g. <code>resnet50-224px-torch-run7</code> or <code>yolov8s-640-onnx-2026-11-23</code>."
 )
 _MODES = ("Key/value rows", "Raw JSON")
-
-
-def bound_classes(workflow: Union[Workflow, Type[Model]]) -> Tuple[Type[Model], Type[TestSuite]]:
-    """The Model and TestSuite classes of a workflow (given as a Workflow or a bound Model class)."""
-    if isinstance(workflow, type) and issubclass(workflow, Model):
-        workflow = workflow.workflow
-    if not isinstance(workflow, Workflow):
-        raise TypeError(f"expected a Workflow or a bound Model class, got {workflow!r}")
-    return bind(Model, workflow), bind(TestSuite, workflow)
-
-
-def list_models(model_class: Type[Model]) -> List[Model]:
-    """Every stored model of the class's workflow, by name."""
-    with store.get_store().read() as conn:
-        rows = store.models.list_all(conn, model_class.workflow.name)
-    return [model_class.load(row.name) for row in rows]
-
-
-def sample_key(sample: TestSample) -> str:
-    """What an inference CSV's key column holds for a sample: its locator (or text for text samples)."""
-    for attribute in ("locator", "text"):
-        value = getattr(sample, attribute, None)
-        if isinstance(value, str):
-            return value
-    raise ValueError(f"test sample {sample!s} has neither a locator nor a text to look its inference up by")
-
-
-def _optional_inner(tp: Any) -> Tuple[Any, bool]:
-    args = typing.get_args(tp)
-    if typing.get_origin(tp) is Union and type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        return (rest[0] if len(rest) == 1 else tp), True
-    return tp, False
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-class InferenceTable:
-    """Builds inferences of a workflow from table rows: a column per inference field (``<field>`` or
-    ``inference.<field>``; JSON cells for annotations), or the columns of a single annotation's own fields (e.g.
-    ``label,score`` for a ``ScoredClassificationLabel`` field)."""
-
-    def __init__(self, inference_type: type, columns: Sequence[str]):
-        self.inference_type = inference_type
-        self.columns = list(columns)
-        hints = typing.get_type_hints(inference_type)
-        self.plan: List[Tuple[str, str, Any]] = []  # (field, how: column|object|default, detail)
-        for field in dataclasses.fields(inference_type):
-            if not field.init:
-                continue
-            tp, optional = _optional_inner(hints.get(field.name, field.type))
-            column = next((c for c in (field.name, f"inference.{field.name}") if c in self.columns), None)
-            if column is not None:
-                self.plan.append((field.name, "column", column))
-            elif dataclasses.is_dataclass(tp) and self._covers(tp):
-                self.plan.append((field.name, "object", tp))
-            elif optional or field.default is not dataclasses.MISSING or \
-                    field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                self.plan.append((field.name, "default", None))
-            else:
-                raise ValueError(f"inference field '{field.name}' ({getattr(tp, '__name__', tp)}) has no column: "
-                                 f"expected '{field.name}' or the columns of its own fields; got {self.columns}")
-
-    def _covers(self, tp: type) -> bool:
-        required = [f.name for f in dataclasses.fields(tp) if f.init and f.default is dataclasses.MISSING
-                    and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
-        return bool(required) and all(name in self.columns for name in required)
-
-    def build(self, row: Dict[str, Any]) -> Any:
-        """The inference of one row."""
-        values: Dict[str, Any] = {}
-        for name, how, detail in self.plan:
-            if how == "column":
-                value = row[detail]
-                values[name] = None if _missing(value) else value
-            elif how == "object":
-                names = [f.name for f in dataclasses.fields(detail) if f.init and f.name in self.columns]
-                cells = {n: row[n] for n in names if not _missing(row[n])}
-                values[name] = detail(**cells)
-        return self.inference_type(**values)
-
-
-@dataclasses.dataclass
-class CsvImport:
-    """What an inference CSV import did: the model, how many inferences were stored, and what did not match."""
-
-    model: Model
-    stored: int
-    missing: List[TestSample]  # samples of the suite without a row in the CSV
-    unmatched: List[str]  # CSV keys that are no sample of the suite
-
-    def summary(self) -> str:
-        text = f"model '{self.model.name}': {self.stored} inferences stored"
-        if self.missing:
-            text += f"; {len(self.missing)} samples have no inference"
-        if self.unmatched:
-            text += f"; {len(self.unmatched)} CSV rows match no sample of the suite"
-        return text
-
-
-def model_from_inference_csv(
-    model_class: Type[Model],
-    name: str,
-    csv: Union[str, Path, bytes, pd.DataFrame],
-    test_suite: TestSuite,
-    key_column: str = "locator",
-    metadata: Optional[Dict[str, Any]] = None,
-    tags: Optional[Set[str]] = None,
-) -> CsvImport:
-    """Create (or load) a model whose inferences come from a CSV of precomputed outputs, store them for the suite's
-    samples, and report the samples the CSV has no row for. The model's ``infer`` looks samples up in the table, so
-    ``test()`` runs on it in this kernel; it raises ``KeyError`` naming a sample the table lacks."""
-    frame = _read_table(csv)
-    if key_column not in frame.columns:
-        raise ValueError(f"the CSV has no '{key_column}' column (columns: {list(frame.columns)})")
-    keys = frame[key_column].astype(str)
-    duplicated = sorted(set(keys[keys.duplicated()]))
-    if duplicated:
-        raise ValueError(f"the CSV has several rows for {len(duplicated)} keys, e.g. '{duplicated[0]}'")
-    table = InferenceTable(model_class.workflow.inference_type, [c for c in frame.columns if c != key_column])
-    rows = dict(zip(keys, frame.drop(columns=[key_column]).to_dict("records")))
-    inferences = {key: table.build(row) for key, row in rows.items()}
-
-    def infer(sample: TestSample) -> Any:
-        key = sample_key(sample)
-        if key not in inferences:
-            raise KeyError(f"no inference in the CSV for test sample '{key}'")
-        return inferences[key]
-
-    model_class(name, metadata=metadata, tags=tags)
-    model = model_class.load(name, infer=infer)
-    run = TestRun(model, test_suite, no_op_evaluator, reset=True)
-    samples = run.load_test_samples()
-    found = [(s, inferences[sample_key(s)]) for s in samples if sample_key(s) in inferences]
-    missing = [s for s in samples if sample_key(s) not in inferences]
-    run.upload_inferences(found)
-    known = {sample_key(s) for s in samples}
-    return CsvImport(model, len(found), missing, [k for k in inferences if k not in known])
-
-
-def _read_table(csv: Union[str, Path, bytes, pd.DataFrame]) -> pd.DataFrame:
-    if isinstance(csv, pd.DataFrame):
-        return csv
-    if isinstance(csv, (bytes, bytearray, memoryview)):
-        return dataframe_from_csv(io.StringIO(bytes(csv).decode("utf-8")))
-    return dataframe_from_csv(str(csv))
 
 
 def parse_value(text: str) -> Any:
@@ -207,7 +54,11 @@ class ModelRegistry(Panel):
     title = "Models"
 
     def __init__(self, workflow: Union[Workflow, Type[Model]], test_suites: Optional[Sequence[TestSuite]] = None):
-        self.model_class, self.suite_class = bound_classes(workflow)
+        if isinstance(workflow, type) and issubclass(workflow, Model):
+            workflow = workflow.workflow
+        if not isinstance(workflow, Workflow):
+            raise TypeError(f"expected a Workflow or a bound Model class, got {workflow!r}")
+        _, self.suite_class, self.model_class = bound_classes(workflow)
         self.title = f"Models of {self.model_class.workflow.name}"
         self._test_suites = list(test_suites) if test_suites is not None else None
         self.models_table = ipywidgets.HTML()
@@ -262,11 +113,11 @@ class ModelRegistry(Panel):
 
     def models(self) -> List[Model]:
         """The workflow's stored models."""
-        return list_models(self.model_class)
+        return self.model_class.list()
 
     def test_suites(self) -> List[TestSuite]:
         """The suites offered for CSV imports: those given, or every suite of the workflow."""
-        return self._test_suites if self._test_suites is not None else self.suite_class.load_all()
+        return self._test_suites if self._test_suites is not None else self.suite_class.list()
 
     def refresh(self, select: Optional[str] = None) -> None:
         """Reload the models (and suites) from the store; select ``select`` or keep the selection."""
@@ -301,9 +152,11 @@ class ModelRegistry(Panel):
         stripped = name.strip()
         if not stripped:
             return "type a name"
-        with store.get_store().read() as conn:
-            taken = store.models.get(conn, stripped) is not None
-        return f"a model named '{stripped}' already exists; names are unique" if taken else None
+        try:
+            catalog.model_info(stripped)
+        except NotFoundError:
+            return None
+        return f"a model named '{stripped}' already exists; names are unique"
 
     def _check_new_name(self) -> None:
         problem = self.check_name(self.new_name.value) if self.new_name.value else None
@@ -320,14 +173,16 @@ class ModelRegistry(Panel):
         return model
 
     def create_from_csv(self, name: str, csv: Union[str, Path, bytes, pd.DataFrame], test_suite: TestSuite,
-                        key_column: str = "locator", metadata: Optional[Dict[str, Any]] = None) -> CsvImport:
-        """``model_from_inference_csv`` for this workflow, then show the report (samples without inference)."""
+                        key_column: str = "locator", metadata: Optional[Dict[str, Any]] = None) -> InferenceCsvImport:
+        """``io.model_from_inference_csv`` for this workflow under a new name, then show its report (samples without
+        inference)."""
         problem = self.check_name(name)
         if problem:
             raise NameConflictError(problem) if "exists" in problem else ValueError(problem)
-        result = model_from_inference_csv(self.model_class, name, csv, test_suite, key_column, metadata)
+        result = model_from_inference_csv(self.model_class, csv, test_suite, name=name, key_column=key_column,
+                                          metadata=metadata)
         self.refresh(select=result.model.name)
-        missing = [[sample_key(s)] for s in result.missing[:50]]
+        missing = [[csv_key(s, key_column)] for s in result.missing[:50]]
         more = f" (first 50 of {len(result.missing)})" if len(result.missing) > 50 else ""
         self.csv_report.value = (f"<p>{html.escape(result.summary())}.</p>"
                                  + (html_table(["sample without inference" + more], missing) if missing else ""))
@@ -424,14 +279,8 @@ class ModelRegistry(Panel):
         self.status.value = f"Saved <b>{html.escape(model.name)}</b>."
         return model
 
-    def _guard(self, action: Any) -> None:
-        try:
-            action()
-        except Exception as e:  # shown where the user clicked; the Python API raises
-            self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
-
     def snapshot_body(self) -> str:
         return self.models_table.value + (f"<div>{self.csv_report.value}</div>" if self.csv_report.value else "")
 
 
-__all__ = ["CsvImport", "InferenceTable", "ModelRegistry", "model_from_inference_csv", "NAMING_GUIDANCE"]
+__all__ = ["ModelRegistry", "NAMING_GUIDANCE", "format_value", "parse_value"]

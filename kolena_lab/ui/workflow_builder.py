@@ -5,7 +5,6 @@ registered is exactly what the module defines.
 """
 import dataclasses
 import html
-import json
 import keyword
 import re
 import sys
@@ -14,7 +13,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import ipywidgets
 
-from kolena_lab import store
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import Workflow, annotation, asset
 from kolena_lab.workflow.workflow import trial_definitions
@@ -298,21 +296,14 @@ class WorkflowBuilder(Panel):
                            f"overflow-x:auto'>{html.escape(source)}</pre>") if source else ""
 
     def register(self) -> Tuple[Any, Any, Any, Any]:
-        """Define the workflow in this kernel and record it (with its schema) in the store; returns
-        ``(workflow, TestCase, TestSuite, Model)``."""
+        """Define the workflow in this kernel and record it (with its schema) in the store (``Workflow.register``);
+        returns ``(workflow, TestCase, TestSuite, Model)``."""
         workflow, test_case, test_suite, model = self.build()
-        with store.get_store().transaction() as conn:
-            store.workflows.get_or_create(conn, workflow.name, json.dumps(workflow.schema(), sort_keys=True))
+        workflow.register()
         self.workflow, self.classes = workflow, (workflow, test_case, test_suite, model)
         self.status.value = (f"Registered workflow <b>{html.escape(workflow.name)}</b>: use "
                              f"<code>builder.classes</code> for (workflow, TestCase, TestSuite, Model).")
         return self.classes
-
-    def _guard(self, action: Any) -> None:
-        try:
-            action()
-        except Exception as e:  # shown where the user clicked; the Python API raises
-            self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
 
     def snapshot_body(self) -> str:
         rows = [[role.replace("_", " "), f.name, f.annotation().replace(" = None", "")]

@@ -1,12 +1,25 @@
-"""DataFrames holding data objects, to and from CSV and Parquet files."""
+"""DataFrames holding data objects, to and from CSV and Parquet files, and models made of an inference CSV."""
+import dataclasses
+import io
 import json
 import re
-from typing import Any, List
+import typing
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
 
 import numpy as np
 import pandas as pd
 
+from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _serialize
+from kolena_lab.workflow.definition import bound_classes
+from kolena_lab.workflow.evaluator_function import no_op_evaluator
+from kolena_lab.workflow.inference import Inference
+from kolena_lab.workflow.model import Model
+from kolena_lab.workflow.test_run import TestRun
+from kolena_lab.workflow.test_sample import TestSample
+from kolena_lab.workflow.test_suite import TestSuite
+from kolena_lab.workflow.workflow import Workflow
 
 _INT = re.compile(r"^[-+]?\d+$")
 _FLOAT = re.compile(r"^[-+]?(\d+\.\d*|\.\d+)$")
@@ -110,4 +123,166 @@ def dataframe_from_parquet(path: Any, **kwargs: Any) -> pd.DataFrame:
     return df
 
 
-__all__ = ["dataframe_to_csv", "dataframe_from_csv", "dataframe_to_parquet", "dataframe_from_parquet"]
+def _optional_inner(tp: Any) -> Tuple[Any, bool]:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is Union and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return (rest[0] if len(rest) == 1 else tp), True
+    return tp, False
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _required_fields(tp: type) -> List[str]:
+    return [f.name for f in dataclasses.fields(tp) if f.init and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+
+
+class _InferenceTable:
+    """Builds inferences from table rows: a column per inference field (``<field>`` or ``inference.<field>``; JSON
+    cells for annotations), or the columns of a single annotation's own fields (e.g. ``label,score`` for a
+    ``ScoredClassificationLabel`` field)."""
+
+    def __init__(self, inference_type: Type[Inference], columns: Sequence[str]):
+        self.inference_type = inference_type
+        self.columns = list(columns)
+        hints = typing.get_type_hints(inference_type)
+        self.plan: List[Tuple[str, str, Any]] = []  # (field, how: column|object|default, detail)
+        required = _required_fields(inference_type)
+        for field in dataclasses.fields(inference_type):
+            if not field.init:
+                continue
+            tp, optional = _optional_inner(hints.get(field.name, field.type))
+            column = next((c for c in (field.name, f"inference.{field.name}") if c in self.columns), None)
+            if column is not None:
+                self.plan.append((field.name, "column", column))
+            elif dataclasses.is_dataclass(tp) and self._covers(tp):
+                self.plan.append((field.name, "object", tp))
+            elif optional or field.name not in required:
+                self.plan.append((field.name, "default", None))
+            else:
+                raise ValueError(f"inference field '{field.name}' ({getattr(tp, '__name__', tp)}) has no column: "
+                                 f"expected '{field.name}' or the columns of its own fields; got {self.columns}")
+
+    def _covers(self, tp: type) -> bool:
+        required = _required_fields(tp)
+        return bool(required) and all(name in self.columns for name in required)
+
+    def build(self, row: Dict[str, Any]) -> Inference:
+        """The inference of one row."""
+        values: Dict[str, Any] = {}
+        for name, how, detail in self.plan:
+            if how == "column":
+                value = row[detail]
+                values[name] = None if _missing(value) else value
+            elif how == "object":
+                names = [f.name for f in dataclasses.fields(detail) if f.init and f.name in self.columns]
+                cells = {n: row[n] for n in names if not _missing(row[n])}
+                values[name] = detail(**cells)
+        return self.inference_type(**values)
+
+
+@dataclasses.dataclass
+class InferenceCsvImport:
+    """What an inference CSV import did: the model, how many inferences were stored, and what did not match."""
+
+    model: Model
+    stored: int
+    missing: List[TestSample]  # samples of the suite without a row in the CSV
+    unmatched: List[str]  # CSV keys that are no sample of the suite
+
+    def summary(self) -> str:
+        """One line: the model, how many inferences were stored, how many samples and rows did not match."""
+        text = f"model '{self.model.name}': {self.stored} inferences stored"
+        if self.missing:
+            text += f"; {len(self.missing)} samples have no inference"
+        if self.unmatched:
+            text += f"; {len(self.unmatched)} CSV rows match no sample of the suite"
+        return text
+
+
+def csv_key(sample: TestSample, key_column: str = "locator") -> str:
+    """The value an inference CSV's key column holds for a sample: the field ``key_column`` of the sample's identity
+    (``a.locator`` for a member of a composite), else its ``locator``, else its ``text``."""
+    identity = json.loads(_codec.sample_key(sample))
+    value: Any = identity
+    for part in key_column.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None or isinstance(value, (dict, list)):
+        value = next((identity[f] for f in ("locator", "text") if isinstance(identity.get(f), str)), None)
+    if value is None:
+        raise ValueError(f"test sample {sample!s} has no '{key_column}', locator or text to look its inference up by")
+    return str(value)
+
+
+def model_from_inference_csv(
+    model: Union[Workflow, Type[Model]],
+    csv: Union[str, Path, bytes, pd.DataFrame],
+    test_suite: TestSuite,
+    *,
+    name: str,
+    key_column: str = "locator",
+    metadata: Optional[Dict[str, Any]] = None,
+    tags: Optional[Set[str]] = None,
+) -> InferenceCsvImport:
+    """Create (or load) the model ``name`` of a workflow (or bound Model class) whose inferences are the rows of a
+    CSV of precomputed outputs, store them for the suite's samples, and report what did not match.
+
+    The ``key_column`` holds, per row, that field of a sample's identity (see :func:`csv_key`); the other columns
+    are the inference's fields (see ``dataframe_from_csv`` for cells). The model's ``infer`` looks samples up in the
+    table, so ``test()`` runs on it in this kernel; it raises ``KeyError`` naming a sample the table lacks.
+    """
+    model_class = model if isinstance(model, type) and issubclass(model, Model) else _model_class(model)
+    frame = _read_table(csv)
+    if key_column not in frame.columns:
+        raise ValueError(f"the CSV has no '{key_column}' column (columns: {list(frame.columns)})")
+    keys = frame[key_column].astype(str)
+    duplicated = sorted(set(keys[keys.duplicated()]))
+    if duplicated:
+        raise ValueError(f"the CSV has several rows for {len(duplicated)} keys, e.g. '{duplicated[0]}'")
+    table = _InferenceTable(model_class.workflow.inference_type, [c for c in frame.columns if c != key_column])
+    rows = dict(zip(keys, frame.drop(columns=[key_column]).to_dict("records")))
+    inferences = {key: table.build(row) for key, row in rows.items()}
+
+    def infer(sample: TestSample) -> Inference:
+        key = csv_key(sample, key_column)
+        if key not in inferences:
+            raise KeyError(f"no inference in the CSV for test sample '{key}'")
+        return inferences[key]
+
+    model_class(name, metadata=metadata, tags=tags)
+    loaded = model_class.load(name, infer=infer)
+    run = TestRun(loaded, test_suite, no_op_evaluator, reset=True)
+    samples = [(s, csv_key(s, key_column)) for s in run.load_test_samples()]
+    found = [(s, inferences[key]) for s, key in samples if key in inferences]
+    run.upload_inferences(found)
+    known = {key for _, key in samples}
+    return InferenceCsvImport(loaded, len(found), [s for s, key in samples if key not in inferences],
+                              [k for k in inferences if k not in known])
+
+
+def _model_class(workflow: Any) -> Type[Model]:
+    if not isinstance(workflow, Workflow):
+        raise TypeError(f"expected a Workflow or a bound Model class, got {workflow!r}")
+    return bound_classes(workflow)[2]
+
+
+def _read_table(csv: Union[str, Path, bytes, pd.DataFrame]) -> pd.DataFrame:
+    if isinstance(csv, pd.DataFrame):
+        return csv
+    if isinstance(csv, (bytes, bytearray, memoryview)):
+        return dataframe_from_csv(io.StringIO(bytes(csv).decode("utf-8")))
+    return dataframe_from_csv(str(csv))
+
+
+__all__ = [
+    "InferenceCsvImport",
+    "csv_key",
+    "dataframe_from_csv",
+    "dataframe_from_parquet",
+    "dataframe_to_csv",
+    "dataframe_to_parquet",
+    "model_from_inference_csv",
+]

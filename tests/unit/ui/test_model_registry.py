@@ -3,8 +3,7 @@ import pytest
 
 from kolena_lab.errors import NameConflictError
 from kolena_lab.ui import ModelRegistry
-from kolena_lab.ui.model_registry import format_value, model_from_inference_csv, parse_value
-from kolena_lab.workflow import load_test_case_metrics, test
+from kolena_lab.ui.model_registry import format_value, parse_value
 from tests.unit.ui import _results as R
 
 
@@ -96,17 +95,18 @@ def test_create_from_inference_csv_reports_missing_samples(registry, tmp_path):
     assert inferred[0][2].prediction.score == pytest.approx(0.9)
 
 
-def test_csv_lookup_model_runs_test_and_names_missing_samples(sqlite_store, tmp_path):
-    suite, _ = R.build(n_samples=6, evaluate=False, skills=(5,))
-    path = tmp_path / "inf.csv"
-    path.write_text("locator,prediction\n" + "".join(
-        f'/data/img{i:04d}.png,"{{""data_type"": ""ANNOTATION/SCORED_CLASSIFICATION_LABEL"", '
-        f'""label"": ""{R.LABELS[i % 3]}"", ""score"": 0.8}}"\n' for i in range(6)))
-    result = model_from_inference_csv(R.Model, "json-cells", path, suite)
-    assert result.stored == 6 and not result.missing
-    test(result.model, suite, R.AccuracyEvaluator())
-    assert load_test_case_metrics(result.model, suite)["accuracy"].tolist() == [1.0, 1.0]
-    with pytest.raises(ValueError, match="inference field 'prediction'"):
-        model_from_inference_csv(R.Model, "bad", b"locator,other\n/data/img0000.png,1\n", suite)
-    with pytest.raises(ValueError, match="several rows"):
-        model_from_inference_csv(R.Model, "dup", b"locator,label,score\na,cat,1\na,dog,1\n", suite)
+def test_csv_button_imports_what_the_form_holds_and_shows_errors(registry, tmp_path):
+    reg, suite = registry
+    reg.new_name.value = "from-button"
+    reg.csv_button.click()
+    assert "give a CSV path or upload a CSV" in reg.status.value
+    path = tmp_path / "inferences.csv"
+    path.write_text("locator,label,score\n/data/img0000.png,cat,0.9\n")
+    reg.csv_path.value = str(path)
+    assert reg.csv_suite.value == suite.name
+    reg.csv_button.click()
+    assert reg.select.value == "from-button" and reg.new_name.value == ""
+    assert "1 inferences stored" in reg.csv_report.value and "11 samples have no inference" in reg.csv_report.value
+    reg.new_name.value = "model-5"
+    reg.csv_button.click()
+    assert "NameConflictError" in reg.status.value and "already exists" in reg.status.value

@@ -27,3 +27,17 @@ def test_bundle_carries_widget_view_and_escaped_snapshot():
 def test_html_table_formats_floats_and_none():
     table = html_table(["a", "b"], [[0.123456789, None]], caption="c")
     assert "0.1235" in table and "<td style=\"padding:2px 8px\"></td>" in table and "<caption" in table
+
+
+class Guarded(Panel):
+    def __init__(self) -> None:
+        self.status = ipywidgets.HTML()
+        super().__init__([self.status])
+
+
+def test_guard_shows_an_action_error_in_the_status_instead_of_raising():
+    panel, done = Guarded(), []
+    panel._guard(done.append, 1)
+    assert done == [1] and panel.status.value == ""
+    panel._guard(int, "<x>")
+    assert "ValueError" in panel.status.value and "&lt;x&gt;" in panel.status.value and "<x>" not in panel.status.value
