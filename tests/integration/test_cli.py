@@ -57,3 +57,22 @@ def test_export_writes_static_html(tmp_path):
     html = (tmp_path / "shared.html").read_text()
     assert "data:image/png;base64,iVBORw0KGgo=" in html and "widget-state" not in html
     assert invoke("export", str(tmp_path / "missing.ipynb")).exit_code == 2
+
+
+def test_where_takes_a_query_or_key_value_pairs(sqlite_store):
+    c.TestCase("all", test_samples=c.members(6))
+    made = invoke("test-case", "create", "late", "--from", "all", "--where", "index >= 2 and index < 5",
+                  "--where", "index=3")
+    assert made.exit_code == 0 and "with 1 samples" in made.output, made.output
+    assert [s.metadata["index"] for s, _ in c.TestCase.load("late").load_test_samples()] == [3]
+    bad = invoke("test-case", "create", "x", "--from", "all", "--where", "nope > 1")
+    assert bad.exit_code == 2 and "unknown field 'nope'" in bad.output
+
+
+def test_exit_code_by_error_kind():
+    from kolena_lab import errors
+    from kolena_lab._cli_common import exit_code
+
+    assert [exit_code(e) for e in (errors.NotFoundError("x"), errors.NameConflictError("x"),
+                                   errors.InputValidationError("x"), errors.StoreError("x"),
+                                   errors.CancelledError("x"))] == [1, 2, 2, 3, 4]
