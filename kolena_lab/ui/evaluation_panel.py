@@ -14,10 +14,18 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
 import ipywidgets
 
 from kolena_lab import store
-from kolena_lab.ui._samples import sample_identity, sample_label
+from kolena_lab.ui._samples import sample_label
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.model_registry import bound_classes, list_models
-from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, Model, TestRun, TestSuite, Workflow
+from kolena_lab.workflow import (
+    Evaluator,
+    EvaluatorConfiguration,
+    Model,
+    TestRun,
+    TestSuite,
+    Workflow,
+    sample_identity,
+)
 from kolena_lab.workflow.test_run import evaluator_name
 
 DEFAULT_BATCH_SIZE = 32

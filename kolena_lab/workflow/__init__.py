@@ -13,6 +13,14 @@ from kolena_lab.workflow.annotation import (
     ScoredLabeledBoundingBox,
 )
 from kolena_lab.workflow.asset import ImageAsset
+from kolena_lab.workflow.compare import (
+    Bootstrap,
+    Comparison,
+    ConfigurationComparison,
+    compare,
+    lower_is_better,
+    metric_value,
+)
 from kolena_lab.workflow.evaluator import (
     Evaluator,
     EvaluatorConfiguration,
@@ -33,10 +41,12 @@ from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, Curve, CurvePlot, Histogram, Plot
 from kolena_lab.workflow.results import (
+    frame_identities,
     load_test_case_metrics,
     load_test_case_plots,
     load_test_sample_metrics,
     load_test_suite_metrics,
+    sample_identity,
 )
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.test_run import TestRun, test
@@ -75,6 +85,12 @@ __all__ = [
     "ScoredLabel",
     "ScoredLabeledBoundingBox",
     "ImageAsset",
+    "Bootstrap",
+    "Comparison",
+    "ConfigurationComparison",
+    "compare",
+    "lower_is_better",
+    "metric_value",
     "Evaluator",
     "EvaluatorConfiguration",
     "MetricsTestCase",
@@ -96,10 +112,12 @@ __all__ = [
     "CurvePlot",
     "Histogram",
     "Plot",
+    "frame_identities",
     "load_test_case_metrics",
     "load_test_case_plots",
     "load_test_sample_metrics",
     "load_test_suite_metrics",
+    "sample_identity",
     "TestCase",
     "TestRun",
     "test",
