@@ -1,8 +1,10 @@
 """Which of a model's samples failed: a rule over its per-sample metrics, or a guess from common field names."""
-from typing import Any, Callable, Union
+from typing import Any, Callable, List, Union
 
 import numpy as np
 import pandas as pd
+
+from kolena_lab.workflow import TestCase, TestSample, sample_identity
 
 FailureRule = Union[str, Callable[[pd.DataFrame], Any], None]
 
@@ -26,3 +28,11 @@ def failure_mask(frame: pd.DataFrame, rule: FailureRule) -> np.ndarray:
     if failing:
         return frame[failing].fillna(False).astype(bool).any(axis=1).to_numpy()
     return np.ones(len(frame), dtype=bool)  # no rule and nothing recognisable: every sample
+
+
+def failing_samples(test_case: TestCase, rows: pd.DataFrame, identities: List[str],
+                    rule: FailureRule) -> List[TestSample]:
+    """The test case's samples whose per-sample metric rows (with their ``sample_identity``) fail by ``rule``."""
+    mask = failure_mask(rows, rule)
+    by_key = {sample_identity(s): s for s, _ in test_case.iter_test_samples()}
+    return [by_key[k] for k, failed in zip(identities, mask) if failed and k in by_key]

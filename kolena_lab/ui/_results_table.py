@@ -1,11 +1,14 @@
-"""The results table of one dashboard tab: a small anywidget, and how its cells read against the baseline."""
+"""The results table of one dashboard tab: a small anywidget, its cells read against the baseline, and its order."""
 import math
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import anywidget
 import numpy as np
+import pandas as pd
 import traitlets
+
+from kolena_lab.workflow import ConfigurationComparison
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -22,21 +25,33 @@ class ResultsTable(anywidget.AnyWidget):
     sort_key = traitlets.Unicode("").tag(sync=True)
     descending = traitlets.Bool(True).tag(sync=True)
 
+    def show(self, result: ConfigurationComparison) -> None:
+        """Fill the table with a configuration's comparison (a column per metric and model), in the current order."""
+        models = result.models
+        self.groups = [{"label": m, "span": len(models)} for m in result.metrics]
+        self.columns = [{"key": f"{m}\x1f{model}", "group": m, "label": model, "model": model}
+                        for m in result.metrics for model in models]
+        self.rows = [
+            {"test_case": test_case,
+             "cells": [table_cell(result, i, j, k) for j in range(len(result.metrics)) for k in range(len(models))]}
+            for i, test_case in enumerate(result.test_cases)
+        ]
+        self.sort_rows(result.values)
 
-def number(value: Any) -> Optional[float]:
-    """A metric value as a float (booleans count 0/1); None when it is not a number or is NaN."""
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.number)):
-        value = float(value)
-        return None if math.isnan(value) else value
-    return None
-
-
-def as_float(value: Any) -> float:
-    """``number(value)``, with NaN for None (for numpy arrays)."""
-    result = number(value)
-    return math.nan if result is None else result
+    def sort_rows(self, values: pd.DataFrame) -> None:
+        """Order the rows by the ``sort_key`` column of ``values`` (test cases × (metric, model)), else as
+        ``values``."""
+        order = list(values.index)
+        if self.sort_key:
+            metric, model = self.sort_key.split("\x1f")
+            column = values[(metric, model)]
+            numeric = pd.to_numeric(column, errors="coerce")
+            series = numeric if numeric.notna().any() else column.astype(str)
+            order = list(series.sort_values(ascending=not self.descending, na_position="last", kind="stable").index)
+        position = {name: i for i, name in enumerate(order)}
+        rows = sorted(self.rows, key=lambda r: position[r["test_case"]])
+        if [r["test_case"] for r in rows] != [r["test_case"] for r in self.rows]:
+            self.rows = rows
 
 
 def _format(value: Any) -> str:
@@ -47,17 +62,18 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def table_cell(c: Dict[str, Any], i: int, j: int, k: int, metric: str, is_baseline: bool) -> Dict[str, str]:
+def table_cell(result: ConfigurationComparison, i: int, j: int, k: int) -> Dict[str, str]:
     """The text, tone (``up``/``down``, ``-sig`` when significant) and tooltip of cell (test case ``i``, metric
-    ``j``, model ``k``) from the comparison arrays ``c``."""
-    text = _format(c["raw"][i, j, k])
-    change = c["change"][i, j, k]
+    ``j``, model ``k``)."""
+    metric, is_baseline = result.metrics[j], result.models[k] == result.baseline
+    text = _format(result.raw[i, j, k])
+    change = result.change[i, j, k]
     if is_baseline or change == 0:
         return {"text": text, "tone": "", "title": f"{metric}: {text}" + (" (baseline)" if is_baseline else "")}
-    better, significant = change > 0, bool(c["significant"][i, j, k])
-    delta = abs(c["value"][i, j, k] - c["baseline"][i, j])
+    better, significant = change > 0, bool(result.significant[i, j, k])
+    delta = abs(result.value[i, j, k] - result.baseline_value[i, j])
     title = f"{metric}: {text}, {'better' if better else 'worse'} than the baseline by {delta:.4g}"
-    low, high = c["low"][i, j, k], c["high"][i, j, k]
+    low, high = result.low[i, j, k], result.high[i, j, k]
     if np.isfinite(low):
         title += (f"; 95% interval of the mean per-sample difference [{low:.4g}, {high:.4g}]"
                   f"{' (significant)' if significant else ''}")

@@ -2,9 +2,10 @@
 
 One tab per (evaluator, configuration) holds a sortable table of test cases × metrics × models; cells are coloured
 by improvement (green, ▲) or regression (red, ▼) against the baseline model, and marked ``*`` when a paired
-bootstrap over the test case's samples says the difference is significant. Below the tabs, the test case's plots
-(plotly, with PNG copies) and nested per-class rows as grouped bars. Clicking a test case opens it in the sample
-browser, filtered to the chosen model's failing samples.
+bootstrap over the test case's samples says the difference is significant (``kolena_lab.workflow.comparison`` does
+the comparison; the dashboard shows it). Below the tabs, the test case's plots (plotly, with PNG copies) and nested
+per-class rows as grouped bars. Clicking a test case opens it in the sample browser, filtered to the chosen model's
+failing samples.
 """
 import dataclasses
 import html
@@ -12,33 +13,29 @@ import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import ipywidgets
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
 
-from kolena_lab.ui import _comparison
-from kolena_lab.ui._failures import FailureRule, failure_mask
+from kolena_lab.ui._failures import FailureRule, failing_samples
 from kolena_lab.ui._jobs import JobStatus
-from kolena_lab.ui._nested import nested_fields, row_label
-from kolena_lab.ui._results_table import ResultsTable, as_float, table_cell
-from kolena_lab.ui._samples import frame_identities, sample_identity
+from kolena_lab.ui._nested import nested_fields
+from kolena_lab.ui._result_plots import PlotKey, load_plots, per_class_figure, plot_figures
+from kolena_lab.ui._results_table import ResultsTable
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.ui.charts import LAYOUT, Chart, figure
+from kolena_lab.ui.charts import Chart
 from kolena_lab.workflow import (
-    CurvePlot,
+    Bootstrap,
+    Comparison,
+    ConfigurationComparison,
     Model,
     Plot,
     TestCase,
     TestSample,
     TestSuite,
-    load_test_case_metrics,
-    load_test_case_plots,
-    load_test_sample_metrics,
+    compare,
     sample_label,
 )
-
-_KEY_COLUMNS = ("test_case", "version", "evaluator", "configuration")
 
 OpenTestCase = Callable[[TestCase, Model, List[TestSample]], Any]
 ConfigurationKey = Tuple[str, str]
@@ -48,9 +45,8 @@ ConfigurationKey = Tuple[str, str]
 class _Tab:
     key: ConfigurationKey
     title: str
-    metrics: List[str]  # scalar metrics shown in the table, in stored order
     nested: Dict[str, List[str]]  # nested per-class column -> its numeric fields
-    values: pd.DataFrame  # index test case name, columns (metric, model)
+    result: ConfigurationComparison  # the table's values and their comparison with the baseline
     table: ResultsTable
 
 
@@ -60,7 +56,7 @@ class ResultsDashboard(Panel):
     ``evaluator`` limits the results to one evaluator's display name. ``significance`` maps a test-case metric to the
     per-sample metric whose paired mean difference is bootstrapped (default: the per-sample metric of the same name).
     ``lower_is_better`` / ``higher_is_better`` name metrics whose direction the name does not tell (see
-    ``_comparison.lower_is_better``). ``failure`` picks a model's failing samples for the click-through: a
+    ``kolena_lab.workflow.lower_is_better``). ``failure`` picks a model's failing samples for the click-through: a
     ``DataFrame.eval`` expression over the per-sample metrics (``"correct == False"``), a function of that frame
     returning a mask, or None to guess from common field names. ``on_open_test_case(test_case, model, samples)``
     receives the clicked test case, the model and its failing samples; by default the sample browser opens below.
@@ -96,22 +92,19 @@ class ResultsDashboard(Panel):
         self.failure = failure
         self.on_open_test_case = on_open_test_case or self._open_in_browser
         self.static_images = static_images
-        self.bootstrap = _comparison.Bootstrap()
+        self.bootstrap = Bootstrap()
         self.background = background
-        self._intervals_cache: Dict[Tuple[ConfigurationKey, str], Dict[Tuple[str, str, str], Tuple[float, float]]] = {}
         self._significance_thread: Optional[threading.Thread] = None
         self._significance_lock = threading.Lock()
         self.title = f"Results: {test_suite.name} (version {test_suite.version})"
         self._test_cases = {tc.name: tc for tc in test_suite.test_cases}
-        self._sample_metrics: Dict[Tuple[str, str], pd.DataFrame] = {}
-        self._tab_sample_rows: Dict[Tuple[str, str, ConfigurationKey], Tuple[pd.DataFrame, List[str]]] = {}
-        self._plots: Optional[Dict[Tuple[str, str, ConfigurationKey], List[Plot]]] = None
+        self._plots: Optional[Dict[PlotKey, List[Plot]]] = None
         self._chart_html: List[str] = []
 
-        self.metrics = self._load_metrics()
-        self._tabs: List[_Tab] = [self._make_tab(key) for key in self._configuration_keys()]
+        self._compared = self._load_comparison(self._check_model(baseline) if baseline else names[0])
+        self._tabs: List[_Tab] = [self._make_tab(key) for key in self._compared.configurations()]
         self.baseline_select = ipywidgets.Dropdown(options=names, description="Baseline",
-                                                   value=self._check_model(baseline) if baseline else names[0])
+                                                   value=self._compared.baseline)
         self.failures_of = ipywidgets.Dropdown(options=names, value=names[-1], description="Failures of",
                                                tooltip="model whose failing samples open when a test case is clicked")
         self.tab = ipywidgets.Tab(children=[ipywidgets.VBox([t.table]) for t in self._tabs],
@@ -146,6 +139,11 @@ class ResultsDashboard(Panel):
         self._draw_charts()
         self._start_significance()
 
+    def _load_comparison(self, baseline: str) -> Comparison:
+        return compare(self.test_suite, self.models, baseline=baseline, evaluator=self.evaluator,
+                       significance=self.significance, lower_is_better=self._lower,
+                       higher_is_better=self._higher, bootstrap=self.bootstrap)
+
     def _wire(self, tab: _Tab) -> None:
         tab.table.observe(lambda change, t=tab: self._sort(t), ["sort_key", "descending"])
         tab.table.on_msg(self._on_table_message)
@@ -155,12 +153,9 @@ class ResultsDashboard(Panel):
         this suite finishes)."""
         self.wait()
         with self._significance_lock:
-            self.metrics = self._load_metrics()
-            self._intervals_cache.clear()
-            self._sample_metrics.clear()
-            self._tab_sample_rows.clear()
+            self._compared = self._load_comparison(self.baseline)
             self._plots = None
-            self._tabs = [self._make_tab(key) for key in self._configuration_keys()]
+            self._tabs = [self._make_tab(key) for key in self._compared.configurations()]
             for tab in self._tabs:
                 self._wire(tab)
             self.tab.children = [ipywidgets.VBox([t.table]) for t in self._tabs]
@@ -172,23 +167,16 @@ class ResultsDashboard(Panel):
 
     # -- data ---------------------------------------------------------------------------------------------------
 
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """The stored test-case metrics of every model (a leading ``model`` column)."""
+        return self._compared.metrics
+
     def _check_model(self, model: Union[Model, str]) -> str:
         name = model if isinstance(model, str) else model.name
         if name not in self._by_name:
             raise ValueError(f"baseline '{name}' is not one of the dashboard's models {list(self._by_name)}")
         return name
-
-    def _load_metrics(self) -> pd.DataFrame:
-        frames = []
-        for model in self.models:
-            frame = load_test_case_metrics(model, self.test_suite, self.evaluator)
-            frame.insert(0, "model", model.name)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
-
-    def _configuration_keys(self) -> List[ConfigurationKey]:
-        keys = self.metrics[["evaluator", "configuration"]].drop_duplicates()
-        return [(str(e), str(c)) for e, c in keys.itertuples(index=False)]
 
     def _tab_title(self, key: ConfigurationKey) -> str:
         evaluator, configuration = key
@@ -198,24 +186,11 @@ class ResultsDashboard(Panel):
         return f"{evaluator} · {configuration}" if several else configuration
 
     def _make_tab(self, key: ConfigurationKey) -> _Tab:
-        rows = _of_configuration(self.metrics, key).dropna(axis=1, how="all")
-        metrics, nested = [], {}
-        for column in rows.columns:
-            if column in _KEY_COLUMNS or column == "model":
-                continue
-            values = rows[column].dropna()
-            if len(values) and isinstance(values.iloc[0], list):
-                nested[column] = nested_fields(values)
-            elif len(values):
-                metrics.append(column)
-        wide = rows.pivot(index="test_case", columns="model", values=metrics) if metrics else pd.DataFrame()
-        order = [n for n in self._test_cases if n in set(rows["test_case"])]
-        models = [m.name for m in self.models if m.name in set(rows["model"])]
-        if metrics:
-            wide = wide.reindex(index=order, columns=pd.MultiIndex.from_product([metrics, models]))
+        result = self._compared.configuration(key, significance=False)
+        rows = self._compared.rows(key)
+        nested = {column: nested_fields(rows[column].dropna()) for column in result.nested}
         title = self._tab_title(key)
-        table = ResultsTable(label=f"Test-case metrics, {title}")
-        return _Tab(key, title, metrics, nested, wide, table)
+        return _Tab(key, title, nested, result, ResultsTable(label=f"Test-case metrics, {title}"))
 
     def configurations(self) -> List[str]:
         """The tab titles: one per (evaluator, configuration) with results."""
@@ -235,7 +210,8 @@ class ResultsDashboard(Panel):
     def table(self, configuration: Optional[str] = None) -> pd.DataFrame:
         """Test cases × (metric, model) of a tab (the selected one by default), in the table's current order."""
         tab = self._tab(configuration)
-        return tab.values.loc[[r["test_case"] for r in tab.table.rows]] if tab.table.rows else tab.values
+        values = tab.result.values
+        return values.loc[[r["test_case"] for r in tab.table.rows]] if tab.table.rows else values
 
     # -- comparison ---------------------------------------------------------------------------------------------
 
@@ -248,88 +224,11 @@ class ResultsDashboard(Panel):
         """Compare every model with this one."""
         self.baseline_select.value = self._check_model(model)
 
-    def _sample_frame(self, model: str, test_case: str) -> pd.DataFrame:
-        key = (model, test_case)
-        if key not in self._sample_metrics:
-            self._sample_metrics[key] = load_test_sample_metrics(self._by_name[model], self._test_cases[test_case],
-                                                                 self.evaluator)
-        return self._sample_metrics[key]
-
-    def _tab_samples(self, model: str, test_case: str, key: ConfigurationKey) -> Tuple[pd.DataFrame, List[str]]:
-        """A model's per-sample metrics of a test case in one tab, with each row's sample identity (cached)."""
-        cache_key = (model, test_case, key)
-        if cache_key not in self._tab_sample_rows:
-            rows = _of_configuration(self._sample_frame(model, test_case), key)
-            self._tab_sample_rows[cache_key] = rows, frame_identities(rows)
-        return self._tab_sample_rows[cache_key]
-
-    def _sample_values(self, model: str, test_case: str, tab: _Tab, field: str) -> pd.Series:
-        rows, keys = self._tab_samples(model, test_case, tab.key)
-        if field not in rows.columns:
-            return pd.Series(dtype=float)
-        values = pd.to_numeric(rows[field], errors="coerce").astype(float)
-        return pd.Series(values.to_numpy(), index=keys)
-
     def comparison(self, configuration: Optional[str] = None) -> pd.DataFrame:
-        """Every (test case, metric, model) of a tab against the baseline: value, baseline value, delta, change
-        (+1 better, -1 worse, 0 same), and the bootstrap interval of the mean per-sample difference when the metric
-        has a per-sample counterpart (see ``significance``)."""
-        tab = self._tab(configuration)
-        c = self._comparison_arrays(tab, compute=True)
-        shape = c["value"].shape
-        test_cases, metrics, models = np.meshgrid(np.asarray(tab.values.index, dtype=object),
-                                                  np.asarray(tab.metrics, dtype=object),
-                                                  np.asarray(c["models"], dtype=object), indexing="ij")
-        base = np.broadcast_to(c["baseline"][:, :, None], shape)
-        frame = pd.DataFrame({
-            "test_case": test_cases.ravel(), "metric": metrics.ravel(), "model": models.ravel(),
-            "value": c["value"].ravel(), "baseline": base.ravel(), "delta": (c["value"] - base).ravel(),
-            "change": c["change"].ravel(), "ci_low": c["low"].ravel(), "ci_high": c["high"].ravel(),
-            "significant": c["significant"].ravel(),
-        })
-        return frame
-
-    def _comparison_arrays(self, tab: _Tab, compute: bool = False) -> Dict[str, Any]:
-        """Arrays indexed (test case, metric, model): numeric values, change against the baseline, intervals."""
-        models = list(tab.values.columns.get_level_values(1).unique()) if tab.metrics else []
-        n_cases, n_metrics, n_models = len(tab.values.index), len(tab.metrics), len(models)
-        raw = tab.values.to_numpy(dtype=object).reshape(n_cases, n_metrics, n_models)
-        value = np.vectorize(as_float, otypes=[float])(raw) \
-            if raw.size else np.zeros(raw.shape)
-        baseline = self.baseline
-        b = models.index(baseline) if baseline in models else None
-        base = value[:, :, b] if b is not None else np.full(value.shape[:2], np.nan)
-        lower = np.array([_comparison.lower_is_better(m, self._lower, self._higher) for m in tab.metrics], dtype=bool)
-        diff = value - base[:, :, None]
-        with np.errstate(invalid="ignore"):
-            better = np.where(lower[None, :, None], diff < 0, diff > 0)
-            worse = np.where(lower[None, :, None], diff > 0, diff < 0)
-        change = better.astype(int) - worse.astype(int)
-        low, high = np.full(value.shape, np.nan), np.full(value.shape, np.nan)
-        if b is not None:
-            change[:, :, b] = 0
-            intervals = self._tab_intervals(tab, baseline) if compute else \
-                self._intervals_cache.get((tab.key, baseline), {})
-            rows = {name: i for i, name in enumerate(tab.values.index)}
-            for (test_case, metric, model), (lo, hi) in intervals.items():
-                i, j, k = rows[test_case], tab.metrics.index(metric), models.index(model)
-                low[i, j, k], high[i, j, k] = lo, hi
-        with np.errstate(invalid="ignore"):
-            significant = (change != 0) & ((low > 0) | (high < 0))
-        return {"models": models, "raw": raw, "value": value, "baseline": base, "change": change, "low": low,
-                "high": high, "significant": significant}
-
-    def _tab_intervals(self, tab: _Tab, baseline: str) -> Dict[Tuple[str, str, str], Tuple[float, float]]:
-        """Bootstrap intervals of every (test case, metric, model) of a tab with a per-sample counterpart (cached)."""
-        key = (tab.key, baseline)
-        if key not in self._intervals_cache:
-            fields = {m: self.significance.get(m, m) for m in tab.metrics}
-            found = {}
-            for test_case in tab.values.index:
-                for (metric, model), interval in self._intervals(tab, test_case, baseline, fields).items():
-                    found[(test_case, metric, model)] = interval
-            self._intervals_cache[key] = found
-        return self._intervals_cache[key]
+        """Every (test case, metric, model) of a tab against the baseline (``Comparison.to_dataframe`` columns:
+        value, baseline value, delta, change +1 better / -1 worse / 0 same, the bootstrap interval of the mean
+        per-sample difference and its p-value when the metric has a per-sample counterpart, see ``significance``)."""
+        return self._compared.configuration(self._tab(configuration).key).to_dataframe()
 
     def compute_significance(self) -> None:
         """Bootstrap every tab against the current baseline and mark significant differences in the tables.
@@ -337,17 +236,15 @@ class ResultsDashboard(Panel):
         Reading each test case's per-sample metrics is the slow part, so the dashboard runs this in a background
         thread after it is shown (``background=True``); ``wait()`` blocks until it is done.
         """
-        baseline = self.baseline
-        for tab in self._tabs:
-            self._tab_intervals(tab, baseline)
+        compared = self._compared
+        marked = compared.compute_significance()
         with self._significance_lock:
-            if baseline == self.baseline:
+            if compared.baseline == self.baseline:
                 self._refresh_comparison()
-                marked = sum(len(v) for (k, b), v in self._intervals_cache.items() if b == baseline)
                 self.significance_status.value = (
-                    f"<small>Significance against <b>{html.escape(baseline)}</b>: {marked} comparisons bootstrapped"
-                    "</small>" if marked else "<small>No per-sample metric matches a table metric: no significance "
-                    "marks (pass <code>significance={metric: per-sample metric}</code>)</small>")
+                    f"<small>Significance against <b>{html.escape(compared.baseline)}</b>: {marked} comparisons "
+                    "bootstrapped</small>" if marked else "<small>No per-sample metric matches a table metric: no "
+                    "significance marks (pass <code>significance={metric: per-sample metric}</code>)</small>")
         self.update_displays()  # a saved notebook's snapshot then carries the marks
 
     def _start_significance(self) -> None:
@@ -375,60 +272,18 @@ class ResultsDashboard(Panel):
 
     def _on_baseline(self) -> None:
         with self._significance_lock:
+            self._compared = self._compared.with_baseline(self.baseline)
             self._refresh_comparison()
-        if any((tab.key, self.baseline) not in self._intervals_cache for tab in self._tabs):
+        if not self._compared.significance_computed():
             self._start_significance()  # an earlier run for another baseline finishes without touching the tables
-
-    def _intervals(self, tab: _Tab, test_case: str, baseline: str,
-                   sample_fields: Dict[str, str]) -> Dict[Tuple[str, str], Tuple[float, float]]:
-        others = [m for m in tab.values.columns.get_level_values(1).unique() if m != baseline]
-        if not others:
-            return {}
-        base_frame = self._sample_frame(baseline, test_case)
-        wanted = {m: f for m, f in sample_fields.items() if f in base_frame.columns}
-        columns, labels = [], []
-        for metric, field in wanted.items():
-            base = self._sample_values(baseline, test_case, tab, field)
-            for model in others:
-                values = self._sample_values(model, test_case, tab, field)
-                paired = pd.concat([values, base], axis=1, join="inner").dropna()
-                if len(paired) != len(base) or len(paired) < 2:
-                    continue  # samples missing for one model: no paired comparison
-                columns.append((paired.iloc[:, 0] - paired.iloc[:, 1]).to_numpy())
-                labels.append((metric, model))
-        if not columns:
-            return {}
-        low, high = self.bootstrap.intervals(np.column_stack(columns))
-        return {label: (float(lo), float(hi)) for label, lo, hi in zip(labels, low, high)}
 
     def _refresh_comparison(self) -> None:
         for tab in self._tabs:
-            c = self._comparison_arrays(tab)
-            models = c["models"]
-            tab.table.groups = [{"label": m, "span": len(models)} for m in tab.metrics]
-            tab.table.columns = [{"key": f"{m}\x1f{model}", "group": m, "label": model, "model": model}
-                                 for m in tab.metrics for model in models]
-            tab.table.rows = [
-                {"test_case": test_case,
-                 "cells": [table_cell(c, i, j, k, metric, model == self.baseline)
-                           for j, metric in enumerate(tab.metrics) for k, model in enumerate(models)]}
-                for i, test_case in enumerate(tab.values.index)
-            ]
-            self._sort(tab)
+            tab.result = self._compared.configuration(tab.key, significance=False)
+            tab.table.show(tab.result)
 
     def _sort(self, tab: _Tab) -> None:
-        order = list(tab.values.index)
-        key, descending = tab.table.sort_key, tab.table.descending
-        if key:
-            metric, model = key.split("\x1f")
-            column = tab.values[(metric, model)]
-            numeric = pd.to_numeric(column, errors="coerce")
-            series = numeric if numeric.notna().any() else column.astype(str)
-            order = list(series.sort_values(ascending=not descending, na_position="last", kind="stable").index)
-        position = {name: i for i, name in enumerate(order)}
-        rows = sorted(tab.table.rows, key=lambda r: position[r["test_case"]])
-        if [r["test_case"] for r in rows] != [r["test_case"] for r in tab.table.rows]:
-            tab.table.rows = rows
+        tab.table.sort_rows(tab.result.values)
 
     def sort(self, metric: Optional[str], model: Optional[str] = None, descending: bool = True,
              configuration: Optional[str] = None) -> None:
@@ -437,8 +292,8 @@ class ResultsDashboard(Panel):
         if metric is None:
             tab.table.sort_key = ""
             return
-        if metric not in tab.metrics:
-            raise KeyError(f"no metric '{metric}' in tab '{tab.title}'; there are {tab.metrics}")
+        if metric not in tab.result.metrics:
+            raise KeyError(f"no metric '{metric}' in tab '{tab.title}'; there are {tab.result.metrics}")
         model = model or self.baseline
         with tab.table.hold_trait_notifications():
             tab.table.descending = descending
@@ -447,21 +302,12 @@ class ResultsDashboard(Panel):
 
     # -- plots --------------------------------------------------------------------------------------------------
 
-    def _all_plots(self) -> Dict[Tuple[str, str, ConfigurationKey], List[Plot]]:
-        if self._plots is None:
-            self._plots = {}
-            for model in self.models:
-                for test_case, evaluator, configuration, plot in load_test_case_plots(model, self.test_suite,
-                                                                                      self.evaluator):
-                    key = (model.name, test_case.name, (evaluator, configuration))
-                    self._plots.setdefault(key, []).append(plot)
-        return self._plots
-
     def plots(self, test_case: str, configuration: Optional[str] = None) -> Dict[str, List[Plot]]:
         """The stored plots of a test case in a tab, by model."""
         tab = self._tab(configuration)
-        plots = self._all_plots()
-        return {m.name: plots.get((m.name, test_case, tab.key), []) for m in self.models}
+        if self._plots is None:
+            self._plots = load_plots(self.test_suite, self.models, self.evaluator)
+        return {m.name: self._plots.get((m.name, test_case, tab.key), []) for m in self.models}
 
     def _refresh_plot_options(self) -> None:
         if not self._tabs:
@@ -480,35 +326,11 @@ class ResultsDashboard(Panel):
 
     def plot_figures(self, test_case: str, title: str, configuration: Optional[str] = None) -> List[go.Figure]:
         """Figures of one plot title for every model: curves of all models in one figure, other plots one each."""
-        by_model = {m: [p for p in plots if p.title == title]
-                    for m, plots in self.plots(test_case, configuration).items()}
-        found = [(m, p[0]) for m, p in by_model.items() if p]
-        if not found:
-            return []
-        if all(isinstance(p, CurvePlot) for _, p in found):
-            first = found[0][1]
-            curves = [dataclasses.replace(c, label=f"{m} · {c.label}" if c.label else m)
-                      for m, p in found for c in p.curves]
-            merged = CurvePlot(title=first.title, x_label=first.x_label, y_label=first.y_label, curves=curves,
-                               x_config=first.x_config, y_config=first.y_config)
-            return [figure(merged, title=_with(title, test_case))]
-        return [figure(p, title=_with(_with(title, test_case), m)) for m, p in found]
+        return plot_figures(self.plots(test_case, configuration), test_case, title)
 
     def per_class_figure(self, test_case: str, nested: str, configuration: Optional[str] = None) -> go.Figure:
         """Grouped bars of a nested per-class field (``"<column>.<field>"``): one group per class, a bar per model."""
-        tab = self._tab(configuration)
-        column, field = nested.rsplit(".", 1)
-        rows = _of_configuration(self.metrics, tab.key)
-        rows = rows[rows["test_case"] == test_case]
-        fig = go.Figure()
-        for model, entries in zip(rows["model"], rows[column]):
-            if not isinstance(entries, list):
-                continue
-            classes = [row_label(e) for e in entries]
-            fig.add_trace(go.Bar(name=str(model), x=classes, y=[as_float(getattr(e, field, None)) for e in entries]))
-        fig.update_layout(title=f"{column}: {field} per class — {test_case}", barmode="group", xaxis_title="class",
-                          yaxis_title=field, xaxis_type="category", **LAYOUT)
-        return fig
+        return per_class_figure(self._compared.rows(self._tab(configuration).key), test_case, nested)
 
     def _draw_charts(self) -> None:
         if not hasattr(self, "children"):
@@ -534,11 +356,8 @@ class ResultsDashboard(Panel):
                  configuration: Optional[str] = None) -> List[TestSample]:
         """The model's failing samples of a test case in a tab, by the ``failure`` rule."""
         tab = self._tab(configuration)
-        model = model or self.failures_of.value
-        frame, keys = self._tab_samples(model, test_case, tab.key)
-        mask = failure_mask(frame, self.failure)
-        by_key = {sample_identity(s): s for s, _ in self._test_cases[test_case].iter_test_samples()}
-        return [by_key[k] for k, failed in zip(keys, mask) if failed and k in by_key]
+        rows, identities = self._compared.sample_rows(model or self.failures_of.value, test_case, tab.key)
+        return failing_samples(self._test_cases[test_case], rows, identities, self.failure)
 
     def open_test_case(self, test_case: str, model: Optional[str] = None) -> Any:
         """Open a test case for a model (the "Failures of" model by default) with its failing samples."""
@@ -573,16 +392,6 @@ class ResultsDashboard(Panel):
             parts.append(html_table(header, rows, caption=tab.title))
         parts += self._chart_html
         return "".join(parts)
-
-
-def _of_configuration(frame: pd.DataFrame, key: ConfigurationKey) -> pd.DataFrame:
-    """The rows of one (evaluator, configuration)."""
-    return frame[(frame["evaluator"] == key[0]) & (frame["configuration"] == key[1])]
-
-
-def _with(title: str, part: str) -> str:
-    """``title — part``, unless the title already names it (evaluators often put the test case in plot titles)."""
-    return title if part in title else f"{title} — {part}"
 
 
 __all__ = ["ResultsDashboard"]

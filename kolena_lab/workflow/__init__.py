@@ -13,6 +13,14 @@ from kolena_lab.workflow.annotation import (
     ScoredLabeledBoundingBox,
 )
 from kolena_lab.workflow.asset import ImageAsset
+from kolena_lab.workflow.comparison import (
+    Bootstrap,
+    Comparison,
+    ConfigurationComparison,
+    compare,
+    lower_is_better,
+    metric_value,
+)
 from kolena_lab.workflow.evaluator import (
     Evaluator,
     EvaluatorConfiguration,
@@ -34,10 +42,12 @@ from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, Curve, CurvePlot, Histogram, Plot
 from kolena_lab.workflow.query import FieldSummary, Filter, SampleView, filter_mask, query_mask, select
 from kolena_lab.workflow.results import (
+    frame_identities,
     load_test_case_metrics,
     load_test_case_plots,
     load_test_sample_metrics,
     load_test_suite_metrics,
+    sample_identity,
 )
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.test_run import InferenceFailure, InferencePlan, TestRun, test
@@ -81,6 +91,12 @@ __all__ = [
     "ScoredLabel",
     "ScoredLabeledBoundingBox",
     "ImageAsset",
+    "Bootstrap",
+    "Comparison",
+    "ConfigurationComparison",
+    "compare",
+    "lower_is_better",
+    "metric_value",
     "Evaluator",
     "EvaluatorConfiguration",
     "MetricsTestCase",
@@ -108,10 +124,12 @@ __all__ = [
     "filter_mask",
     "query_mask",
     "select",
+    "frame_identities",
     "load_test_case_metrics",
     "load_test_case_plots",
     "load_test_sample_metrics",
     "load_test_suite_metrics",
+    "sample_identity",
     "TestCase",
     "InferenceFailure",
     "InferencePlan",

@@ -1,4 +1,6 @@
-"""Reading stored results back: metrics per test case, per sample and per suite as DataFrames, and plots."""
+"""Reading stored results back: metrics per test case, per sample and per suite as DataFrames, plots, and the
+identity that pairs a sample's rows across models."""
+import dataclasses
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -108,4 +110,26 @@ def load_test_suite_metrics(model: Model, test_suite: TestSuite, evaluator: Opti
     return pd.DataFrame.from_records(records, columns=None if records else ["evaluator", "configuration"])
 
 
-__all__ = ["load_test_case_metrics", "load_test_case_plots", "load_test_sample_metrics", "load_test_suite_metrics"]
+def sample_identity(sample: Any) -> str:
+    """A sample's own fields (metadata left out, as in a sample's identity), as one comparable string."""
+    fields = [f.name for f in dataclasses.fields(sample) if f.init and f.name != "metadata"]
+    return "\x1f".join(repr(getattr(sample, f)) for f in fields)
+
+
+def frame_identities(frame: pd.DataFrame) -> List[str]:
+    """``sample_identity`` of each row of a ``load_test_sample_metrics`` frame, from its sample columns (those
+    before ``evaluator``, or all of them)."""
+    columns = list(frame.columns)
+    fields = columns[:columns.index("evaluator")] if "evaluator" in columns else columns
+    fields = [f for f in fields if f != "metadata"]
+    return ["\x1f".join(map(repr, values)) for values in frame[fields].itertuples(index=False, name=None)]
+
+
+__all__ = [
+    "frame_identities",
+    "load_test_case_metrics",
+    "load_test_case_plots",
+    "load_test_sample_metrics",
+    "load_test_suite_metrics",
+    "sample_identity",
+]

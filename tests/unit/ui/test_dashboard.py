@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from kolena_lab.ui import ResultsDashboard
-from kolena_lab.ui._comparison import Bootstrap, lower_is_better
 from kolena_lab.workflow import test
 from tests.unit.ui import _results as R
 
@@ -161,24 +160,3 @@ def test_snapshot_escapes_names(sqlite_store):
     assert "<script" not in dashboard.snapshot_html()
     with pytest.raises(ValueError, match="not one of"):
         ResultsDashboard(suite, models, baseline="<b>x</b>", static_images=False, background=False)
-
-
-def test_bootstrap_and_direction_helpers():
-    low, high = Bootstrap().intervals(np.column_stack([np.ones(50), np.r_[np.ones(25), -np.ones(25)]]))
-    assert low[0] == pytest.approx(1.0) and high[0] == pytest.approx(1.0)
-    assert low[1] < 0 < high[1]
-    assert lower_is_better("error_rate") and lower_is_better("meanLatency") and lower_is_better("FP")
-    assert not lower_is_better("accuracy") and not lower_is_better("f1")
-    assert not lower_is_better("error_rate", higher=["error_rate"]) and lower_is_better("x", lower=["x"])
-
-
-def test_bootstrap_of_large_test_cases_draws_weights_in_blocks_with_the_same_result(monkeypatch):
-    from kolena_lab.ui import _comparison
-
-    differences = np.random.default_rng(1).normal(size=(3000, 2))
-    cached = Bootstrap().intervals(differences)
-    monkeypatch.setattr(_comparison, "_CACHED_WEIGHTS", 3000 * 7)  # blocks of 7 resamples, nothing kept
-    bootstrap = Bootstrap()
-    blocked = bootstrap.intervals(differences)
-    assert not bootstrap._weights
-    np.testing.assert_allclose(blocked, cached, rtol=0, atol=1e-12)
