@@ -4,6 +4,8 @@ from typing import Any, List
 
 import pandas as pd
 
+from kolena_lab.workflow import SAMPLE_ID
+
 
 def sample_identity(sample: Any) -> str:
     """A sample's own fields (metadata left out, as in a sample's identity), as one comparable string."""
@@ -13,10 +15,10 @@ def sample_identity(sample: Any) -> str:
 
 def frame_identities(frame: pd.DataFrame) -> List[str]:
     """``sample_identity`` of each row of a per-sample frame, from its sample columns (those before ``evaluator``,
-    or all of them)."""
+    or all of them, but ``sample_id``)."""
     columns = list(frame.columns)
     fields = columns[:columns.index("evaluator")] if "evaluator" in columns else columns
-    fields = [f for f in fields if f != "metadata"]
+    fields = [f for f in fields if f not in ("metadata", SAMPLE_ID)]
     return ["\x1f".join(map(repr, values)) for values in frame[fields].itertuples(index=False, name=None)]
 
 

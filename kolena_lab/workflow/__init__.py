@@ -58,6 +58,9 @@ from kolena_lab.workflow.test_sample import (
 from kolena_lab.workflow.test_suite import TestSuite
 from kolena_lab.workflow.definition import bound_classes, define_workflow
 from kolena_lab.workflow.workflow import Workflow
+from kolena_lab.workflow import curation, samples
+from kolena_lab.workflow.curation import CurationDiff, CurationResult, apply_curation, preview_curation
+from kolena_lab.workflow.samples import SAMPLE_ID, frame_members, frame_sample_ids, members_frame, row_member, sample_id
 
 test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting an imported `test`
 
@@ -128,4 +131,16 @@ __all__ = [
     "Workflow",
     "bound_classes",
     "define_workflow",
+    "curation",
+    "samples",
+    "CurationDiff",
+    "CurationResult",
+    "apply_curation",
+    "preview_curation",
+    "SAMPLE_ID",
+    "frame_members",
+    "frame_sample_ids",
+    "members_frame",
+    "row_member",
+    "sample_id",
 ]
