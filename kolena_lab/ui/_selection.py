@@ -1,6 +1,6 @@
 """Which rows of a table are selected, the last clicked row that a shift-click extends from, and the sample
 browser's selection actions (clicks, ranges, boxes and keys of the grid, select all, invert, clear)."""
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,9 @@ class Selection:
         return carried
 
 
+_Self = TypeVar("_Self", bound="SelectionActions")
+
+
 class SelectionActions:
     """What the sample browser's selection controls and grid events do (a part of ``SampleBrowser``)."""
 
@@ -77,7 +80,7 @@ class SelectionActions:
     page: int
     page_size: int
     _message: str
-    _refresh_selection: Callable[[], Any]
+    _refresh_selection: Callable[[], Any]  # returns the browser
     _refresh_status: Callable[[], None]
     _require_workflow: Callable[[], Workflow]
 
@@ -97,31 +100,31 @@ class SelectionActions:
         return frame_members(sample_rows(self.selected), self._require_workflow())
 
     @loaded
-    def select(self, positions: Union[int, Sequence[int]], selected: bool = True) -> Any:
+    def select(self: _Self, positions: Union[int, Sequence[int]], selected: bool = True) -> _Self:
         """Select (or with ``selected=False`` deselect) rows by their position in the table."""
         self.selection.set(positions, selected)
         return self._refresh_selection()
 
     @loaded
-    def click(self, position: int, shift: bool = False) -> Any:
+    def click(self: _Self, position: int, shift: bool = False) -> _Self:
         """What a click does: toggle one row; with ``shift``, select the displayed range from the last click."""
         self.selection.click(position, shift, self.view.positions)
         return self._refresh_selection()
 
     @loaded
-    def select_all_matching(self) -> Any:
+    def select_all_matching(self: _Self) -> _Self:
         """Add every sample matching the filters to the selection."""
         self.selection.add(self.view.positions)
         return self._refresh_selection()
 
     @loaded
-    def invert_selection(self) -> Any:
+    def invert_selection(self: _Self) -> _Self:
         """Flip the selection of every matching sample (others keep theirs)."""
         self.selection.invert(self.view.positions)
         return self._refresh_selection()
 
     @loaded
-    def clear_selection(self) -> Any:
+    def clear_selection(self: _Self) -> _Self:
         self.selection.clear()
         return self._refresh_selection()
 

@@ -2,7 +2,7 @@
 import pandas as pd
 
 from kolena_lab.ui._table import _union, sample_rows
-from kolena_lab.workflow import Image, SAMPLE_ID
+from kolena_lab.workflow import SAMPLE_ID
 
 from tests.unit.ui._browser_data import workflow_classes
 
@@ -15,4 +15,3 @@ def test_union_keeps_each_sample_once_by_its_id_and_names_its_test_cases():
     assert union[SAMPLE_ID].tolist() == [1, 2, 3] and union["test_case"].tolist() == ["a", "a, b", "b"]
     assert list(_union([], wf).columns) == [SAMPLE_ID, "locator", "test_case"]
     assert list(sample_rows(union.assign(**{"metrics.x": 1})).columns) == [SAMPLE_ID, "locator"]
-    assert isinstance(Image(locator="a.png"), Image)
