@@ -6,8 +6,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbnails
 from kolena_lab.ui._sample_html import cell_text
-from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, sample_fields
-from kolena_lab.workflow import Workflow
+from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, added_column
+from kolena_lab.workflow import Workflow, row_member
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,8 @@ class Cards:
         source: Any = self.locator(row)
         if self.workflow is not None:
             try:
-                source = self.workflow.test_sample_type(**{f: row[f] for f in sample_fields(self.workflow)
-                                                           if f in row})
-            except Exception:  # a row that is not a valid sample is still previewed by its locator
+                source = row_member({k: v for k, v in row.items() if not added_column(k)}, self.workflow)[0]
+            except ValueError:  # a row that is not a valid sample is still previewed by its locator
                 pass
         overlay = None
         if self.overlays:

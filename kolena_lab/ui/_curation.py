@@ -1,157 +1,193 @@
-"""Curation from a selection: a new test case, or samples added to / removed from one, optionally into a suite.
+"""The sample browser's curation: controls that preview an action on the selection (a new test case, samples added
+to or removed from one, optionally into a suite), confirm it, and log what was committed, with thumbnails.
 
-Each action is previewed as a :class:`CurationDiff` (counts and a few thumbnails of added and removed samples) and
-committed through the public workflow API: ``TestCase.from_dataframe`` for a new case, ``TestCase.edit()`` for
-additions and removals, ``TestSuite.edit()`` for the suite. The result renders as script-free HTML.
+What each control does is a call of ``kolena_lab.workflow.curation`` (``preview_curation``, ``apply_curation``).
 """
 import html
 import posixpath
-from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, List, Optional, Union
 
+import ipywidgets as w
 import pandas as pd
 
-from kolena_lab.errors import NotFoundError
+from kolena_lab.errors import QueryError
 from kolena_lab.media import thumbnails
-from kolena_lab.ui._table import bound_classes, member_frame, row_member, sample_keys, test_case_names
-from kolena_lab.workflow import TestCase, TestSuite, Workflow
+from kolena_lab.ui._loading import loaded
+from kolena_lab.ui._table import Table, sample_rows
+from kolena_lab.workflow import CurationDiff, CurationResult, Workflow, catalog
+from kolena_lab.workflow.curation import apply_curation, preview_curation
 
-ACTIONS = ("create", "add", "remove")
 _PREVIEW_THUMBS = 8
 _PREVIEW_SIZE = 72
+_NO_SUITE = "(no test suite)"
 
 
-@dataclass
-class CurationDiff:
-    """What an action would change: the test case's size before and after, and the rows added and removed."""
+def curation_html(change: Union[CurationDiff, CurationResult], locator_column: str) -> str:
+    """A previewed diff or a committed result as script-free HTML: its summary and a few thumbnails of the added
+    and removed samples (located in ``locator_column``)."""
+    diff = change.diff if isinstance(change, CurationResult) else change
+    body = (f"<strong>{html.escape(change.summary())}</strong>"
+            f"{_thumbs(diff.added, 'added', locator_column)}{_thumbs(diff.removed, 'removed', locator_column)}")
+    if isinstance(change, CurationResult):
+        return f'<div class="kolena-lab-curation" style="border-left:3px solid #1a7f37;padding:4px 8px">{body}</div>'
+    return f"<div>{body}</div>"
 
-    action: str
-    test_case: str
-    before: int
-    added: pd.DataFrame
-    removed: pd.DataFrame
-    locator_column: str
-    test_suite: Optional[str] = None
-    description: str = ""
-    members: Optional[pd.DataFrame] = None  # create over an existing test case (reset): the whole new membership
+
+def _thumbs(rows: pd.DataFrame, what: str, locator_column: str) -> str:
+    if rows.empty or not locator_column:
+        return ""
+    locators = [str(v) for v in rows[locator_column].head(_PREVIEW_THUMBS).tolist()]
+    images = "".join(
+        f'<figure style="display:inline-block;margin:2px;width:{_PREVIEW_SIZE}px;font-size:10px">'
+        f'<img src="{t.data_url}" alt="{html.escape(loc)}" style="max-width:{_PREVIEW_SIZE}px;'
+        f'max-height:{_PREVIEW_SIZE}px;display:block;margin:0"><figcaption style="margin:0;overflow:hidden;'
+        f'text-overflow:ellipsis;white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption>'
+        '</figure>'
+        for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
+    )
+    more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
+    return f"<div><em>{html.escape(what)} ({len(rows):,}{more}):</em><br>{images}</div>"
+
+
+def _test_case_names(workflow: Optional[Workflow]) -> List[str]:
+    return [info.name for info in catalog.list_test_cases(workflow.name)] if workflow is not None else []
+
+
+def _test_suite_names(workflow: Optional[Workflow]) -> List[str]:
+    return sorted(info.name for info in catalog.list_test_suites(workflow.name)) if workflow is not None else []
+
+
+class Curation:
+    """The sample browser's curation controls and actions (a part of ``SampleBrowser``)."""
+
+    workflow: Optional[Workflow]
+    table: Table
+    selected: pd.DataFrame
+    _message: str
+    _pending: Optional[CurationDiff]
+    _history: List[CurationResult]
+    _guard: Callable[..., None]
+    _refresh_status: Callable[[], None]
+
+    def _build_curation_controls(self, layout: w.Layout) -> None:
+        initial = {"description_width": "initial"}
+        self.name_box = w.Text(description="Test case name", placeholder="Test case name", style=initial)
+        self.description_box = w.Text(description="Description", placeholder="Description (optional)", style=initial)
+        self.create_button = w.Button(description="Create test case", button_style="primary", layout=layout)
+        self.target_box = w.Dropdown(options=_test_case_names(self.workflow), value=None,
+                                     description="Existing test case", style=initial)
+        self.add_button = w.Button(description="Add to test case", layout=layout)
+        self.remove_button = w.Button(description="Remove from test case", layout=layout)
+        self.suite_box = w.Combobox(options=_test_suite_names(self.workflow), placeholder=_NO_SUITE,
+                                    description="Test suite", ensure_option=False, style=initial)
+        self.diff_view = w.HTML()
+        self.confirm_button = w.Button(description="Confirm", button_style="success",
+                                       layout=w.Layout(width="auto", display="none"))
+        self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto", display="none"))
+        self.curation_log = w.HTML()
+        self.create_button.on_click(lambda _: self._propose("create", self.name_box.value))
+        self.add_button.on_click(lambda _: self._propose("add", self.target_box.value))
+        self.remove_button.on_click(lambda _: self._propose("remove", self.target_box.value))
+        self.confirm_button.on_click(lambda _: self._guard(self.confirm))
+        self.cancel_button.on_click(lambda _: self.cancel())
+
+    def _curation_layout(self, row: w.Layout) -> List[w.Widget]:
+        if self.workflow is None:
+            return []
+        return [
+            w.HTML("<strong>Curate the selection</strong>"),
+            w.Box([self.name_box, self.description_box, self.create_button], layout=row),
+            w.Box([self.target_box, self.add_button, self.remove_button], layout=row),
+            w.Box([self.suite_box], layout=row),
+            w.Box([self.diff_view, self.confirm_button, self.cancel_button], layout=row),
+            self.curation_log,
+        ]
+
+    @loaded
+    def preview(self, action: str, test_case: str, description: str = "",
+                test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
+        """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
+        return preview_curation(self._require_workflow(), sample_rows(self.selected), action, test_case,
+                                description, test_suite, reset)
+
+    def create_test_case(self, name: str, description: str = "", test_suite: Optional[str] = None,
+                         reset: bool = False) -> CurationResult:
+        """Create a test case holding the selection (``TestCase.from_dataframe``), optionally put in a suite.
+
+        With ``reset=True`` an existing test case of that name gets exactly the selection as a new version (so a
+        notebook cell can be re-run), as with ``TestCase(..., reset=True)``.
+        """
+        return self._commit(self.preview("create", name, description, test_suite, reset))
+
+    def add_to_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
+        """Add the selection to an existing test case (a new version unless all are in it already)."""
+        return self._commit(self.preview("add", name, test_suite=test_suite))
+
+    def remove_from_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
+        """Remove the selection from an existing test case (a new version unless none are in it)."""
+        return self._commit(self.preview("remove", name, test_suite=test_suite))
+
+    def confirm(self) -> Optional[CurationResult]:
+        """Commit the action previewed by the curation buttons."""
+        if self._pending is None:
+            return None
+        diff, self._pending = self._pending, None
+        self._show_pending(False)
+        return self._commit(diff)
+
+    def cancel(self) -> None:
+        self._pending = None
+        self._show_pending(False)
+        self._message = "Cancelled."
+        self._refresh_status()
 
     @property
-    def after(self) -> int:
-        return self.before + len(self.added) - len(self.removed)
+    def history(self) -> List[CurationResult]:
+        """The actions committed from this browser, oldest first."""
+        return list(self._history)
 
-    @property
-    def changes(self) -> bool:
-        return self.action == "create" or bool(len(self.added) or len(self.removed))
+    def _history_html(self, newest_first: bool = False) -> str:
+        results = reversed(self._history) if newest_first else iter(self._history)
+        return "".join(curation_html(r, self.table.locator_column) for r in results)
 
-    def summary(self) -> str:
-        verb = {"create": "Create", "add": "Add to", "remove": "Remove from"}[self.action]
-        suite = f"; then put it in test suite '{self.test_suite}'" if self.test_suite else ""
-        return (f"{verb} test case '{self.test_case}': {len(self.added):,} added, {len(self.removed):,} removed, "
-                f"{self.before:,} → {self.after:,} samples{suite}")
+    def _propose(self, action: str, name: Optional[str]) -> None:
+        try:
+            suite = self.suite_box.value.strip() or None
+            self._pending = self.preview(action, name or "", self.description_box.value, suite)
+        except (ValueError, QueryError) as exc:
+            self._pending = None
+            self._show_pending(False)
+            self._message = f"Cannot {action}: {exc}"
+            self._refresh_status()
+            return
+        self.diff_view.value = curation_html(self._pending, self.table.locator_column)
+        self._show_pending(True)
+        self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
+        self._refresh_status()
 
-    def _thumbs(self, rows: pd.DataFrame, what: str) -> str:
-        if rows.empty or not self.locator_column:
-            return ""
-        locators = [str(v) for v in rows[self.locator_column].head(_PREVIEW_THUMBS).tolist()]
-        images = "".join(
-            f'<figure style="display:inline-block;margin:2px;width:{_PREVIEW_SIZE}px;font-size:10px">'
-            f'<img src="{t.data_url}" alt="{html.escape(loc)}" style="max-width:{_PREVIEW_SIZE}px;'
-            f'max-height:{_PREVIEW_SIZE}px;display:block;margin:0"><figcaption style="margin:0;overflow:hidden;'
-            f'text-overflow:ellipsis;white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption>'
-            '</figure>'
-            for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
-        )
-        more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
-        return f"<div><em>{html.escape(what)} ({len(rows):,}{more}):</em><br>{images}</div>"
+    def _show_pending(self, on: bool) -> None:
+        self.confirm_button.layout.display = "" if on else "none"
+        self.cancel_button.layout.display = "" if on else "none"
+        if not on:
+            self.diff_view.value = ""
 
-    def _repr_html_(self) -> str:
-        return (f"<div><strong>{html.escape(self.summary())}</strong>"
-                f"{self._thumbs(self.added, 'added')}{self._thumbs(self.removed, 'removed')}</div>")
+    def _commit(self, diff: CurationDiff) -> CurationResult:
+        result = apply_curation(self._require_workflow(), diff)
+        self._history.append(result)
+        self._message = result.summary()
+        self.curation_log.value = self._history_html(newest_first=True)
+        cases = _test_case_names(self.workflow)
+        self.target_box.options = cases
+        self.target_box.value = result.test_case.name if result.test_case.name in cases else None
+        if self.workflow is not None:
+            self.suite_box.options = _test_suite_names(self.workflow)
+        self._refresh_status()
+        self.update_displays()  # type: ignore[attr-defined]
+        return result
 
+    def _require_workflow(self) -> Workflow:
+        if self.workflow is None:
+            raise ValueError("curation needs a workflow: open a test case or suite, or pass workflow= with a "
+                             "DataFrame")
+        return self.workflow
 
-@dataclass
-class CurationResult:
-    """A committed action: the new test case version, the suite version if one was changed, and the diff."""
-
-    test_case: TestCase
-    diff: CurationDiff
-    test_suite: Optional[TestSuite] = None
-
-    def summary(self) -> str:
-        done = {"create": "Created", "add": "Added to", "remove": "Removed from"}[self.diff.action]
-        text = (f"{done} test case '{self.test_case.name}' version {self.test_case.version}: "
-                f"{len(self.diff.added):,} added, {len(self.diff.removed):,} removed, {self.diff.after:,} samples")
-        if self.test_suite is not None:
-            text += f"; test suite '{self.test_suite.name}' version {self.test_suite.version}"
-        return text
-
-    def _repr_html_(self) -> str:
-        return (f'<div class="kolena-lab-curation" style="border-left:3px solid #1a7f37;padding:4px 8px">'
-                f"<strong>{html.escape(self.summary())}</strong>"
-                f"{self.diff._thumbs(self.diff.added, 'added')}{self.diff._thumbs(self.diff.removed, 'removed')}"
-                "</div>")
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-
-def plan(workflow: Workflow, selection: pd.DataFrame, action: str, test_case: str, locator_column: str,
-         description: str = "", test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
-    """The diff of applying ``action`` with the selected rows to the named test case.
-
-    ``reset`` (create only): an existing test case of that name gets exactly the selection as a new version.
-    """
-    if action not in ACTIONS:
-        raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
-    name = (test_case or "").strip()
-    if not name:
-        raise ValueError("give a test case name")
-    suite = (test_suite or "").strip() or None
-    case_cls, _ = bound_classes(workflow)
-    empty = selection.iloc[0:0]
-    if action == "create":
-        if selection.empty:
-            raise ValueError("select at least one sample to create a test case")
-        if name not in test_case_names(workflow):
-            return CurationDiff(action, name, 0, selection, empty, locator_column, suite, description)
-        if not reset:
-            raise ValueError(f"test case '{name}' already exists; add to it instead, or choose another name")
-        existing = case_cls.load(name).to_dataframe()
-        keys = sample_keys(selection, workflow, locator_column)
-        old_keys = sample_keys(existing, workflow, locator_column)
-        return CurationDiff(action, name, len(existing), selection[~keys.isin(set(old_keys)).to_numpy()],
-                            existing[~old_keys.isin(set(keys)).to_numpy()], locator_column, suite, description,
-                            members=selection)
-    try:
-        existing = case_cls.load(name).to_dataframe()
-    except NotFoundError:
-        raise ValueError(f"test case '{name}' does not exist") from None
-    present = sample_keys(selection, workflow, locator_column).isin(
-        set(sample_keys(existing, workflow, locator_column))).to_numpy()
-    if action == "add":
-        return CurationDiff(action, name, len(existing), selection[~present], empty, locator_column, suite)
-    return CurationDiff(action, name, len(existing), empty, selection[present], locator_column, suite)
-
-
-def commit(workflow: Workflow, diff: CurationDiff) -> CurationResult:
-    """Apply a planned diff through the public workflow API."""
-    case_cls, suite_cls = bound_classes(workflow)
-    if diff.action == "create":
-        reset = diff.members is not None
-        case = case_cls.from_dataframe(diff.test_case, member_frame(diff.members if reset else diff.added, workflow),
-                                       description=diff.description or None, reset=reset)
-    else:
-        case = case_cls.load(diff.test_case)
-        if diff.changes:
-            with case.edit() as editor:
-                for row in diff.added.to_dict("records"):
-                    editor.add(*row_member(row, workflow))
-                for row in diff.removed.to_dict("records"):
-                    editor.remove(row_member(row, workflow)[0])
-    suite = None
-    if diff.test_suite:
-        suite = suite_cls(diff.test_suite)
-        with suite.edit() as editor:
-            editor.add(case)
-        suite = suite_cls.load(diff.test_suite)
-    return CurationResult(case, diff, suite)

@@ -4,7 +4,8 @@ from typing import Any, Callable, List, Union
 import numpy as np
 import pandas as pd
 
-from kolena_lab.workflow import TestCase, TestSample, sample_identity
+from kolena_lab.workflow import TestCase, TestSample
+from kolena_lab.workflow.samples import sample_id
 
 FailureRule = Union[str, Callable[[pd.DataFrame], Any], None]
 
@@ -30,9 +31,9 @@ def failure_mask(frame: pd.DataFrame, rule: FailureRule) -> np.ndarray:
     return np.ones(len(frame), dtype=bool)  # no rule and nothing recognisable: every sample
 
 
-def failing_samples(test_case: TestCase, rows: pd.DataFrame, identities: List[str],
+def failing_samples(test_case: TestCase, rows: pd.DataFrame, identities: List[int],
                     rule: FailureRule) -> List[TestSample]:
-    """The test case's samples whose per-sample metric rows (with their ``sample_identity``) fail by ``rule``."""
+    """The test case's samples whose per-sample metric rows (with their ``sample_id``) fail by ``rule``."""
     mask = failure_mask(rows, rule)
-    by_key = {sample_identity(s): s for s, _ in test_case.iter_test_samples()}
+    by_key = {sample_id(s, test_case.workflow): s for s, _ in test_case.iter_test_samples()}
     return [by_key[k] for k, failed in zip(identities, mask) if failed and k in by_key]

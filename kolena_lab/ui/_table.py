@@ -1,24 +1,22 @@
 """What a sample browser shows, as one table: a test case, a suite, a workflow, a DataFrame or a model's results.
 
-Every source becomes a DataFrame with one row per sample: the sample's fields, its metadata, ``ground_truth.*``,
-``inference.*`` and ``metrics.*`` columns, and a ``locator`` column naming what to preview. Rows of a table whose
-workflow is known turn back into test samples and ground truths for curation.
+Every source becomes a DataFrame with one row per sample: its ``sample_id`` (when it comes from the store), the
+sample's fields, its metadata, ``ground_truth.*``, ``inference.*`` and ``metrics.*`` columns, and a ``locator``
+column naming what to preview. Rows of a table whose workflow is known turn back into test samples and ground truths
+(``kolena_lab.workflow.samples``) for curation.
 """
 import dataclasses
-import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Optional, Sequence, Tuple
 
 import pandas as pd
 
-from kolena_lab import store
-from kolena_lab.workflow import DataObject, GroundTruth, Model, TestCase, TestSample, TestSuite, Workflow
+from kolena_lab.workflow import SAMPLE_ID, Model, TestCase, TestSuite, Workflow, bound_classes
 from kolena_lab.workflow.results import load_test_sample_metrics
-from kolena_lab.workflow._bound import bind
+from kolena_lab.workflow.samples import sample_fields
 
 GROUND_TRUTH = "ground_truth."
 INFERENCE = "inference."
 METRICS = "metrics."
-METADATA = "metadata."
 TEST_CASE_COLUMN = "test_case"
 LOCATOR = "locator"
 _RESULT_COLUMNS = ("evaluator", "configuration")
@@ -34,30 +32,14 @@ class Table:
     locator_column: str = LOCATOR
 
 
-def sample_fields(workflow: Workflow) -> List[str]:
-    """The test sample's init fields but ``metadata``."""
-    return [f.name for f in dataclasses.fields(workflow.test_sample_type) if f.init and f.name != "metadata"]
+def added_column(name: Any) -> bool:
+    """Whether a column is one the table adds to the core's per-sample frames (``test_case``, ``metrics.*``)."""
+    return str(name) == TEST_CASE_COLUMN or str(name).startswith(METRICS)
 
 
-def ground_truth_fields(workflow: Workflow) -> List[str]:
-    return [f.name for f in dataclasses.fields(workflow.ground_truth_type) if f.init]
-
-
-def bound_classes(workflow: Workflow) -> Tuple[Type[TestCase], Type[TestSuite]]:
-    """TestCase and TestSuite classes bound to ``workflow`` (Kolena's ``workflow = ...`` binding)."""
-    return bind(TestCase, workflow), bind(TestSuite, workflow)
-
-
-def test_case_names(workflow: Workflow) -> List[str]:
-    """Names of the workflow's stored test cases."""
-    with store.get_store().read() as conn:
-        return [row.name for row in store.test_cases.list_all(conn, workflow.name)]
-
-
-def test_suite_names(workflow: Workflow) -> List[str]:
-    """Names of the workflow's stored test suites."""
-    with store.get_store().read() as conn:
-        return sorted(row.name for row in store.test_suites.list_all(conn, workflow.name))
+def sample_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows without the columns the table adds: a per-sample frame as the core gives it."""
+    return frame.drop(columns=[c for c in frame.columns if added_column(c)])
 
 
 def _with_metrics(frame: pd.DataFrame, model: Model, test_case: TestCase, workflow: Workflow,
@@ -71,10 +53,10 @@ def _with_metrics(frame: pd.DataFrame, model: Model, test_case: TestCase, workfl
                           & (metrics["configuration"].astype(str) == first["configuration"])]
     else:
         metrics = metrics[metrics["configuration"].astype(str) == configuration]
-    keys = [k for k in sample_fields(workflow) if k in frame.columns and k in metrics.columns]
-    values = metrics.drop(columns=list(_RESULT_COLUMNS)).drop_duplicates(subset=keys, keep="first")
-    values = values.rename(columns={c: METRICS + c for c in values.columns if c not in keys})
-    return frame.merge(values, on=keys, how="left", sort=False)
+    fields = [k for k in sample_fields(workflow) if k in metrics.columns]
+    values = metrics.drop(columns=[*_RESULT_COLUMNS, *fields]).drop_duplicates(subset=[SAMPLE_ID], keep="first")
+    values = values.rename(columns={c: METRICS + c for c in values.columns if c != SAMPLE_ID})
+    return frame.merge(values, on=SAMPLE_ID, how="left", sort=False)
 
 
 def _case_frame(test_case: TestCase, model: Optional[Model], evaluator: Optional[str],
@@ -88,15 +70,13 @@ def _case_frame(test_case: TestCase, model: Optional[Model], evaluator: Optional
 def _union(frames: Sequence[Tuple[str, pd.DataFrame]], workflow: Workflow) -> pd.DataFrame:
     """The samples of several test cases, once each, with the names of the cases that hold them."""
     if not frames:
-        return pd.DataFrame(columns=[*sample_fields(workflow), TEST_CASE_COLUMN])
-    keys = sample_fields(workflow)
+        return pd.DataFrame(columns=[SAMPLE_ID, *sample_fields(workflow), TEST_CASE_COLUMN])
     tagged = [frame.assign(**{TEST_CASE_COLUMN: name}) for name, frame in frames]
     both = pd.concat(tagged, ignore_index=True, sort=False)
-    key_text = _key_text(both, keys)
-    names = both.groupby(key_text, sort=False)[TEST_CASE_COLUMN].agg(", ".join)
-    first = ~key_text.duplicated(keep="first")
-    out = both[first.to_numpy()].reset_index(drop=True)
-    out[TEST_CASE_COLUMN] = names.reindex(key_text[first.to_numpy()]).to_numpy()
+    names = both.groupby(SAMPLE_ID, sort=False)[TEST_CASE_COLUMN].agg(", ".join)
+    first = ~both[SAMPLE_ID].duplicated(keep="first").to_numpy()
+    out = both[first].reset_index(drop=True)
+    out[TEST_CASE_COLUMN] = names.reindex(out[SAMPLE_ID]).to_numpy()
     return out
 
 
@@ -127,9 +107,9 @@ def build_table(source: Any, *, workflow: Optional[Workflow] = None, model: Opti
         title = f"test suite '{source.name}' (version {source.version})"
     elif isinstance(source, Workflow):
         workflow = source
-        case_cls, _ = bound_classes(source)
-        frame = _union([(name, _case_frame(case_cls.load(name), model, evaluator, configuration))
-                        for name in test_case_names(source)], source)
+        case_cls = bound_classes(source)[0]
+        frame = _union([(tc.name, _case_frame(tc, model, evaluator, configuration)) for tc in case_cls.list()],
+                       source)
         title = f"workflow '{source.name}'"
     else:
         raise TypeError("SampleBrowser opens a TestCase, TestSuite, Workflow or pandas DataFrame, "
@@ -156,65 +136,3 @@ def head_table(source: Any, rows: int, min_samples: int, *, model: Optional[Mode
 
 def _case_title(test_case: TestCase) -> str:
     return f"test case '{test_case.name}' (version {test_case.version})"
-
-
-def _present(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return False
-    return not (isinstance(value, float) and math.isnan(value))
-
-
-def _plain(value: Any) -> Any:
-    """numpy and pandas scalars as Python values."""
-    return value.item() if hasattr(value, "item") and not isinstance(value, (list, dict, DataObject)) else value
-
-
-def metadata_columns(frame: pd.DataFrame, workflow: Workflow) -> List[str]:
-    """The columns of ``frame`` that are sample metadata."""
-    taken = set(sample_fields(workflow)) | {TEST_CASE_COLUMN}
-    return [str(c) for c in frame.columns if str(c) not in taken
-            and not str(c).startswith((GROUND_TRUTH, INFERENCE, METRICS))]
-
-
-def member_frame(frame: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
-    """The columns ``TestCase.from_dataframe`` reads: sample fields, ground truth and metadata (names restored)."""
-    keep = [c for c in frame.columns if str(c) in sample_fields(workflow) or str(c).startswith(GROUND_TRUTH)]
-    keep += metadata_columns(frame, workflow)
-    out = frame[keep]
-    renamed = {c: c[len(METADATA):] for c in keep if str(c).startswith(METADATA)}
-    gts = [c for c in out.columns if str(c).startswith(GROUND_TRUTH)]
-    if gts and out[gts].isna().all(axis=None):
-        out = out.drop(columns=gts)
-    return out.rename(columns=renamed).reset_index(drop=True)
-
-
-def row_member(row: Dict[str, Any], workflow: Workflow) -> Tuple[TestSample, Optional[GroundTruth]]:
-    """The ``(test sample, ground truth)`` a table row stands for."""
-    fields = {name: _plain(row[name]) for name in sample_fields(workflow) if name in row}
-    metadata = {}
-    for column in metadata_columns(pd.DataFrame(columns=list(row)), workflow):
-        if _present(row[column]):
-            metadata[column[len(METADATA):] if column.startswith(METADATA) else column] = _plain(row[column])
-    sample = workflow.test_sample_type(**fields, metadata=metadata)
-    gt_values = {name: _plain(row.get(GROUND_TRUTH + name)) for name in ground_truth_fields(workflow)}
-    if not any(_present(v) for v in gt_values.values()):
-        return sample, None
-    return sample, workflow.ground_truth_type(**gt_values)
-
-
-def sample_keys(frame: pd.DataFrame, workflow: Optional[Workflow], locator_column: str) -> pd.Series:
-    """A text key per row naming the sample (its identity fields), for diffs between selections and test cases."""
-    keys = [k for k in (sample_fields(workflow) if workflow is not None else [locator_column]) if k in frame.columns]
-    if not keys:
-        return pd.Series(frame.index.astype(str), index=frame.index)
-    return _key_text(frame, keys)
-
-
-def _key_text(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
-    """The ``keys`` columns of each row as one text (missing values as a fixed marker), joined column-wise."""
-    texts = [frame[k].map(_missing_or_text).astype(object) for k in keys]
-    return texts[0].str.cat(texts[1:], sep="\x1f") if len(texts) > 1 else texts[0]
-
-
-def _missing_or_text(value: Any) -> str:
-    return "\x00" if value is None or (isinstance(value, float) and value != value) else str(value)

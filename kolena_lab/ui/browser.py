@@ -4,57 +4,34 @@ results, and curate the selection into versioned test cases — inside the noteb
 Python holds the table, the selection and every action; the thumbnail grid is a thin anywidget. Each control is a
 method that can also be typed (``browser.filter("brightness > 0.5")``, ``browser.create_test_case("dark")``).
 """
-import functools
 import html
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import ipywidgets as w
-import numpy as np
 import pandas as pd
 
 from kolena_lab.errors import QueryError
 from kolena_lab.media import FetchOptions, thumbnail
-from kolena_lab.ui import _curation
 from kolena_lab.ui._cards import Cards
-from kolena_lab.ui._curation import CurationDiff, CurationResult
+from kolena_lab.ui._curation import Curation
 from kolena_lab.ui._filter_controls import FilterControls
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
+from kolena_lab.ui._loading import loaded as _loaded
 from kolena_lab.ui._sample_html import detail_html, gallery_html
-from kolena_lab.ui._selection import Selection
-from kolena_lab.ui._table import (
-    GROUND_TRUTH,
-    INFERENCE,
-    build_table,
-    head_table,
-    row_member,
-    Table,
-    test_case_names,
-    test_suite_names,
-)
+from kolena_lab.ui._selection import Selection, SelectionActions
+from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, Table, build_table, head_table
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.workflow import GroundTruth, Model, TestSample, Workflow
+from kolena_lab.workflow import SAMPLE_ID, CurationDiff, CurationResult, Model, Workflow
 from kolena_lab.workflow.query import Filter, SampleView
 
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
-_NO_SUITE = "(no test suite)"
 BACKGROUND_MIN_SAMPLES = 100_000  # a test case this big that must be read from the store opens on its first page
-_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
-def _loaded(method: _Method) -> _Method:
-    """Run ``method`` once the browser's background load has finished."""
-    @functools.wraps(method)
-    def wrapper(self: "SampleBrowser", *args: Any, **kwargs: Any) -> Any:
-        self._wait_loaded()
-        return method(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-class SampleBrowser(Panel):
+class SampleBrowser(SelectionActions, Curation, Panel):
     """A paged grid of thumbnails with filters, sort, selection, a detail view and curation.
 
     ``source`` is a ``TestCase`` (any version), ``TestSuite``, ``Workflow`` or pandas DataFrame; with ``model`` the
@@ -139,24 +116,7 @@ class SampleBrowser(Panel):
         self.detail = w.HTML()
         self.close_detail_button = w.Button(description="Close details", layout=w.Layout(width="auto",
                                                                                           display="none"))
-        self.name_box = w.Text(description="Test case name", placeholder="Test case name",
-                               style={"description_width": "initial"})
-        self.description_box = w.Text(description="Description", placeholder="Description (optional)",
-                                      style={"description_width": "initial"})
-        self.create_button = w.Button(description="Create test case", button_style="primary", layout=layout)
-        cases = test_case_names(self.workflow) if self.workflow is not None else []
-        self.target_box = w.Dropdown(options=cases, value=None, description="Existing test case",
-                                     style={"description_width": "initial"})
-        self.add_button = w.Button(description="Add to test case", layout=layout)
-        self.remove_button = w.Button(description="Remove from test case", layout=layout)
-        suites = test_suite_names(self.workflow) if self.workflow is not None else []
-        self.suite_box = w.Combobox(options=suites, placeholder=_NO_SUITE, description="Test suite",
-                                    ensure_option=False, style={"description_width": "initial"})
-        self.diff_view = w.HTML()
-        self.confirm_button = w.Button(description="Confirm", button_style="success",
-                                       layout=w.Layout(width="auto", display="none"))
-        self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto", display="none"))
-        self.curation_log = w.HTML()
+        self._build_curation_controls(layout)
 
         self.query_box.observe(lambda c: self._guard(self.filter, c["new"]), names="value")
         self.clear_filters_button.on_click(lambda _: self._guard(self.clear_filters))
@@ -170,24 +130,9 @@ class SampleBrowser(Panel):
         self.invert_button.on_click(lambda _: self.invert_selection())
         self.clear_button.on_click(lambda _: self.clear_selection())
         self.close_detail_button.on_click(lambda _: self.close_details())
-        self.create_button.on_click(lambda _: self._propose("create", self.name_box.value))
-        self.add_button.on_click(lambda _: self._propose("add", self.target_box.value))
-        self.remove_button.on_click(lambda _: self._propose("remove", self.target_box.value))
-        self.confirm_button.on_click(lambda _: self._guard(self.confirm))
-        self.cancel_button.on_click(lambda _: self.cancel())
 
     def _layout(self) -> List[w.Widget]:
         row = w.Layout(flex_flow="row wrap", align_items="center", grid_gap="4px")
-        curation: List[w.Widget] = []
-        if self.workflow is not None:
-            curation = [
-                w.HTML("<strong>Curate the selection</strong>"),
-                w.Box([self.name_box, self.description_box, self.create_button], layout=row),
-                w.Box([self.target_box, self.add_button, self.remove_button], layout=row),
-                w.Box([self.suite_box], layout=row),
-                w.Box([self.diff_view, self.confirm_button, self.cancel_button], layout=row),
-                self.curation_log,
-            ]
         self.status.add_class("kl-status")
         return [
             w.HTML(f"<strong>{html.escape(self.table.title)}</strong>"),
@@ -201,7 +146,7 @@ class SampleBrowser(Panel):
             *([self.jobs] if self.jobs is not None else []),
             self.gallery,
             w.Box([self.detail, self.close_detail_button], layout=row),
-            *curation,
+            *self._curation_layout(row),
         ]
 
     # ---------------------------------------------------------------- background load
@@ -295,13 +240,16 @@ class SampleBrowser(Panel):
 
     def reload(self) -> "SampleBrowser":
         """Read the source again (a model's new inferences and metrics, after an evaluation job finished, say),
-        keeping the query, filters, sort, page and the selected samples (by locator)."""
+        keeping the query, filters, sort, page and the selected samples (by ``sample_id``, else locator)."""
         self._wait_loaded()
         return self._swap(build_table(self._source[0], **self._source[1]))
 
     def _swap(self, table: Table) -> "SampleBrowser":
-        """Show ``table``, keeping the query, filters, sort, page and the selected samples (by locator)."""
-        column, old = self.table.locator_column, self.view
+        """Show ``table``, keeping the query, filters, sort, page and the selected samples (by ``sample_id``, else
+        locator)."""
+        old = self.view
+        both = SAMPLE_ID in old.frame.columns and SAMPLE_ID in table.frame.columns
+        column = SAMPLE_ID if both else self.table.locator_column
         self.table = table
         self.view = SampleView(self.table.frame)
         try:
@@ -347,52 +295,6 @@ class SampleBrowser(Panel):
         """Every matching row, in display order."""
         return self.view.frame.iloc[self.view.positions]
 
-    # ---------------------------------------------------------------- selection
-    @property
-    @_loaded
-    def selected(self) -> pd.DataFrame:
-        """The selected samples' rows, in table order (the index is the row's position in the table)."""
-        return self.view.frame.iloc[np.flatnonzero(self.selection.mask)]
-
-    @property
-    def selected_count(self) -> int:
-        return self.selection.count
-
-    @_loaded
-    def selected_test_samples(self) -> List[Tuple[TestSample, Optional[GroundTruth]]]:
-        """The selection as ``(test sample, ground truth)`` pairs, metadata attached (needs a workflow)."""
-        workflow = self._require_workflow()
-        return [row_member(row, workflow) for row in self.selected.to_dict("records")]
-
-    @_loaded
-    def select(self, positions: Union[int, Sequence[int]], selected: bool = True) -> "SampleBrowser":
-        """Select (or with ``selected=False`` deselect) rows by their position in the table."""
-        self.selection.set(positions, selected)
-        return self._refresh_selection()
-
-    @_loaded
-    def click(self, position: int, shift: bool = False) -> "SampleBrowser":
-        """What a click does: toggle one row; with ``shift``, select the displayed range from the last click."""
-        self.selection.click(position, shift, self.view.positions)
-        return self._refresh_selection()
-
-    @_loaded
-    def select_all_matching(self) -> "SampleBrowser":
-        """Add every sample matching the filters to the selection."""
-        self.selection.add(self.view.positions)
-        return self._refresh_selection()
-
-    @_loaded
-    def invert_selection(self) -> "SampleBrowser":
-        """Flip the selection of every matching sample (others keep theirs)."""
-        self.selection.invert(self.view.positions)
-        return self._refresh_selection()
-
-    @_loaded
-    def clear_selection(self) -> "SampleBrowser":
-        self.selection.clear()
-        return self._refresh_selection()
-
     # ---------------------------------------------------------------- details
     @_loaded
     def show_details(self, position: int) -> "SampleBrowser":
@@ -410,91 +312,6 @@ class SampleBrowser(Panel):
         self.detail.value = ""
         self.close_detail_button.layout.display = "none"
         return self
-
-    # ---------------------------------------------------------------- curation
-    @_loaded
-    def preview(self, action: str, test_case: str, description: str = "",
-                test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
-        """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
-        return _curation.plan(self._require_workflow(), self.selected, action, test_case,
-                              self.table.locator_column, description, test_suite, reset)
-
-    def create_test_case(self, name: str, description: str = "", test_suite: Optional[str] = None,
-                         reset: bool = False) -> CurationResult:
-        """Create a test case holding the selection (``TestCase.from_dataframe``), optionally put in a suite.
-
-        With ``reset=True`` an existing test case of that name gets exactly the selection as a new version (so a
-        notebook cell can be re-run), as with ``TestCase(..., reset=True)``.
-        """
-        return self._commit(self.preview("create", name, description, test_suite, reset))
-
-    def add_to_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
-        """Add the selection to an existing test case (a new version unless all are in it already)."""
-        return self._commit(self.preview("add", name, test_suite=test_suite))
-
-    def remove_from_test_case(self, name: str, test_suite: Optional[str] = None) -> CurationResult:
-        """Remove the selection from an existing test case (a new version unless none are in it)."""
-        return self._commit(self.preview("remove", name, test_suite=test_suite))
-
-    def confirm(self) -> Optional[CurationResult]:
-        """Commit the action previewed by the curation buttons."""
-        if self._pending is None:
-            return None
-        diff, self._pending = self._pending, None
-        self._show_pending(False)
-        return self._commit(diff)
-
-    def cancel(self) -> None:
-        self._pending = None
-        self._show_pending(False)
-        self._message = "Cancelled."
-        self._refresh_status()
-
-    def _propose(self, action: str, name: Optional[str]) -> None:
-        try:
-            suite = self.suite_box.value.strip() or None
-            self._pending = self.preview(action, name or "", self.description_box.value, suite)
-        except (ValueError, QueryError) as exc:
-            self._pending = None
-            self._show_pending(False)
-            self._message = f"Cannot {action}: {exc}"
-            self._refresh_status()
-            return
-        self.diff_view.value = self._pending._repr_html_()
-        self._show_pending(True)
-        self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
-        self._refresh_status()
-
-    def _show_pending(self, on: bool) -> None:
-        self.confirm_button.layout.display = "" if on else "none"
-        self.cancel_button.layout.display = "" if on else "none"
-        if not on:
-            self.diff_view.value = ""
-
-    def _commit(self, diff: CurationDiff) -> CurationResult:
-        result = _curation.commit(self._require_workflow(), diff)
-        self._history.append(result)
-        self._message = result.summary()
-        self.curation_log.value = "".join(r._repr_html_() for r in reversed(self._history))
-        cases = test_case_names(self.workflow) if self.workflow is not None else []
-        self.target_box.options = cases
-        self.target_box.value = result.test_case.name if result.test_case.name in cases else None
-        if self.workflow is not None:
-            self.suite_box.options = test_suite_names(self.workflow)
-        self._refresh_status()
-        self.update_displays()
-        return result
-
-    @property
-    def history(self) -> List[CurationResult]:
-        """The actions committed from this browser, oldest first."""
-        return list(self._history)
-
-    def _require_workflow(self) -> Workflow:
-        if self.workflow is None:
-            raise ValueError("curation needs a workflow: open a test case or suite, or pass workflow= with a "
-                             "DataFrame")
-        return self.workflow
 
     # ---------------------------------------------------------------- rendering
     def _guard(self, action: Any, *args: Any) -> None:
@@ -563,27 +380,6 @@ class SampleBrowser(Panel):
         self.page_label.value = f"Page {self.page + 1:,} of {pages:,}"
         self.filter_controls.show_chips(self.view.filters)
 
-    def _on_gallery_event(self, event: Dict[str, Any]) -> None:
-        kind = event.get("event")
-        try:
-            if kind == "click":
-                self.click(int(event["index"]), shift=bool(event.get("shift")))
-            elif kind == "box":
-                indices = [int(i) for i in event.get("indices", [])]
-                if not event.get("additive"):
-                    on_page = self.view.page(self.page, self.page_size)
-                    self.selection.mask[on_page] = False
-                self.select(indices)
-            elif kind == "open":
-                self.show_details(int(event["index"]))
-            elif kind == "page":
-                self.go_to_page(self.page + int(event.get("delta", 0)))
-            elif kind == "select_all":
-                self.select_all_matching()
-        except (IndexError, KeyError, TypeError, ValueError) as exc:
-            self._message = f"Ignored a {kind} event: {exc}"
-            self._refresh_status()
-
     # ---------------------------------------------------------------- shared notebooks
     def snapshot_body(self) -> str:
         """Source, filters, counts and the current page's first thumbnails, as escaped script-free HTML."""
@@ -594,7 +390,7 @@ class SampleBrowser(Panel):
                  ("status", self.status_text())]
         gallery = gallery_html(self._page_items, set(self.gallery.selected), min(self.thumbnail_size, 120),
                                _SNAPSHOT_ITEMS)
-        history = "".join(r._repr_html_() for r in self._history)
+        history = self._history_html()
         return html_table(["", ""], facts) + gallery + history
 
     def __repr__(self) -> str:

@@ -25,7 +25,6 @@ from kolena_lab.workflow import (
     Workflow,
     bound_classes,
     catalog,
-    sample_identity,
 )
 from kolena_lab.workflow.test_run import evaluator_name
 

@@ -42,12 +42,10 @@ from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, Curve, CurvePlot, Histogram, Plot
 from kolena_lab.workflow.query import FieldSummary, Filter, SampleView, filter_mask, query_mask, select
 from kolena_lab.workflow.results import (
-    frame_identities,
     load_test_case_metrics,
     load_test_case_plots,
     load_test_sample_metrics,
     load_test_suite_metrics,
-    sample_identity,
 )
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.test_run import InferenceFailure, InferencePlan, TestRun, test
@@ -69,6 +67,9 @@ from kolena_lab.workflow.test_sample import (
 from kolena_lab.workflow.test_suite import TestSuite
 from kolena_lab.workflow.definition import bound_classes, define_workflow
 from kolena_lab.workflow.workflow import Workflow
+from kolena_lab.workflow import curation, samples
+from kolena_lab.workflow.curation import CurationDiff, CurationResult, apply_curation, preview_curation
+from kolena_lab.workflow.samples import SAMPLE_ID, frame_members, frame_sample_ids, members_frame, row_member, sample_id
 
 test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting an imported `test`
 
@@ -124,12 +125,10 @@ __all__ = [
     "filter_mask",
     "query_mask",
     "select",
-    "frame_identities",
     "load_test_case_metrics",
     "load_test_case_plots",
     "load_test_sample_metrics",
     "load_test_suite_metrics",
-    "sample_identity",
     "TestCase",
     "InferenceFailure",
     "InferencePlan",
@@ -152,4 +151,16 @@ __all__ = [
     "Workflow",
     "bound_classes",
     "define_workflow",
+    "curation",
+    "samples",
+    "CurationDiff",
+    "CurationResult",
+    "apply_curation",
+    "preview_curation",
+    "SAMPLE_ID",
+    "frame_members",
+    "frame_sample_ids",
+    "members_frame",
+    "row_member",
+    "sample_id",
 ]

@@ -17,6 +17,8 @@ from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
 GROUND_TRUTH_PREFIX = "ground_truth."
+INFERENCE_PREFIX = "inference."
+SAMPLE_ID = "sample_id"  # the store's id of each row's sample, in every per-sample frame
 _SCALARS = (str, int, float, bool)
 
 
@@ -139,7 +141,7 @@ def encode_members(
         elif f.init and f.name in df and f.name not in sample_fields:
             gt_columns[f.name] = f.name
     used = set(sample_fields) | set(gt_columns.values())
-    meta_columns = [c for c in columns if c not in used and c != METADATA_FIELD]
+    meta_columns = [c for c in columns if c not in used and c not in (METADATA_FIELD, SAMPLE_ID)]
     if METADATA_FIELD in df and meta_columns:
         raise ValueError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, not both: "
                          f"{meta_columns}")
@@ -196,17 +198,20 @@ def decode_members(
     sample_type: Type[TestSample],
     ground_truth_type: Type[GroundTruth],
 ) -> pd.DataFrame:
-    """A DataFrame of stored members: sample fields, metadata keys, and ``ground_truth.<field>`` columns."""
+    """A DataFrame of stored members: ``sample_id`` (unless the sample has a field of that name), sample fields,
+    metadata keys, and ``ground_truth.<field>`` columns."""
     n = len(rows)
     sample_info = _info(sample_type)
     keys = _JsonColumns([r[1] for r in rows])
     columns: Dict[str, Any] = {}
+    if SAMPLE_ID not in {f.name for f in sample_info.fields}:
+        columns[SAMPLE_ID] = pd.Series([r[0] for r in rows], dtype="int64")
     for f in sample_info.fields:
         if f.init and f.name != METADATA_FIELD:
             columns[f.name] = keys.field(f.name, sample_info.hints.get(f.name, Any))
     metadata = _JsonColumns([r[2] for r in rows])
     for key, values in metadata.items():
-        name = key if key not in columns else f"{METADATA_FIELD}.{key}"
+        name = key if key not in columns else f"{METADATA_FIELD}.{key}"  # a metadata key named like a column
         columns[name] = values if isinstance(values, pd.Series) else pd.Series(
             values, dtype=object if None in values else None)
     frame = pd.DataFrame(columns, index=range(n))

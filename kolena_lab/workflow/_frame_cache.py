@@ -29,7 +29,7 @@ from kolena_lab.workflow.workflow import Workflow
 
 MIN_ROWS = 20_000  # below this a version loads from the store in a fraction of a second: not worth a file
 MAX_BYTES = 2 << 30  # per cache directory; the least recently used files beyond it are deleted
-_FORMAT = 1
+_FORMAT = 2  # 2: frames carry the sample_id column
 _OBJECT_COLUMNS = b"kolena_lab.object_columns"
 _SUFFIX = ".arrow"
 _STALE_TEMP_SECONDS = 3600.0

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from kolena_lab.workflow.model import Model
-from kolena_lab.workflow.results import frame_identities, load_test_case_metrics, load_test_sample_metrics
+from kolena_lab.workflow.results import load_test_case_metrics, load_test_sample_metrics
+from kolena_lab.workflow.samples import SAMPLE_ID
 from kolena_lab.workflow.test_suite import TestSuite
 
 # Name tokens of metrics where a lower value is better; any other numeric metric is taken as higher-is-better.
@@ -185,15 +186,15 @@ class _Results:
             self.tables[key] = metrics, nested, wide
         return self.tables[key]
 
-    def sample_rows(self, model: str, test_case: str, key: ConfigurationKey) -> Tuple[pd.DataFrame, List[str]]:
-        """A model's per-sample metrics of a test case in one configuration, with each row's sample identity."""
+    def sample_rows(self, model: str, test_case: str, key: ConfigurationKey) -> Tuple[pd.DataFrame, List[int]]:
+        """A model's per-sample metrics of a test case in one configuration, with each row's ``sample_id``."""
         cache_key = (model, test_case, key)
         if cache_key not in self.rows:
             if (model, test_case) not in self.samples:
                 self.samples[(model, test_case)] = load_test_sample_metrics(
                     self.by_name[model], self.test_cases[test_case], self.evaluator)
             rows = _of_configuration(self.samples[(model, test_case)], key)
-            self.rows[cache_key] = rows, frame_identities(rows)
+            self.rows[cache_key] = rows, rows[SAMPLE_ID].tolist()
         return self.rows[cache_key]
 
     def _sample_values(self, model: str, test_case: str, key: ConfigurationKey, field: str) -> pd.Series:
@@ -341,9 +342,9 @@ class Comparison:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
     def sample_rows(self, model: Union[Model, str], test_case: str,
-                    key: ConfigurationKey) -> Tuple[pd.DataFrame, List[str]]:
+                    key: ConfigurationKey) -> Tuple[pd.DataFrame, List[int]]:
         """A model's per-sample metrics of a test case in one configuration (loaded once), with each row's
-        ``sample_identity``."""
+        ``sample_id``."""
         name = _model_name(model, self._results.by_name)
         return self._results.sample_rows(name, test_case, key)
 

@@ -124,11 +124,12 @@ class Model(WorkflowBound, abstract=True):
                 )
 
     def load_inferences_dataframe(self, test_case: TestCase) -> pd.DataFrame:
-        """The test case as ``TestCase.to_dataframe()`` gives it, plus ``inference.<field>`` columns."""
+        """The test case as ``TestCase.to_dataframe()`` gives it (``sample_id`` first), plus ``inference.<field>``
+        columns."""
         rows, inferences = self._members_and_inferences(test_case)
         frame = _dataframe.decode_members(rows, self.workflow.test_sample_type, self.workflow.ground_truth_type)
         inferred = _dataframe.decode_objects([inferences.get(r[0]) for r in rows], self.workflow.inference_type,
-                                             prefix="inference.")
+                                             prefix=_dataframe.INFERENCE_PREFIX)
         return pd.concat([frame, inferred], axis=1)
 
     def _members_and_inferences(self, test_case: TestCase) -> Tuple[Sequence[tuple], Dict[int, str]]:

@@ -1,13 +1,12 @@
 """Reading stored results back: metrics per test case, per sample and per suite as DataFrames, plots, and the
 identity that pairs a sample's rows across models."""
-import dataclasses
 import json
 from typing import Any, Dict, List, Optional, Tuple
 
 import pandas as pd
 
 from kolena_lab import store
-from kolena_lab.workflow import _codec
+from kolena_lab.workflow import _codec, _dataframe
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _info
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.plot import Plot
@@ -85,7 +84,8 @@ def load_test_case_plots(model: Model, test_suite: TestSuite,
 
 
 def load_test_sample_metrics(model: Model, test_case: TestCase, evaluator: Optional[str] = None) -> pd.DataFrame:
-    """One row per (sample, evaluator, configuration) of the test case version: the sample's fields, then metrics."""
+    """One row per (sample, evaluator, configuration) of the test case version: the sample's ``sample_id`` and fields,
+    then metrics."""
     _check(model, test_case)
     with store.get_store().read() as conn:
         rows = store.results.sample_metrics(conn, model._id, test_case._version_id, evaluator)
@@ -94,11 +94,12 @@ def load_test_sample_metrics(model: Model, test_case: TestCase, evaluator: Optio
     fields = [f.name for f in _info(sample_type).fields if f.init and f.name != "metadata"]
     decoded = {sid: _codec.decode_sample(sample_type, *samples[sid]) for sid in samples}
     records = [
-        {**{f: getattr(decoded[sid], f) for f in fields}, "evaluator": ev, "configuration": conf,
-         **_metrics_record(data)}
+        {_dataframe.SAMPLE_ID: sid, **{f: getattr(decoded[sid], f) for f in fields}, "evaluator": ev,
+         "configuration": conf, **_metrics_record(data)}
         for sid, ev, conf, data in rows
     ]
-    return pd.DataFrame.from_records(records, columns=None if records else [*fields, "evaluator", "configuration"])
+    empty = [_dataframe.SAMPLE_ID, *fields, "evaluator", "configuration"]
+    return pd.DataFrame.from_records(records, columns=None if records else empty)
 
 
 def load_test_suite_metrics(model: Model, test_suite: TestSuite, evaluator: Optional[str] = None) -> pd.DataFrame:
@@ -110,26 +111,9 @@ def load_test_suite_metrics(model: Model, test_suite: TestSuite, evaluator: Opti
     return pd.DataFrame.from_records(records, columns=None if records else ["evaluator", "configuration"])
 
 
-def sample_identity(sample: Any) -> str:
-    """A sample's own fields (metadata left out, as in a sample's identity), as one comparable string."""
-    fields = [f.name for f in dataclasses.fields(sample) if f.init and f.name != "metadata"]
-    return "\x1f".join(repr(getattr(sample, f)) for f in fields)
-
-
-def frame_identities(frame: pd.DataFrame) -> List[str]:
-    """``sample_identity`` of each row of a ``load_test_sample_metrics`` frame, from its sample columns (those
-    before ``evaluator``, or all of them)."""
-    columns = list(frame.columns)
-    fields = columns[:columns.index("evaluator")] if "evaluator" in columns else columns
-    fields = [f for f in fields if f != "metadata"]
-    return ["\x1f".join(map(repr, values)) for values in frame[fields].itertuples(index=False, name=None)]
-
-
 __all__ = [
-    "frame_identities",
     "load_test_case_metrics",
     "load_test_case_plots",
     "load_test_sample_metrics",
     "load_test_suite_metrics",
-    "sample_identity",
 ]

@@ -104,7 +104,8 @@ class TestCase(WorkflowBound, abstract=True):
         """Create (or, with ``reset=True``, replace the samples of) a test case from a DataFrame, in bulk.
 
         Columns named like the test sample's fields build the samples; columns named like the ground truth's fields
-        (or prefixed ``ground_truth.``) build the ground truths; every other column becomes sample metadata. Cells
+        (or prefixed ``ground_truth.``) build the ground truths; every other column but ``sample_id`` (the ids
+        ``to_dataframe()`` gives) becomes sample metadata. Cells
         of annotation fields may hold data objects or their dicts; scalar columns need no Python object per row.
         """
         name = check_name(name, "test case name")
@@ -193,7 +194,8 @@ class TestCase(WorkflowBound, abstract=True):
             yield _codec.decode_sample(sample_type, key, metadata), _codec.decode(gt_type, ground_truth)
 
     def to_dataframe(self) -> pd.DataFrame:
-        """This version's samples as a DataFrame: sample fields, metadata keys, and ``ground_truth.<field>``.
+        """This version's samples as a DataFrame: ``sample_id`` (the store's id of each sample), sample fields,
+        metadata keys, and ``ground_truth.<field>``; ``from_dataframe`` reads it back (ignoring ``sample_id``).
 
         A big version is read from a snapshot file after its first load, while its samples' metadata is unchanged.
         """

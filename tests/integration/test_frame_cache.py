@@ -158,7 +158,7 @@ def test_a_redefined_workflow_does_not_read_another_types_snapshot(lab):
     _, Redefined, _, _ = define_workflow("Frame Cache", Image, Scored, Inf)
     try:
         frame = Redefined.load("typed").to_dataframe()
-        assert list(frame.columns) == ["locator", "w", "ground_truth.label", "ground_truth.score"]
+        assert list(frame.columns) == ["sample_id", "locator", "w", "ground_truth.label", "ground_truth.score"]
         assert snapshots() != [first] and len(snapshots()) == 1
     finally:
         define_workflow("Frame Cache", Image, Label, Inf)

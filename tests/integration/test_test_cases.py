@@ -16,7 +16,9 @@ from kolena_lab.errors import (
 from kolena_lab.workflow import GroundTruth, Image, Inference, Text, define_workflow
 from kolena_lab.workflow.annotation import BoundingBox, ClassificationLabel, TimeSegment
 
-from ._classification import GT, TestCase, TestSuite, gt, members, sample
+from kolena_lab.workflow.samples import frame_members, frame_sample_ids, sample_id
+
+from ._classification import GT, TestCase, TestSuite, gt, members, sample, workflow
 
 
 def locators(test_case) -> list:
@@ -180,6 +182,20 @@ def test_dataframe_bulk_path_matches_object_path(lab):
     with pytest.raises(NameConflictError):
         TestCase.from_dataframe("bulk", frame)
     assert TestCase.from_dataframe("bulk", frame.iloc[:2], reset=True).version == 2
+
+
+def test_frames_carry_sample_ids_that_from_dataframe_ignores(lab):
+    tc = TestCase("ids", test_samples=[(sample(i, weather="sun"), gt("cat")) for i in range(3)])
+    frame = tc.to_dataframe()
+    assert list(frame.columns)[:2] == ["sample_id", "locator"] and frame["sample_id"].dtype == "int64"
+    assert frame["sample_id"].tolist() == [sample_id(s, workflow) for s, _ in tc.load_test_samples()]
+    assert sample_id(sample(0, weather="rain"), workflow) == frame["sample_id"][0]  # metadata is no identity
+    copy = TestCase.from_dataframe("ids copy", frame)
+    assert copy.load_test_samples() == tc.load_test_samples()
+    assert all("sample_id" not in s.metadata for s, _ in copy.load_test_samples())
+    assert copy.to_dataframe().equals(frame)
+    assert frame_sample_ids(frame.drop(columns=["sample_id"]), workflow).tolist() == frame["sample_id"].tolist()
+    assert frame_members(frame, workflow) == tc.load_test_samples()
 
 
 def test_dataframe_bad_input_names_the_column(lab):

@@ -98,6 +98,8 @@ def test_evaluator_class_runs_per_test_case_and_configuration(suite):
     assert {(r.test_case, r.configuration): r.accuracy for r in frame.itertuples()} == expected
     per_sample = load_test_sample_metrics(model, suite.test_cases[0])
     assert len(per_sample) == 12 and set(per_sample["locator"]) == {c.sample(i).locator for i in range(6)}
+    assert list(per_sample.columns)[:2] == ["sample_id", "locator"]
+    assert set(per_sample["sample_id"]) == set(suite.test_cases[0].to_dataframe()["sample_id"])
     suite_frame = load_test_suite_metrics(model, suite)
     assert suite_frame["mean_accuracy"].tolist() == pytest.approx([
         (expected[("a", "threshold=0.0")] + expected[("b", "threshold=0.0")]) / 2,
@@ -257,6 +259,7 @@ def test_load_inferences_and_plots(suite):
     assert [(s, i) for s, _, i in triples] == [(s, c.predict(s)) for s, _ in suite.test_cases[0].load_test_samples()]
     frame = model.load_inferences_dataframe(suite.test_cases[0])
     assert frame["inference.prediction"].tolist() == [c.predict(s).prediction for s, _, _ in triples]
+    assert frame["sample_id"].tolist() == suite.test_cases[0].to_dataframe()["sample_id"].tolist()
     assert load_test_case_plots(model, suite) == []
 
 

@@ -359,3 +359,12 @@ def test_a_failed_background_load_is_shown_and_raised(case, monkeypatch):
     assert browser.status_text() == "showing the first 4 of 12 samples: could not load the rest: disk gone"
     with pytest.raises(RuntimeError, match="could not be loaded: disk gone"):
         browser.select_all_matching()
+
+
+def test_reload_keeps_the_selected_samples_by_their_ids(case):
+    browser = SampleBrowser(case, show_thumbnails=False).select([2, 3])
+    ids = browser.selected["sample_id"].tolist()
+    with case.edit() as editor:
+        editor.remove(case.load_test_samples()[0][0])
+    browser._source = (type(case).load(case.name), browser._source[1])
+    assert browser.reload().selected["sample_id"].tolist() == ids and browser.total == 11

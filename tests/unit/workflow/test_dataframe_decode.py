@@ -57,7 +57,7 @@ def test_metadata_decodes_identically(name, monkeypatch):
     gts = [{"label": "cat", "weight": 0.5}] + [None] * (len(metadata) - 1)
     fast, slow = _decode_both(_rows(keys, metadata, gts), Label, monkeypatch)
     pd.testing.assert_frame_equal(fast, slow)
-    assert list(fast.columns)[:1] == ["locator"] and list(fast.columns)[-2:] == ["ground_truth.label",
+    assert list(fast.columns)[:2] == ["sample_id", "locator"] and list(fast.columns)[-2:] == ["ground_truth.label",
                                                                                  "ground_truth.weight"]
 
 
