@@ -230,8 +230,7 @@ def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], des
         before = catalog.test_suite_info(name).latest_version
         suite = catalog.edit_test_suite(name, added, removed, description)
     queued = [] if suite.latest_version == before else sorted(
-        job.id for job in automation.jobs(test_suite=name, status="queued")
-        if job.test_suite_version == suite.latest_version)
+        job.id for job in automation.jobs(test_suite=name) if job.test_suite_version == suite.latest_version)
     click.echo(f"test suite '{name}' is at version {suite.latest_version}"
                + (f"; queued evaluation jobs {queued}" if queued else ""))
 

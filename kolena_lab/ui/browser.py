@@ -48,6 +48,7 @@ class SampleBrowser(SelectionActions, Curation, Panel):
     """
 
     title = "Sample browser"
+    _guarded = (QueryError, ValueError)  # a bad filter or query is shown in the status line
 
     def __init__(self, source: Any, *, workflow: Optional[Workflow] = None, model: Optional[Model] = None,
                  evaluator: Optional[str] = None, configuration: Optional[str] = None, page_size: int = 100,
@@ -315,14 +316,14 @@ class SampleBrowser(SelectionActions, Curation, Panel):
 
     # ---------------------------------------------------------------- rendering
     def _guard(self, action: Any, *args: Any) -> None:
-        """Run a control's action; a bad filter or query is reported in the status line, not raised."""
-        if self._syncing:
-            return
-        try:
-            action(*args)
-        except (QueryError, ValueError) as exc:
-            self._message = str(exc)
-            self._refresh_status()
+        """Run a control's action unless the controls are being synced from code; a bad filter or query is
+        reported in the status line, not raised."""
+        if not self._syncing:
+            super()._guard(action, *args)
+
+    def _show_error(self, exc: BaseException) -> None:
+        self._message = str(exc)
+        self._refresh_status()
 
     def _sync(self, control: w.ValueWidget, value: Any) -> None:
         """Show ``value`` in a control without running the control's own action again."""
