@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from kolena_lab.media import FetchOptions, Overlay, collect_annotations, thumbnails
 from kolena_lab.ui._sample_html import cell_text
-from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, added_column
+from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, added_column
 from kolena_lab.workflow import Workflow, row_member
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from kolena_lab.errors import QueryError
 from kolena_lab.media import thumbnails
 from kolena_lab.ui._loading import loaded
-from kolena_lab.ui._table import Table, sample_rows
+from kolena_lab.ui._rows import SampleRows, sample_rows
 from kolena_lab.workflow import CurationDiff, CurationResult, Workflow, catalog
 from kolena_lab.workflow.curation import apply_curation, preview_curation
 
@@ -61,7 +61,7 @@ class Curation:
     """The sample browser's curation controls and actions (a part of ``SampleBrowser``)."""
 
     workflow: Optional[Workflow]
-    table: Table
+    table: SampleRows
     selected: pd.DataFrame
     _message: str
     _pending: Optional[CurationDiff]

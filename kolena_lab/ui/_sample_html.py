@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Sequence, Set, Tuple
 import pandas as pd
 
 from kolena_lab.media import Thumbnail
-from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, METRICS
+from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, METRICS
 from kolena_lab.ui._widget import html_table
 
 _GROUPS = ("Sample and metadata", "Ground truth", "Inference", "Metrics")

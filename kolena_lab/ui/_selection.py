@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from kolena_lab.ui._loading import loaded
-from kolena_lab.ui._table import sample_rows
+from kolena_lab.ui._rows import sample_rows
 from kolena_lab.workflow import GroundTruth, TestSample, Workflow, frame_members
 from kolena_lab.workflow.query import SampleView
 

@@ -21,7 +21,7 @@ from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._loading import loaded as _loaded
 from kolena_lab.ui._sample_html import detail_html, gallery_html
 from kolena_lab.ui._selection import Selection, SelectionActions
-from kolena_lab.ui._table import GROUND_TRUTH, INFERENCE, Table, build_table, head_table
+from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, SampleRows, head_rows_of, sample_rows_of
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import SAMPLE_ID, CurationDiff, CurationResult, Model, Workflow
 from kolena_lab.workflow.query import Filter, SampleView
@@ -57,8 +57,8 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
         self._source = (source, dict(workflow=workflow, model=model, evaluator=evaluator, configuration=configuration))
-        head = head_table(source, page_size, BACKGROUND_MIN_SAMPLES, **self._source[1])
-        self.table = head[0] if head is not None else build_table(source, **self._source[1])
+        head = head_rows_of(source, page_size, BACKGROUND_MIN_SAMPLES, **self._source[1])
+        self.table = head[0] if head is not None else sample_rows_of(source, **self._source[1])
         self._loading: Optional[int] = head[1] if head is not None else None  # samples being read in the background
         self._loader: Optional[threading.Thread] = None
         self._load_error: Optional[Exception] = None
@@ -153,7 +153,7 @@ class SampleBrowser(SelectionActions, Curation, Panel):
     # ---------------------------------------------------------------- background load
     def _load_rest(self) -> None:
         try:
-            table = build_table(self._source[0], **self._source[1])
+            table = sample_rows_of(self._source[0], **self._source[1])
         except Exception as exc:  # shown in the status line; every method raises it
             self._load_error = exc
             self._refresh_status()
@@ -243,9 +243,9 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         """Read the source again (a model's new inferences and metrics, after an evaluation job finished, say),
         keeping the query, filters, sort, page and the selected samples (by ``sample_id``, else locator)."""
         self._wait_loaded()
-        return self._swap(build_table(self._source[0], **self._source[1]))
+        return self._swap(sample_rows_of(self._source[0], **self._source[1]))
 
-    def _swap(self, table: Table) -> "SampleBrowser":
+    def _swap(self, table: SampleRows) -> "SampleBrowser":
         """Show ``table``, keeping the query, filters, sort, page and the selected samples (by ``sample_id``, else
         locator)."""
         old = self.view

@@ -160,10 +160,10 @@ def test_filter_select_and_create_test_case(lab_page, jupyter_lab):
 def test_big_test_case_shows_its_first_page_then_enables_the_controls_when_loaded(lab_page, jupyter_lab):
     slow_load = """
 import threading
-from kolena_lab.ui import _table, browser as browser_module
+from kolena_lab.ui import _rows, browser as browser_module
 browser_module.BACKGROUND_MIN_SAMPLES = 10  # treat this test case as big; its full load waits for `release`
-release, build = threading.Event(), _table.build_table
-browser_module.build_table = lambda *args, **kwargs: (release.wait(120), build(*args, **kwargs))[1]
+release, build = threading.Event(), _rows.sample_rows_of
+browser_module.sample_rows_of = lambda *args, **kwargs: (release.wait(120), build(*args, **kwargs))[1]
 browser = SampleBrowser(tc, page_size=6, thumbnail_size=64)
 browser"""
     _write(jupyter_lab.root_dir / "progressive.ipynb", SETUP.format(name="progressive", n=30), slow_load)

@@ -318,18 +318,18 @@ def test_snapshot_is_script_free_and_carries_state(case):
 
 
 def test_big_test_case_opens_on_its_first_page_and_loads_the_rest_in_the_background(case, monkeypatch):
-    from kolena_lab.ui import _table, browser as browser_module
+    from kolena_lab.ui import _rows, browser as browser_module
     from kolena_lab.workflow import _frame_cache
 
     monkeypatch.setattr(browser_module, "BACKGROUND_MIN_SAMPLES", 10)
     monkeypatch.setattr(_frame_cache, "MIN_ROWS", 10)
-    release, build = threading.Event(), _table.build_table
+    release, build = threading.Event(), _rows.sample_rows_of
 
     def slow_build(*args, **kwargs):
         release.wait(10)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(browser_module, "build_table", slow_build)
+    monkeypatch.setattr(browser_module, "sample_rows_of", slow_build)
     browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
     assert [i["index"] for i in browser.gallery.items] == [0, 1, 2, 3]
     assert browser.status_text().startswith("Loading 12 samples: showing the first 4")
@@ -353,7 +353,7 @@ def test_a_failed_background_load_is_shown_and_raised(case, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(browser_module, "build_table", broken)
+    monkeypatch.setattr(browser_module, "sample_rows_of", broken)
     browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
     browser._loader.join(10)
     assert browser.status_text() == "showing the first 4 of 12 samples: could not load the rest: disk gone"

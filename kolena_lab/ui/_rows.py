@@ -1,4 +1,4 @@
-"""What a sample browser shows, as one table: a test case, a suite, a workflow, a DataFrame or a model's results.
+"""What a sample browser shows: the rows of a test case, a suite, a workflow, a DataFrame or a model's results.
 
 Every source becomes a DataFrame with one row per sample: its ``sample_id`` (when it comes from the store), the
 sample's fields, its metadata, ``ground_truth.*``, ``inference.*`` and ``metrics.*`` columns, and a ``locator``
@@ -23,7 +23,7 @@ _RESULT_COLUMNS = ("evaluator", "configuration")
 
 
 @dataclasses.dataclass
-class Table:
+class SampleRows:
     """The browser's rows, where they came from, and the workflow that makes them samples again (if known)."""
 
     frame: pd.DataFrame
@@ -90,8 +90,8 @@ def _locator_column(frame: pd.DataFrame, workflow: Optional[Workflow]) -> str:
     return ""
 
 
-def build_table(source: Any, *, workflow: Optional[Workflow] = None, model: Optional[Model] = None,
-                evaluator: Optional[str] = None, configuration: Optional[str] = None) -> Table:
+def sample_rows_of(source: Any, *, workflow: Optional[Workflow] = None, model: Optional[Model] = None,
+                evaluator: Optional[str] = None, configuration: Optional[str] = None) -> SampleRows:
     """The table of a test case, test suite, workflow or DataFrame (with ``model``: its inferences and metrics)."""
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True)
@@ -118,20 +118,20 @@ def build_table(source: Any, *, workflow: Optional[Workflow] = None, model: Opti
         if isinstance(source, pd.DataFrame):
             raise ValueError("model= needs a test case, test suite or workflow to load the model's results of")
         title += f", model '{model.name}'"
-    return Table(frame.reset_index(drop=True), title, workflow, _locator_column(frame, workflow))
+    return SampleRows(frame.reset_index(drop=True), title, workflow, _locator_column(frame, workflow))
 
 
-def head_table(source: Any, rows: int, min_samples: int, *, model: Optional[Model] = None,
-               **_: Any) -> Optional[Tuple[Table, int]]:
+def head_rows_of(source: Any, rows: int, min_samples: int, *, model: Optional[Model] = None,
+               **_: Any) -> Optional[Tuple[SampleRows, int]]:
     """``(table of the first rows, number of samples)`` of a test case of at least ``min_samples`` samples whose
-    full table must be read from the store; None when ``build_table`` is quick or the source is something else."""
+    full table must be read from the store; None when ``sample_rows_of`` is quick or the source is something else."""
     if not isinstance(source, TestCase) or model is not None:
         return None
     head = source._head(rows, min_samples)
     if head is None:
         return None
     frame, n_samples = head
-    return Table(frame, _case_title(source), source.workflow, _locator_column(frame, source.workflow)), n_samples
+    return SampleRows(frame, _case_title(source), source.workflow, _locator_column(frame, source.workflow)), n_samples
 
 
 def _case_title(test_case: TestCase) -> str:

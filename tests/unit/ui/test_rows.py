@@ -1,7 +1,7 @@
 """The sample table of the browser: the rows of several test cases, each sample once, and the core's frames back."""
 import pandas as pd
 
-from kolena_lab.ui._table import _union, sample_rows
+from kolena_lab.ui._rows import _union, sample_rows
 from kolena_lab.workflow import SAMPLE_ID
 
 from tests.unit.ui._browser_data import workflow_classes
