@@ -37,8 +37,9 @@ def list_all(conn: Connection, workflow: Optional[str] = None) -> List[TestCaseR
 
 def latest_sizes(conn: Connection) -> Dict[int, int]:
     """The number of samples of every test case's latest version, by test case id."""
-    return dict(tuple(r) for r in run(conn, "SELECT c.id, v.n_samples FROM kl_test_cases c JOIN kl_test_case_versions v "
-                                            "ON v.test_case_id = c.id AND v.version = c.latest_version"))
+    sql = ("SELECT c.id, v.n_samples FROM kl_test_cases c "
+           "JOIN kl_test_case_versions v ON v.test_case_id = c.id AND v.version = c.latest_version")
+    return {test_case_id: n_samples for test_case_id, n_samples in run(conn, sql)}
 
 
 def create(conn: Connection, workflow_id: int, name: str, description: str) -> int:

@@ -149,7 +149,7 @@ class _InferenceTable:
         self.inference_type = inference_type
         self.columns = list(columns)
         hints = typing.get_type_hints(inference_type)
-        self.plan: List[Tuple[str, str, Any]] = []  # (field, how: column|object|default, detail)
+        self._sources: List[Tuple[str, str, Any]] = []  # (field, column|object|default, detail): where values come from
         required = _required_fields(inference_type)
         for field in dataclasses.fields(inference_type):
             if not field.init:
@@ -157,11 +157,11 @@ class _InferenceTable:
             tp, optional = _optional_inner(hints.get(field.name, field.type))
             column = next((c for c in (field.name, f"inference.{field.name}") if c in self.columns), None)
             if column is not None:
-                self.plan.append((field.name, "column", column))
+                self._sources.append((field.name, "column", column))
             elif dataclasses.is_dataclass(tp) and self._covers(tp):
-                self.plan.append((field.name, "object", tp))
+                self._sources.append((field.name, "object", tp))
             elif optional or field.name not in required:
-                self.plan.append((field.name, "default", None))
+                self._sources.append((field.name, "default", None))
             else:
                 raise ValueError(f"inference field '{field.name}' ({getattr(tp, '__name__', tp)}) has no column: "
                                  f"expected '{field.name}' or the columns of its own fields; got {self.columns}")
@@ -173,7 +173,7 @@ class _InferenceTable:
     def build(self, row: Dict[str, Any]) -> Inference:
         """The inference of one row."""
         values: Dict[str, Any] = {}
-        for name, how, detail in self.plan:
+        for name, how, detail in self._sources:
             if how == "column":
                 value = row[detail]
                 values[name] = None if _missing(value) else value

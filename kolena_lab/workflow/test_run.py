@@ -450,7 +450,8 @@ def _check_registered_evaluators(workflow: str, configurations: Optional[List[Ev
         if not store.evaluators.list_all(conn, workflow):
             raise IncorrectUsageError(f"no evaluator given and none is registered for workflow '{workflow}': pass an "
                                       "Evaluator or an evaluator function (no_op_evaluator only stores inferences), "
-                                      "or register one (kolena_lab.automation.register_evaluator, `kolena-lab evaluator register`)")
+                                      "or register one (kolena_lab.automation.register_evaluator, "
+                                      "`kolena-lab evaluator register`)")
 
 
 def evaluator_name(evaluator: Any) -> str:
