@@ -3,50 +3,18 @@ to or removed from one, optionally into a suite), confirm it, and log what was c
 
 What each control does is a call of ``kolena_lab.workflow.curation`` (``preview_curation``, ``apply_curation``).
 """
-import html
-import posixpath
-from typing import Callable, List, Optional, Union
+from typing import Callable, List, Optional
 
 import ipywidgets as w
 import pandas as pd
 
 from kolena_lab.errors import QueryError
-from kolena_lab.media import thumbnails
 from kolena_lab.ui._loading import loaded
 from kolena_lab.ui._rows import SampleRows, sample_rows
 from kolena_lab.workflow import CurationDiff, CurationResult, Workflow, catalog
 from kolena_lab.workflow.curation import apply_curation, preview_curation
 
-_PREVIEW_THUMBS = 8
-_PREVIEW_SIZE = 72
 _NO_SUITE = "(no test suite)"
-
-
-def curation_html(change: Union[CurationDiff, CurationResult], locator_column: str) -> str:
-    """A previewed diff or a committed result as script-free HTML: its summary and a few thumbnails of the added
-    and removed samples (located in ``locator_column``)."""
-    diff = change.diff if isinstance(change, CurationResult) else change
-    body = (f"<strong>{html.escape(change.summary())}</strong>"
-            f"{_thumbs(diff.added, 'added', locator_column)}{_thumbs(diff.removed, 'removed', locator_column)}")
-    if isinstance(change, CurationResult):
-        return f'<div class="kolena-lab-curation" style="border-left:3px solid #1a7f37;padding:4px 8px">{body}</div>'
-    return f"<div>{body}</div>"
-
-
-def _thumbs(rows: pd.DataFrame, what: str, locator_column: str) -> str:
-    if rows.empty or not locator_column:
-        return ""
-    locators = [str(v) for v in rows[locator_column].head(_PREVIEW_THUMBS).tolist()]
-    images = "".join(
-        f'<figure style="display:inline-block;margin:2px;width:{_PREVIEW_SIZE}px;font-size:10px">'
-        f'<img src="{t.data_url}" alt="{html.escape(loc)}" style="max-width:{_PREVIEW_SIZE}px;'
-        f'max-height:{_PREVIEW_SIZE}px;display:block;margin:0"><figcaption style="margin:0;overflow:hidden;'
-        f'text-overflow:ellipsis;white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption>'
-        '</figure>'
-        for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
-    )
-    more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
-    return f"<div><em>{html.escape(what)} ({len(rows):,}{more}):</em><br>{images}</div>"
 
 
 def _test_case_names(workflow: Optional[Workflow]) -> List[str]:
@@ -108,7 +76,7 @@ class Curation:
                 test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
         """What ``create`` / ``add`` / ``remove`` with the selection would change, without changing anything."""
         return preview_curation(self._require_workflow(), sample_rows(self.selected), action, test_case,
-                                description, test_suite, reset)
+                                description, test_suite, reset, locator_column=self.table.locator_column)
 
     def create_test_case(self, name: str, description: str = "", test_suite: Optional[str] = None,
                          reset: bool = False) -> CurationResult:
@@ -148,7 +116,7 @@ class Curation:
 
     def _history_html(self, newest_first: bool = False) -> str:
         results = reversed(self._history) if newest_first else iter(self._history)
-        return "".join(curation_html(r, self.table.locator_column) for r in results)
+        return "".join(r._repr_html_() for r in results)
 
     def _propose(self, action: str, name: Optional[str]) -> None:
         try:
@@ -160,7 +128,7 @@ class Curation:
             self._message = f"Cannot {action}: {exc}"
             self._refresh_status()
             return
-        self.diff_view.value = curation_html(self._pending, self.table.locator_column)
+        self.diff_view.value = self._pending._repr_html_()
         self._show_pending(True)
         self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
         self._refresh_status()

@@ -6,12 +6,14 @@ a test suite.
 ``TestCase.edit()`` for additions and removals, ``TestSuite.edit()`` for the suite.
 """
 import html
+import posixpath
 from dataclasses import dataclass
 from typing import Optional
 
 import pandas as pd
 
 from kolena_lab.errors import NotFoundError
+from kolena_lab.media import thumbnails
 from kolena_lab.workflow import catalog
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.samples import frame_sample_ids, members_frame, row_member
@@ -20,6 +22,8 @@ from kolena_lab.workflow.test_suite import TestSuite
 from kolena_lab.workflow.workflow import Workflow
 
 ACTIONS = ("create", "add", "remove")
+_PREVIEW_THUMBS = 8
+_PREVIEW_SIZE = 72
 
 
 @dataclass
@@ -34,6 +38,7 @@ class CurationDiff:
     test_suite: Optional[str] = None
     description: str = ""
     members: Optional[pd.DataFrame] = None  # create over an existing test case (reset): the whole new membership
+    locator_column: str = "locator"  # where the rows' locators are, for thumbnails in the HTML preview
 
     @property
     def after(self) -> int:
@@ -50,7 +55,27 @@ class CurationDiff:
                 f"{self.before:,} → {self.after:,} samples{suite}")
 
     def _repr_html_(self) -> str:
-        return f"<div><strong>{html.escape(self.summary())}</strong></div>"
+        return f"<div>{self._body(self.summary())}</div>"
+
+    def _body(self, summary: str) -> str:
+        """The summary and a few thumbnails of the added and removed samples, as script-free HTML."""
+        return (f"<strong>{html.escape(summary)}</strong>"
+                f"{self._thumbs(self.added, 'added')}{self._thumbs(self.removed, 'removed')}")
+
+    def _thumbs(self, rows: pd.DataFrame, what: str) -> str:
+        if rows.empty or self.locator_column not in rows.columns:
+            return ""
+        locators = [str(v) for v in rows[self.locator_column].head(_PREVIEW_THUMBS).tolist()]
+        images = "".join(
+            f'<figure style="display:inline-block;margin:2px;width:{_PREVIEW_SIZE}px;font-size:10px">'
+            f'<img src="{t.data_url}" alt="{html.escape(loc)}" style="max-width:{_PREVIEW_SIZE}px;'
+            f'max-height:{_PREVIEW_SIZE}px;display:block;margin:0"><figcaption style="margin:0;overflow:hidden;'
+            f'text-overflow:ellipsis;white-space:nowrap">{html.escape(posixpath.basename(loc) or loc)}</figcaption>'
+            '</figure>'
+            for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
+        )
+        more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
+        return f"<div><em>{html.escape(what)} ({len(rows):,}{more}):</em><br>{images}</div>"
 
 
 @dataclass
@@ -70,16 +95,19 @@ class CurationResult:
         return text
 
     def _repr_html_(self) -> str:
-        return f"<div><strong>{html.escape(self.summary())}</strong></div>"
+        return (f'<div class="kolena-lab-curation" style="border-left:3px solid #1a7f37;padding:4px 8px">'
+                f"{self.diff._body(self.summary())}</div>")
 
     def __repr__(self) -> str:
         return self.summary()
 
 
 def preview_curation(workflow: Workflow, selection: pd.DataFrame, action: str, test_case: str,
-                     description: str = "", test_suite: Optional[str] = None, reset: bool = False) -> CurationDiff:
+                     description: str = "", test_suite: Optional[str] = None, reset: bool = False,
+                     locator_column: str = "locator") -> CurationDiff:
     """What applying ``action`` (``create``, ``add`` or ``remove``) with the ``selection`` (a per-sample frame, e.g.
-    rows of ``TestCase.to_dataframe()``) to the named test case would change, without changing anything.
+    rows of ``TestCase.to_dataframe()``) to the named test case would change, without changing anything. Its HTML
+    shows thumbnails of the samples located in ``locator_column``.
 
     ``reset`` (create only): an existing test case of that name gets exactly the selection as a new version.
     """
@@ -95,14 +123,14 @@ def preview_curation(workflow: Workflow, selection: pd.DataFrame, action: str, t
         if selection.empty:
             raise ValueError("select at least one sample to create a test case")
         if name not in {info.name for info in catalog.list_test_cases(workflow.name)}:
-            return CurationDiff(action, name, 0, selection, empty, suite, description)
+            return CurationDiff(action, name, 0, selection, empty, suite, description, locator_column=locator_column)
         if not reset:
             raise ValueError(f"test case '{name}' already exists; add to it instead, or choose another name")
         existing = case_cls.load(name).to_dataframe()
         ids, old_ids = frame_sample_ids(selection, workflow), frame_sample_ids(existing, workflow)
         return CurationDiff(action, name, len(existing), selection[~pd.Series(ids).isin(set(old_ids)).to_numpy()],
                             existing[~pd.Series(old_ids).isin(set(ids)).to_numpy()], suite, description,
-                            members=selection)
+                            members=selection, locator_column=locator_column)
     try:
         existing = case_cls.load(name).to_dataframe()
     except NotFoundError:
@@ -110,8 +138,9 @@ def preview_curation(workflow: Workflow, selection: pd.DataFrame, action: str, t
     present = pd.Series(frame_sample_ids(selection, workflow)).isin(
         set(frame_sample_ids(existing, workflow))).to_numpy()
     if action == "add":
-        return CurationDiff(action, name, len(existing), selection[~present], empty, suite)
-    return CurationDiff(action, name, len(existing), empty, selection[present], suite)
+        return CurationDiff(action, name, len(existing), selection[~present], empty, suite,
+                            locator_column=locator_column)
+    return CurationDiff(action, name, len(existing), empty, selection[present], suite, locator_column=locator_column)
 
 
 def apply_curation(workflow: Workflow, diff: CurationDiff) -> CurationResult:

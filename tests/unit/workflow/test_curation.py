@@ -47,6 +47,7 @@ def test_create_add_remove_and_suite(rows):
     assert samples[0][0].metadata == {"brightness": pytest.approx(0.1), "weather": "rain"}
     assert [tc.name for tc in TestSuite.load("weather suite").test_cases] == ["rainy"]
     assert "Created test case &#x27;rainy&#x27; version 1" in result._repr_html_()
+    assert result._repr_html_().count("<img src=\"data:image/") == 4  # a shared notebook shows the thumbnails
     with pytest.raises(ValueError, match="already exists"):
         preview_curation(workflow, rainy, "create", "rainy")
 
