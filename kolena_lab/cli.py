@@ -1,10 +1,13 @@
-"""The ``kolena-lab`` command line: inspect and curate the store's workflows, test cases, suites and models.
+"""The ``kolena-lab`` command line: inspect and curate the store's workflows, test cases, suites and models, and run
+scripts written for Kolena unchanged (``run-kolena``).
 
 Exit codes: 0 ok, 1 not found (or a job that failed), 2 bad input or usage, 3 the store cannot be used, 4 another
 error. Every read command takes ``--json``. The automatic-evaluation
 commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
+import ast
 import json
+import os
 import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -15,21 +18,32 @@ import kolena_lab
 from kolena_lab import automation, cli_automation
 from kolena_lab._cli_common import NOT_FOUND, emit, errors, exit_code, json_option, workflow_option
 from kolena_lab.errors import KolenaError, NotFoundError
+from kolena_lab.kolena_alias import run_kolena
 from kolena_lab.ui.export import export_html
 from kolena_lab.workflow import catalog, query
 
 
+def _value(text: str) -> Any:
+    """A ``KEY=VALUE`` option's VALUE: JSON (``3``, ``true``, ``null``) or a Python literal (``True``, ``None``,
+    ``'a b'``) typed as a Python user types it, else the text itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return json.loads(json.dumps(ast.literal_eval(text.strip())))
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return text
+
+
 def _pairs(values: Sequence[str], option: str) -> Dict[str, Any]:
-    """``KEY=VALUE`` options as a dict; a VALUE that is JSON is decoded (``3``, ``true``), other text kept."""
+    """``KEY=VALUE`` options as a dict, each VALUE decoded by ``_value``."""
     out: Dict[str, Any] = {}
     for value in values:
         key, sep, text = value.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {value!r}", param_hint=option)
-        try:
-            out[key] = json.loads(text)
-        except json.JSONDecodeError:
-            out[key] = text
+        out[key] = _value(text)
     return out
 
 
@@ -37,13 +51,15 @@ _EQUALITY = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=(?!=)(.*)$")
 
 
 def _where(values: Sequence[str]) -> Tuple[Optional[str], List[query.Filter]]:
-    """``--where`` options: ``KEY=VALUE`` (VALUE as JSON, else text) becomes an equality filter; anything else is a
-    query (``kolena_lab.workflow.query``). All must hold."""
+    """``--where`` options: ``KEY=VALUE`` (VALUE as JSON or a Python literal, else text) becomes an equality filter
+    (``None``/``null``: the value is missing); anything else is a query (``kolena_lab.workflow.query``). All must
+    hold."""
     queries, filters = [], []
     for value in values:
         match = _EQUALITY.match(value)
         if match:
-            filters.append(query.Filter(match.group(1), "==", next(iter(_pairs([value], "--where").values()))))
+            decoded = _value(match.group(2))
+            filters.append(query.Filter(match.group(1), "==" if decoded is not None else "is missing", decoded))
         else:
             queries.append(f"({value})")
     return " and ".join(queries) or None, filters
@@ -186,7 +202,7 @@ def model_show(name: str, as_json: bool) -> None:
 @model_group.command("edit-metadata")
 @click.argument("name")
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
-              help="Set a metadata key (VALUE is decoded as JSON when it is JSON). Repeatable.")
+              help="Set a metadata key (VALUE is decoded as JSON or a Python literal when it is one). Repeatable.")
 @click.option("--unset", "removals", multiple=True, metavar="KEY", help="Remove a metadata key. Repeatable.")
 def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequence[str]) -> None:
     """Change a model's stored metadata; prints the result as JSON."""
@@ -206,8 +222,8 @@ def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequenc
 @click.option("--from", "sources", multiple=True, required=True, metavar="TEST_CASE",
               help="Take the samples and ground truths of this test case's latest version. Repeatable.")
 @click.option("--where", "filters", multiple=True, metavar="KEY=VALUE|QUERY",
-              help="Keep only samples whose field or metadata KEY equals VALUE (JSON or text), or that match a QUERY "
-                   "such as \"`brightness` < 0.3 and night == True\". Repeatable: all must hold.")
+              help="Keep only samples whose field or metadata KEY equals VALUE (JSON, a Python literal or text), or "
+                   "that match a QUERY such as \"`brightness` < 0.3 and night == True\". Repeatable: all must hold.")
 @click.option("--description", default="", help="The new test case's description.")
 def test_case_create(name: str, sources: Sequence[str], filters: Sequence[str], description: str) -> None:
     """Curate a new test case from the samples of existing ones, filtered by metadata."""
@@ -242,6 +258,18 @@ def test_suite_edit(name: str, added: Sequence[str], removed: Sequence[str], des
 def export(notebook: str, output: Optional[str]) -> None:
     """Write an executed NOTEBOOK as HTML that shows every table and chart offline."""
     click.echo(str(export_html(notebook, output)))
+
+
+@main.command("run-kolena", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-m", "module", is_flag=True, help="TARGET is a module name to run, as with `python -m`.")
+@click.argument("target")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run_kolena_command(module: bool, target: str, args: Tuple[str, ...]) -> None:
+    """Run a script (or module) written for Kolena unchanged: `kolena` and `kolena.*` imports resolve to kolena_lab
+    for this run, and `kolena.initialize(...)` is ignored. ARGS go to the script's sys.argv."""
+    if not module and not os.path.isfile(target):
+        raise click.BadParameter(f"no such file: {target}", param_hint="TARGET")
+    run_kolena(target, args, module=module)
 
 
 for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli_automation.jobs_group,

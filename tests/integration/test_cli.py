@@ -1,5 +1,6 @@
 """The kolena-lab command line reads the same store as the API, with tables, JSON and exit codes."""
 import json
+from typing import List
 
 from click.testing import CliRunner
 
@@ -76,3 +77,29 @@ def test_exit_code_by_error_kind():
     assert [exit_code(e) for e in (errors.NotFoundError("x"), errors.NameConflictError("x"),
                                    errors.InputValidationError("x"), errors.StoreError("x"),
                                    errors.CancelledError("x"))] == [1, 2, 2, 3, 4]
+
+
+def test_where_values_typed_as_in_python_or_json(sqlite_store):
+    c.TestCase("all", test_samples=[(c.sample(i, night=i % 2 == 1, gain=None if i else 1.5, tag=f"t{i}"),
+                                     c.gt("cat")) for i in range(4)])
+
+    def created(name: str, *where: str) -> List[int]:
+        result = invoke("test-case", "create", name, "--from", "all", *[a for w in where for a in ("--where", w)])
+        assert result.exit_code == 0, result.output
+        return [int(s.locator[-8:-4]) for s, _ in c.TestCase.load(name).load_test_samples()]
+
+    assert created("python", "night=True") == [1, 3]
+    assert created("json", "night=true") == [1, 3]
+    assert created("false", "night = False") == [0, 2]
+    assert created("none", "gain=None") == [1, 2, 3]
+    assert created("float", "gain=1.5") == [0]
+    assert created("text", "tag=t2") == [2]
+    assert created("quoted", "tag='t3'") == [3]
+
+
+def test_key_value_decoding():
+    from kolena_lab.cli import _value
+
+    assert [_value(t) for t in ("True", "true", "None", "null", "3", "1_000", "-2.5", "'a b'", '"a b"', "[1, 'x']",
+                                "(1, 2)", "night", "a b", "{1, 2}", "x=1")] == [
+        True, True, None, None, 3, 1000, -2.5, "a b", "a b", [1, "x"], [1, 2], "night", "a b", "{1, 2}", "x=1"]
