@@ -65,7 +65,9 @@ from kolena_lab.workflow.test_sample import (
     sample_label,
 )
 from kolena_lab.workflow.test_suite import TestSuite
-from kolena_lab.workflow.definition import bound_classes, define_workflow
+from kolena_lab.workflow.definition import bound_classes
+from kolena_lab.workflow.define_workflow import define_workflow  # the submodule first, then its function by its name
+from kolena_lab.workflow import metrics, visualization
 from kolena_lab.workflow.workflow import Workflow
 from kolena_lab.workflow import curation, samples
 from kolena_lab.workflow.curation import CurationDiff, CurationResult, apply_curation, preview_curation
@@ -153,6 +155,8 @@ __all__ = [
     "define_workflow",
     "curation",
     "samples",
+    "metrics",
+    "visualization",
     "CurationDiff",
     "CurationResult",
     "apply_curation",

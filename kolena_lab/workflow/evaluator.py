@@ -1,4 +1,6 @@
 """Evaluator classes and the metrics types they produce."""
+import dataclasses
+import inspect
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
@@ -66,9 +68,25 @@ class MetricsTestSuite(TypedDataObject):
         validate_metrics_fields(cls, "suite", MetricsTestCase)
 
 
+class _ConfigurationMeta(type(DataObject)):  # type: ignore[misc]
+    """Accepts, as Kolena does, a configuration subclass that declares fields without ``@dataclass``: on its first
+    instantiation it becomes a frozen dataclass whose fields are keyword-only."""
+
+    def __call__(cls, /, *args: Any, **kwargs: Any) -> Any:
+        for klass in reversed(cls.__mro__):
+            if (isinstance(klass, _ConfigurationMeta) and "__dataclass_fields__" not in klass.__dict__
+                    and inspect.get_annotations(klass)):
+                dataclasses.dataclass(frozen=True, kw_only=True)(klass)
+        return super().__call__(*args, **kwargs)
+
+
 @dataclass(frozen=True)
-class EvaluatorConfiguration(DataObject):
-    """One configuration of an evaluator (e.g. an IoU threshold); results are keyed by its display name."""
+class EvaluatorConfiguration(DataObject, metaclass=_ConfigurationMeta):
+    """One configuration of an evaluator (e.g. an IoU threshold); results are keyed by its display name.
+
+    Subclasses are frozen dataclasses; one that only annotates its fields (no ``@dataclass``) takes them as keyword
+    arguments.
+    """
 
     @abstractmethod
     def display_name(self) -> str:

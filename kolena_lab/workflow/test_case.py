@@ -1,18 +1,27 @@
 """Test cases: named, versioned lists of test samples with their ground truths."""
+import json
 import warnings
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import pandas as pd
+from sqlalchemy.engine import Connection
 
 from kolena_lab import store
-from kolena_lab.errors import NameConflictError, NotFoundError, WorkflowMismatchError
+from kolena_lab.errors import (
+    DuplicateDatapointIdError,
+    IncorrectUsageError,
+    NameConflictError,
+    NotFoundError,
+    StoreError,
+    WorkflowMismatchError,
+)
 from kolena_lab.workflow import _codec, _dataframe, _frame_cache, catalog
-from kolena_lab.workflow._versioning import Chunk, Encoded, edited_members, raise_duplicate, write_test_case_version
+from kolena_lab.workflow._versioning import Chunk, Encoded, edited_members, write_test_case_version
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
-from kolena_lab.workflow.workflow import check_name
+from kolena_lab.workflow.workflow import Workflow, check_name
 
 # Rows encoded and written at a time, and SQLite's page cache (MiB) meanwhile. A DataFrame is written in big chunks
 # through a big cache: samples go in id order within a chunk, and their ids are random. Objects go in small chunks
@@ -25,7 +34,9 @@ Member = Tuple[TestSample, GroundTruth]
 class TestCase(WorkflowBound, abstract=True):
     """A named list of test samples and ground truths; every committed membership change makes a new version.
 
-    The constructor loads the test case if it exists and creates it otherwise.
+    The constructor loads the test case if it exists and creates it otherwise. A sample given twice in
+    ``test_samples`` (here, in ``create`` and in ``init_many``) is merged as ``Editor.add`` merges it: it keeps its
+    first position and the ground truth given last, its metadata is merged, and one warning says how many were merged.
     """
 
     __test__ = False
@@ -60,11 +71,13 @@ class TestCase(WorkflowBound, abstract=True):
                 stacklevel=2,
             )
         elif test_samples is not None:
+            encoded, merged = self._encode_all(test_samples)
             with self.edit(reset=reset) as editor:
                 if description is not None:
                     editor.description(description)
-                for sample, ground_truth in _unique(test_samples):
-                    editor.add(sample, ground_truth)
+                for member in encoded:
+                    editor._add_encoded(member)
+            _warn_merged(merged, stacklevel=3)
         elif description is not None and description != self.description:
             with self.edit() as editor:
                 editor.description(description)
@@ -80,6 +93,51 @@ class TestCase(WorkflowBound, abstract=True):
         obj = cls.__new__(cls)
         obj._create(check_name(name, "test case name"), description, test_samples)
         return obj
+
+    @classmethod
+    def init_many(cls, data: List[Tuple[str, List[Member]]], reset: bool = False) -> List["TestCase"]:
+        """Create, load or fill several test cases together, in one transaction: if one fails, none is written.
+
+        A missing test case is created (version 1 with samples, else 0). An existing one is given the samples as a new
+        version when ``reset`` is true (an empty list empties it) or when it has none yet (version 0); otherwise it is
+        loaded unchanged, with a warning if samples were given. A name given twice raises ``IncorrectUsageError``.
+        """
+        if not isinstance(getattr(cls, "workflow", None), Workflow):
+            raise NotImplementedError(f"{cls.__name__} must be bound to a workflow to call init_many")
+        names = [check_name(name, "test case name") for name, _ in data]
+        if len(set(names)) != len(names):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            raise IncorrectUsageError(f"init_many was given the same test case more than once: {repeated}")
+        members = [list(test_samples or []) for _, test_samples in data]
+        kept: List[str] = []
+
+        def write(merge: bool) -> int:
+            kept.clear()
+            merged = 0
+            with cls._store().transaction() as conn:
+                workflow_id = cls.workflow._register(conn)
+                for name, rows in zip(names, members):
+                    row = store.test_cases.get(conn, name)
+                    if row is None:
+                        test_case_id = store.test_cases.create(conn, workflow_id, name, "")
+                        if rows:
+                            merged += cls._write_new_members(conn, workflow_id, test_case_id, rows, merge)
+                        continue
+                    cls._check_workflow(name, row.workflow)
+                    if not (reset or row.latest_version == 0):
+                        if rows:
+                            kept.append(name)
+                        continue
+                    encoded, n = cls._encode_all(rows)
+                    merged += n
+                    cls._write_edit(conn, workflow_id, row, encoded, frozenset(), reset=True)
+            return merged
+
+        _warn_merged(_merging_on_duplicates(write), stacklevel=3)
+        if kept:
+            warnings.warn(f"test cases {kept} already have samples; the given test samples were ignored. Pass "
+                          "reset=True to replace them.", stacklevel=2)
+        return [cls.load(name) for name in names]
 
     @classmethod
     def load(cls, name: str, version: Optional[int] = None) -> "TestCase":
@@ -102,6 +160,9 @@ class TestCase(WorkflowBound, abstract=True):
         reset: bool = False,
     ) -> "TestCase":
         """Create (or, with ``reset=True``, replace the samples of) a test case from a DataFrame, in bulk.
+
+        Unlike the object paths, a sample in two rows raises ``DuplicateDatapointIdError`` and nothing is written, as
+        Kolena's DataFrame uploads reject repeated ids: a repeated row in a table is more likely an error than an edit.
 
         Columns named like the test sample's fields build the samples; columns named like the ground truth's fields
         (or prefixed ``ground_truth.``) build the ground truths; every other column but ``sample_id`` (the ids
@@ -139,19 +200,46 @@ class TestCase(WorkflowBound, abstract=True):
 
     def _create(self, name: str, description: Optional[str], test_samples: Optional[List[Member]]) -> None:
         members = test_samples or []
-        step = _OBJECT_CHUNK_ROWS
-        chunks = (Chunk(*map(list, zip(*(self._encode_member(s, g) for s, g in members[start:start + step]))))
-                  for start in range(0, len(members), step))
-        with self._store().transaction() as conn:
-            if store.test_cases.get(conn, name) is not None:
-                raise NameConflictError(f"test case '{name}' already exists")
-            workflow_id = self.workflow._register(conn)
-            test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
-            if members:
-                with store.page_cache(conn, _OBJECT_CACHE_MIB):
-                    write_test_case_version(conn, workflow_id, test_case_id, 1, chunks=chunks,
-                                            n_samples=len(members), describe=lambda i: str(members[i][0]))
+
+        def write(merge: bool) -> int:
+            with self._store().transaction() as conn:
+                if store.test_cases.get(conn, name) is not None:
+                    raise NameConflictError(f"test case '{name}' already exists")
+                workflow_id = self.workflow._register(conn)
+                test_case_id = store.test_cases.create(conn, workflow_id, name, description or "")
+                return self._write_new_members(conn, workflow_id, test_case_id, members, merge) if members else 0
+
+        _warn_merged(_merging_on_duplicates(write), stacklevel=4)  # through __init__ or create
         self._load(name, None)
+
+    @classmethod
+    def _write_new_members(cls, conn: Connection, workflow_id: int, test_case_id: int, members: Sequence[Member],
+                           merge: bool) -> int:
+        """Write version 1 of a new test case; returns how many repeated samples were merged.
+
+        Without ``merge`` the members are encoded chunk by chunk as they are written (a repeated sample then raises
+        ``DuplicateDatapointIdError``); with it they are all encoded first and repeats merged.
+        """
+        step = _OBJECT_CHUNK_ROWS
+        merged = 0
+        if merge:
+            encoded, merged = cls._encode_all(members)
+            chunks: Iterable[Chunk] = (Chunk(*map(list, zip(*encoded[start:start + step])))
+                                       for start in range(0, len(encoded), step))
+            n_samples = len(encoded)
+        else:
+            chunks = (Chunk(*map(list, zip(*(cls._encode_member(s, g) for s, g in members[start:start + step]))))
+                      for start in range(0, len(members), step))
+            n_samples = len(members)
+        with store.page_cache(conn, _OBJECT_CACHE_MIB):
+            write_test_case_version(conn, workflow_id, test_case_id, 1, chunks=chunks, n_samples=n_samples,
+                                    describe=lambda i: str(members[i][0]))
+        return merged
+
+    @classmethod
+    def _encode_all(cls, members: Sequence[Member]) -> Tuple[List[Encoded], int]:
+        """The members encoded, repeats merged (see the class docstring), and how many were merged."""
+        return _merge_repeats(cls._encode_member(sample, ground_truth) for sample, ground_truth in members)
 
     def _load(self, name: str, version: Optional[int]) -> None:
         with self._store().read() as conn:
@@ -166,8 +254,9 @@ class TestCase(WorkflowBound, abstract=True):
         self._set(name=row.name, version=version, description=row.description, _id=row.id,
                   _version_id=version_id, _frozen=True)
 
-    def _encode_member(self, sample: TestSample, ground_truth: GroundTruth) -> Encoded:
-        workflow = self.workflow
+    @classmethod
+    def _encode_member(cls, sample: TestSample, ground_truth: GroundTruth) -> Encoded:
+        workflow = cls.workflow
         if not isinstance(sample, workflow.test_sample_type):
             raise WorkflowMismatchError(
                 f"test sample {sample!s} is a {type(sample).__name__}, not a {workflow.test_sample_type.__name__} "
@@ -220,15 +309,20 @@ class TestCase(WorkflowBound, abstract=True):
             if editor._description is not None and editor._description != row.description:
                 store.test_cases.set_description(conn, row.id, editor._description)
             if editor._reset or editor._added or editor._removed:
-                added = list(editor._added.values())
-                workflow_id = self.workflow._register(conn)
-                store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
-                latest = store.test_cases.version_id(conn, row.id, row.latest_version)
-                old = store.test_cases.member_refs(conn, latest)  # type: ignore[arg-type]
-                new = edited_members(old, added, frozenset(editor._removed), editor._reset)
-                if new != old:
-                    write_test_case_version(conn, workflow_id, row.id, row.latest_version + 1, refs=new)
+                self._write_edit(conn, self.workflow._register(conn), row, list(editor._added.values()),
+                                 frozenset(editor._removed), editor._reset)
         self._load(self.name, None)
+
+    @staticmethod
+    def _write_edit(conn: Connection, workflow_id: int, row: store.test_cases.TestCaseRow, added: List[Encoded],
+                    removed: frozenset, reset: bool) -> None:
+        """Store the added samples and write the edited membership as the next version, if it changed."""
+        store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, key, metadata, _ in added])
+        latest = store.test_cases.version_id(conn, row.id, row.latest_version)
+        old = store.test_cases.member_refs(conn, latest)  # type: ignore[arg-type]
+        new = edited_members(old, added, removed, reset)
+        if new != old:
+            write_test_case_version(conn, workflow_id, row.id, row.latest_version + 1, refs=new)
 
     class Editor:
         """Collects edits of a test case; committed when the ``edit()`` block ends."""
@@ -246,7 +340,9 @@ class TestCase(WorkflowBound, abstract=True):
 
         def add(self, test_sample: TestSample, ground_truth: GroundTruth) -> None:
             """Add a sample, or replace its ground truth if it is already in the test case (last add wins)."""
-            encoded = self._test_case._encode_member(test_sample, ground_truth)
+            self._add_encoded(self._test_case._encode_member(test_sample, ground_truth))
+
+        def _add_encoded(self, encoded: Encoded) -> None:
             self._removed.discard(encoded[0])
             self._added.pop(encoded[0], None)
             self._added[encoded[0]] = encoded
@@ -258,12 +354,42 @@ class TestCase(WorkflowBound, abstract=True):
             self._removed.add(sample_id)
 
 
-def _unique(members: Sequence[Member]) -> List[Member]:
-    """Reject a list that holds the same sample twice."""
-    keys = [_codec.sample_key(sample) for sample, _ in members]
-    if len(set(keys)) < len(keys):
-        raise_duplicate(keys, lambda i: str(members[i][0]))
-    return list(members)
+def _merge_repeats(encoded: Iterable[Encoded]) -> Tuple[List[Encoded], int]:
+    """Encoded members with each repeated sample merged into its first position (the last ground truth, metadata
+    merged key by key, last wins), and the number of repeats merged."""
+    merged: Dict[int, Encoded] = {}
+    repeats = 0
+    for sample_id, key, metadata, ground_truth in encoded:
+        first = merged.get(sample_id)
+        if first is not None:
+            repeats += 1
+            if first[1] != key:
+                raise StoreError(f"sample id collision between {key} and {first[1]}: nothing was written")
+            if metadata == "{}" or metadata == first[2]:
+                metadata = first[2]
+            elif first[2] != "{}":
+                metadata = _codec.dumps({**json.loads(first[2]), **json.loads(metadata)})
+        merged[sample_id] = (sample_id, key, metadata, ground_truth)  # a dict keeps a key's first position
+    return list(merged.values()), repeats
+
+
+def _merging_on_duplicates(write: Callable[[bool], int]) -> int:
+    """``write(False)``; if a sample was repeated, its transaction is rolled back and ``write(True)`` merges repeats.
+
+    The first attempt streams the samples, encoded as they are written; only a list with repeats pays for encoding
+    them all up front.
+    """
+    try:
+        return write(False)
+    except DuplicateDatapointIdError:
+        return write(True)
+
+
+def _warn_merged(repeats: int, stacklevel: int) -> None:
+    """One warning for all the repeats merged by one call (``stacklevel`` points at its caller's line)."""
+    if repeats:
+        warnings.warn(f"{repeats} repeated test sample(s) merged: each keeps its first position and the ground truth "
+                      "given last", stacklevel=stacklevel)
 
 
 __all__ = ["TestCase"]

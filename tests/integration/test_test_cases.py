@@ -113,13 +113,14 @@ _, OtherTestCase, OtherTestSuite, _ = define_workflow("Other Text Workflow", Tex
 
 
 def test_bad_members_are_rejected_and_nothing_is_written(lab):
-    with pytest.raises(DuplicateDatapointIdError, match="img0001"):
-        TestCase("dup", test_samples=[(sample(1), gt("cat")), (sample(1, x=1), gt("dog"))])
+    with pytest.warns(UserWarning, match="1 repeated test sample"):  # a repeat is merged, as Editor.add merges it
+        dup = TestCase("dup", test_samples=[(sample(1), gt("cat")), (sample(1, x=1), gt("dog"))])
+    assert dup.load_test_samples() == [(sample(1, x=1), gt("dog"))]
     with pytest.raises(WorkflowMismatchError, match="Text"):
         TestCase("wrong sample", test_samples=[(Text("hello"), gt("cat"))])
     with pytest.raises(ValueError, match="OtherGT"):
         TestCase("wrong gt", test_samples=[(sample(1), OtherGT("x"))])
-    for name in ("dup", "wrong sample", "wrong gt"):
+    for name in ("wrong sample", "wrong gt"):
         with pytest.raises(NotFoundError):
             TestCase.load(name)
     OtherTestCase("texts", test_samples=[(Text("hi"), OtherGT("hi"))])
@@ -250,11 +251,11 @@ def test_chunked_writes_detect_duplicates_across_chunks_and_write_nothing(lab, m
     frame = pd.DataFrame({"locator": [sample(i).locator for i in (1, 2, 3, 4, 1)]})
     with pytest.raises(DuplicateDatapointIdError, match="img0001"):
         TestCase.from_dataframe("bulk dup", frame)
-    with pytest.raises(DuplicateDatapointIdError, match="img0003"):
-        TestCase("object dup", test_samples=members(4) + [(sample(3), gt("cat"))])
-    for name in ("bulk dup", "object dup"):
-        with pytest.raises(NotFoundError):
-            TestCase.load(name)
+    with pytest.warns(UserWarning, match="1 repeated test sample"):  # objects: merged, across chunks too
+        merged = TestCase("object dup", test_samples=members(4) + [(sample(3), gt("cat"))])
+    assert merged.load_test_samples() == members(3) + [(sample(3, index=3), gt("cat"))]
+    with pytest.raises(NotFoundError):
+        TestCase.load("bulk dup")
 
 
 def test_bulk_writes_span_several_statements_with_conflicts_and_remainders(lab, monkeypatch):
@@ -355,3 +356,77 @@ def test_page_cache_is_set_for_a_block_then_restored(lab):
                 assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -3 * 1024
         if lab.is_sqlite:
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == before == -64 * 1024
+
+
+def test_repeated_samples_are_merged_like_editor_adds_with_one_warning_per_call(lab):
+    rows = [(sample(1, a=1), gt("cat")), (sample(2), gt("cat")), (sample(1, b=2), gt("dog")),
+            (sample(3), gt("cat")), (sample(2), gt("dog")), (sample(1), gt("bird"))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        created = TestCase.create("merged", test_samples=rows)
+    assert [str(w.message) for w in caught if "repeated" in str(w.message)] == [
+        "3 repeated test sample(s) merged: each keeps its first position and the ground truth given last"]
+    assert created.version == 1
+    assert created.load_test_samples() == [(sample(1, a=1, b=2), gt("bird")), (sample(2), gt("dog")),
+                                           (sample(3), gt("cat"))]
+    with pytest.warns(UserWarning, match="^1 repeated"):
+        replaced = TestCase("merged", test_samples=[(sample(5), gt("cat")), (sample(5), gt("dog"))], reset=True)
+    assert (replaced.version, replaced.load_test_samples()) == (2, [(sample(5), gt("dog"))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no repeats: no warning
+        TestCase("plain", test_samples=members(3))
+
+
+def test_init_many_creates_loads_and_resets(lab):
+    rows = members(10)
+    created = TestCase.init_many([("one", rows[:3]), ("two", rows[4:9]), ("three", [])])
+    assert [(tc.name, tc.version) for tc in created] == [("one", 1), ("two", 1), ("three", 0)]
+    assert [tc.load_test_samples() for tc in created] == [rows[:3], rows[4:9], []]
+    assert created == [TestCase.load("one"), TestCase.load("two"), TestCase.load("three")]
+
+    TestCase("described", description="kept")
+    with pytest.warns(UserWarning, match=r"\['one'\] already have samples"):
+        loaded = TestCase.init_many([("one", rows[5:7]), ("two", []), ("three", rows[:2]), ("described", rows[:1])])
+    assert [(tc.name, tc.version) for tc in loaded] == [("one", 1), ("two", 1), ("three", 1), ("described", 1)]
+    assert loaded[0].load_test_samples() == rows[:3] and loaded[2].load_test_samples() == rows[:2]
+    assert loaded[3].description == "kept"
+
+    reset = TestCase.init_many([("one", rows[5:7]), ("two", rows[4:9]), ("three", []), ("four", rows[:1])],
+                               reset=True)
+    assert [(tc.name, tc.version) for tc in reset] == [("one", 2), ("two", 1), ("three", 2), ("four", 1)]
+    assert [tc.load_test_samples() for tc in reset] == [rows[5:7], rows[4:9], [], rows[:1]]
+
+
+def test_init_many_is_all_or_nothing(lab):
+    TestCase("existing", test_samples=members(2))
+    with pytest.raises(ValueError, match="OtherGT"):
+        TestCase.init_many([("new", members(3)), ("existing", members(4)), ("bad", [(sample(1), OtherGT("x"))])],
+                           reset=True)
+    with pytest.raises(NotFoundError):
+        TestCase.load("new")
+    assert (TestCase.load("existing").version, len(TestCase.load("existing").load_test_samples())) == (1, 2)
+    OtherTestCase("texts")
+    with pytest.raises(WorkflowMismatchError):
+        TestCase.init_many([("new", members(3)), ("texts", [])])
+    with pytest.raises(NotFoundError):
+        TestCase.load("new")
+
+
+def test_init_many_rejects_repeated_names_and_unbound_classes_and_merges_repeated_samples(lab):
+    from kolena_lab.errors import IncorrectUsageError
+    from kolena_lab.workflow import TestCase as BaseTestCase
+
+    with pytest.raises(IncorrectUsageError, match="'twice'"):
+        TestCase.init_many([("twice", members(1)), ("once", []), ("twice", [])])
+    with pytest.raises(NotFoundError):
+        TestCase.load("once")
+    with pytest.raises(NotImplementedError):
+        BaseTestCase.init_many([])
+    TestCase("filled", test_samples=members(1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        merged = TestCase.init_many([("a", [(sample(1), gt("cat")), (sample(1), gt("dog"))]),
+                                     ("filled", [(sample(0), gt("cat")), (sample(0), gt("bird"))])], reset=True)
+    assert [str(w.message) for w in caught] == [
+        "2 repeated test sample(s) merged: each keeps its first position and the ground truth given last"]
+    assert [tc.load_test_samples() for tc in merged] == [[(sample(1), gt("dog"))], [(sample(0, index=0), gt("bird"))]]

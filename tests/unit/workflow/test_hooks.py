@@ -88,3 +88,18 @@ def test_a_test_suite_hook_that_raises_rolls_the_version_back(sqlite_store, call
         TestSuite("t", test_cases=[case])
     with pytest.raises(NotFoundError):
         TestSuite.load("t")
+
+
+def test_init_many_writes_each_version_through_the_hooks_and_a_refusal_undoes_all(sqlite_store, calls):
+    existing = TestCase("existing", test_samples=[_member(0)])
+    calls.clear()
+    one, two, empty, again = TestCase.init_many(
+        [("one", [_member(1)]), ("two", [_member(2)]), ("empty", []), ("existing", [_member(3)])], reset=True)
+    assert calls == [("case", one._version_id), ("case", two._version_id), ("case", again._version_id)]
+    assert again.version == existing.version + 1 and empty.version == 0
+    hooks.on_test_case_version(_refuse)
+    with pytest.raises(Refused):
+        TestCase.init_many([("three", [_member(4)]), ("existing", [_member(5)])], reset=True)
+    with pytest.raises(NotFoundError):
+        TestCase.load("three")
+    assert TestCase.load("existing").version == again.version
