@@ -32,13 +32,14 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "hints", "serializers")
+    __slots__ = ("fields", "names", "hints", "serializers", "implicit")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
         self.names = frozenset(f.name for f in self.fields)
         self.hints = _type_hints(cls)
         self.serializers = tuple((f.name, _serializer(self.hints.get(f.name, Any)) or _serialize) for f in self.fields)
+        self.implicit = tuple((n, f) for n, f in cls._implicit_extras() if n not in self.names)  # type: ignore
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:
@@ -76,6 +77,8 @@ class _DataObjectMeta(ABCMeta):
             if "data_type" in extras:
                 raise ValueError("'data_type' is reserved and cannot be set on a data object")
         obj = super().__call__(*args, **kwargs)
+        if info.implicit:  # defaults first, so that they come first among the extras
+            extras = {**{name: factory() for name, factory in info.implicit}, **(extras or {})}
         if extras:
             for key, value in extras.items():
                 object.__setattr__(obj, key, value)
@@ -93,6 +96,11 @@ class DataObject(metaclass=_DataObjectMeta):
                 _REGISTRY.setdefault(cls._data_type().tag(), cls)  # type: ignore[attr-defined]
             except NotImplementedError:
                 pass
+
+    @classmethod
+    def _implicit_extras(cls) -> Tuple[Tuple[str, Callable[[], Any]], ...]:
+        """Extras every instance carries, as ``(name, default factory)``, unless the class declares them as fields."""
+        return ()
 
     def __str__(self) -> str:
         items = [f"{f.name}={getattr(self, f.name)!r}" for f in _info(type(self)).fields if f.repr]
