@@ -115,7 +115,8 @@ def validate_data_object_type(cls: type, *, composite: bool = False) -> None:
     types_ = _field_types(cls)
     _check_reserved(cls, types_)
     for name, tp in types_.items():
-        if composite and isinstance(tp, type) and issubclass(tp, DataObject) and not issubclass(tp, (Annotation, Asset)):
+        plain = isinstance(tp, type) and issubclass(tp, DataObject) and not issubclass(tp, (Annotation, Asset))
+        if composite and plain:
             validate_data_object_type(tp)
         else:
             _check_type(name, tp)
