@@ -77,12 +77,14 @@ class _DataObjectMeta(ABCMeta):
             if "data_type" in extras:
                 raise ValueError("'data_type' is reserved and cannot be set on a data object")
         obj = super().__call__(*args, **kwargs)
-        if info.implicit:  # defaults first, so that they come first among the extras
-            extras = {**{name: factory() for name, factory in info.implicit}, **(extras or {})}
+        if info.implicit:  # first among the extras, given or by default
+            given = extras or {}
+            extras = {name: given.pop(name) if name in given else factory() for name, factory in info.implicit}
+            extras.update(given)
         if extras:
-            for key, value in extras.items():
-                object.__setattr__(obj, key, value)
-            object.__setattr__(obj, _EXTRAS_ATTR, tuple(extras))
+            attributes = obj.__dict__
+            attributes.update(extras)
+            attributes[_EXTRAS_ATTR] = tuple(extras)
         return obj
 
 

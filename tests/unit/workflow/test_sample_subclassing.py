@@ -22,6 +22,7 @@ from kolena_lab.workflow import (
     Video,
 )
 from kolena_lab.workflow._codec import decode_sample, encode_sample, sample_key
+from kolena_lab.workflow._dataframe import _fast_fields
 from kolena_lab.workflow._validators import validate_test_sample_type
 from kolena_lab.workflow.annotation import BoundingBox
 from kolena_lab.workflow.asset import PointCloudAsset
@@ -176,3 +177,23 @@ def test_a_video_subclass_adds_defaulted_fields_and_its_own_metadata():
     assert round_trip(clip) == clip
     with pytest.raises(ValueError, match="start"):
         Clip("v.mp4", start=3, end=2)
+
+
+def test_a_pydantic_composite_leaves_its_member_type_on_the_column_wise_path():
+    @dataclasses.dataclass(frozen=True)
+    class Page(Document):
+        pass
+
+    @pydantic.dataclasses.dataclass(frozen=True)
+    class Pages(Composite):
+        first: Page
+        second: Page
+
+    @pydantic.dataclasses.dataclass(frozen=True)
+    class CheckedPage(Document):
+        number: int = 1
+
+    assert Pages(Page("a.pdf"), Page("b.pdf")).first == Page("a.pdf")
+    assert "__pydantic_model__" in vars(Page)  # pydantic adds its validators to a member type in place
+    assert _fast_fields(Page) == ["locator"]  # yet Page itself validates nothing: its columns are encoded as they are
+    assert _fast_fields(CheckedPage) is None
