@@ -112,6 +112,10 @@ class DataObject(metaclass=_DataObjectMeta):
     def _extras(self) -> Tuple[str, ...]:
         return getattr(self, _EXTRAS_ATTR, ())
 
+    def toDict(self) -> Dict[str, Any]:  # noqa: N802 (the name pandas' `to_json` looks for)
+        """``_to_dict()``, under the name ``DataFrame.to_json`` calls for objects in cells."""
+        return self._to_dict()
+
     def _to_dict(self) -> Dict[str, Any]:
         """The serialised form: declared fields in order, then extras, then the ``data_type`` tag if typed.
 
@@ -144,6 +148,11 @@ class DataObject(metaclass=_DataObjectMeta):
             if key not in info.names and key != "data_type":
                 kwargs[key] = _deserialize(value, Any)
         return cls(**kwargs)
+
+
+def _alias_tag(tag: str, cls: type) -> None:
+    """Decode objects tagged ``tag`` (another name of ``cls``'s type) as ``cls``."""
+    _REGISTRY.setdefault(tag, cls)
 
 
 class TypedDataObject(DataObject):
