@@ -76,7 +76,8 @@ def _scalar_type(hint: Any) -> Optional[type]:
 def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Optional[List[str]]:
     """The init fields when ``cls`` can be serialised column-wise (plain scalars, no post-init logic), else None."""
     info = _info(cls)
-    if hasattr(cls, "__pydantic_model__") or hasattr(cls, "__post_init__"):
+    # pydantic marks a stdlib dataclass it merely validates as a field type (a composite's member) as not validating
+    if getattr(cls, "__pydantic_run_validation__", False) or hasattr(cls, "__post_init__"):
         return None
     names = [f.name for f in info.fields if f.name not in exclude]
     if any(not f.init for f in info.fields) or any(_scalar_type(info.hints.get(n)) is None for n in names):

@@ -32,13 +32,14 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "hints", "serializers")
+    __slots__ = ("fields", "names", "hints", "serializers", "implicit")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
         self.names = frozenset(f.name for f in self.fields)
         self.hints = _type_hints(cls)
         self.serializers = tuple((f.name, _serializer(self.hints.get(f.name, Any)) or _serialize) for f in self.fields)
+        self.implicit = tuple((n, f) for n, f in cls._implicit_extras() if n not in self.names)  # type: ignore
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:
@@ -76,10 +77,14 @@ class _DataObjectMeta(ABCMeta):
             if "data_type" in extras:
                 raise ValueError("'data_type' is reserved and cannot be set on a data object")
         obj = super().__call__(*args, **kwargs)
+        if info.implicit:  # first among the extras, given or by default
+            given = extras or {}
+            extras = {name: given.pop(name) if name in given else factory() for name, factory in info.implicit}
+            extras.update(given)
         if extras:
-            for key, value in extras.items():
-                object.__setattr__(obj, key, value)
-            object.__setattr__(obj, _EXTRAS_ATTR, tuple(extras))
+            attributes = obj.__dict__
+            attributes.update(extras)
+            attributes[_EXTRAS_ATTR] = tuple(extras)
         return obj
 
 
@@ -94,6 +99,11 @@ class DataObject(metaclass=_DataObjectMeta):
             except NotImplementedError:
                 pass
 
+    @classmethod
+    def _implicit_extras(cls) -> Tuple[Tuple[str, Callable[[], Any]], ...]:
+        """Extras every instance carries, as ``(name, default factory)``, unless the class declares them as fields."""
+        return ()
+
     def __str__(self) -> str:
         items = [f"{f.name}={getattr(self, f.name)!r}" for f in _info(type(self)).fields if f.repr]
         items += [f"{k}={getattr(self, k)!r}" for k in self._extras()]
@@ -101,6 +111,10 @@ class DataObject(metaclass=_DataObjectMeta):
 
     def _extras(self) -> Tuple[str, ...]:
         return getattr(self, _EXTRAS_ATTR, ())
+
+    def toDict(self) -> Dict[str, Any]:  # noqa: N802 (the name pandas' `to_json` looks for)
+        """``_to_dict()``, under the name ``DataFrame.to_json`` calls for objects in cells."""
+        return self._to_dict()
 
     def _to_dict(self) -> Dict[str, Any]:
         """The serialised form: declared fields in order, then extras, then the ``data_type`` tag if typed.
@@ -134,6 +148,11 @@ class DataObject(metaclass=_DataObjectMeta):
             if key not in info.names and key != "data_type":
                 kwargs[key] = _deserialize(value, Any)
         return cls(**kwargs)
+
+
+def _alias_tag(tag: str, cls: type) -> None:
+    """Decode objects tagged ``tag`` (another name of ``cls``'s type) as ``cls``."""
+    _REGISTRY.setdefault(tag, cls)
 
 
 class TypedDataObject(DataObject):

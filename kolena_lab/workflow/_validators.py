@@ -17,6 +17,7 @@ from kolena_lab.workflow.test_sample import (
     PointCloud,
     TestSample,
     Text,
+    _StrictScalar,
 )
 
 _SCALARS = (str, bool, int, float)
@@ -45,7 +46,7 @@ def _is_leaf(tp: Any) -> bool:
 
 
 def _is_metadata_leaf(tp: Any) -> bool:
-    return tp in _SCALARS or tp is type(None)
+    return tp in _SCALARS or tp is type(None) or (isinstance(tp, type) and issubclass(tp, _StrictScalar))
 
 
 def _supported(tp: Any, is_leaf: Callable[[Any], bool], in_list: bool = False) -> bool:
@@ -114,7 +115,8 @@ def validate_data_object_type(cls: type, *, composite: bool = False) -> None:
     types_ = _field_types(cls)
     _check_reserved(cls, types_)
     for name, tp in types_.items():
-        if composite and isinstance(tp, type) and issubclass(tp, DataObject) and not issubclass(tp, (Annotation, Asset)):
+        plain = isinstance(tp, type) and issubclass(tp, DataObject) and not issubclass(tp, (Annotation, Asset))
+        if composite and plain:
             validate_data_object_type(tp)
         else:
             _check_type(name, tp)

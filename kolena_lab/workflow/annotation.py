@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from kolena_lab.workflow._datatypes import DataType, TypedDataObject
+from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _alias_tag
 
 
 class _AnnotationType(DataType):
@@ -298,6 +298,7 @@ class ScoredClassificationLabel(ClassificationLabel):
 
 Label = ClassificationLabel
 ScoredLabel = ScoredClassificationLabel
+_alias_tag("ANNOTATION/LABEL", ClassificationLabel)  # Kolena 1.x's tag of the same type
 
 
 @dataclass(frozen=True)

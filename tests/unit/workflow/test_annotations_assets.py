@@ -1,11 +1,13 @@
 """Every annotation and asset: constructors, derived fields, validation, tags and round trips."""
 import json
+from typing import Any, List
 
 import numpy as np
 import pytest
 
 from kolena_lab.workflow import annotation as A
 from kolena_lab.workflow import asset as S
+from kolena_lab.workflow._datatypes import _deserialize
 from kolena_lab.workflow.annotation import (
     BitmapMask,
     BoundingBox,
@@ -294,3 +296,10 @@ def test_subclassed_asset_with_extra_fields():
     data = asset._to_dict()
     assert data == {"locator": "a.png", "caption": "hi", "data_type": "ASSET/IMAGE"}
     assert CaptionedImage._from_dict(data) == asset
+
+
+def test_kolena_label_tag_decodes_as_a_classification_label():
+    data = {"label": "cat", "data_type": "ANNOTATION/LABEL"}
+    assert _deserialize(data, Any) == ClassificationLabel("cat")
+    assert _deserialize([{**data, "score": 0.5}], List[ScoredLabel]) == [ScoredLabel("cat", 0.5)]
+    assert ClassificationLabel("cat")._to_dict()["data_type"] == "ANNOTATION/CLASSIFICATION_LABEL"  # ours unchanged

@@ -5,6 +5,7 @@ import math
 from typing import List, Optional, Union
 
 import numpy as np
+import pandas as pd
 import pydantic.dataclasses
 import pytest
 
@@ -339,3 +340,10 @@ def test_data_type_tags():
 def test_untyped_data_objects_carry_no_tag():
     assert "data_type" not in StdGT(1.0, "a")._to_dict()
     assert "data_type" not in Curve([0], [1])._to_dict()
+
+
+def test_pandas_to_json_writes_data_objects_as_their_serialised_form():
+    box = BoundingBox((0, 0), (1, 2), note="x")
+    assert box.toDict() == box._to_dict()
+    (row,) = json.loads(pd.DataFrame({"box": [box]}).to_json(orient="records"))
+    assert row["box"] == box._to_dict()

@@ -60,7 +60,7 @@ def test_metadata_values_round_trip():
 
 def test_video_fields_and_round_trip():
     video = Video("v.mp4", thumbnail=ImageAsset("t.png"), start=1, end=2.5, metadata={"fps": 30})
-    assert list(video._to_dict()) == ["locator", "metadata", "thumbnail", "start", "end", "data_type"]
+    assert list(video._to_dict()) == ["locator", "thumbnail", "start", "end", "metadata", "data_type"]
     back = round_trip(video)
     assert back == video and type(back.thumbnail) is ImageAsset
     assert Video("v.mp4").start is None and Video("v.mp4", start=2, end=2).end == 2
@@ -105,6 +105,6 @@ def test_user_composite_and_extended_image():
 
     image = LabeledImage("a.png", width=640, roi=BoundingBox((0, 0), (5, 5)))
     data = image._to_dict()
-    assert data["data_type"] == "TEST_SAMPLE/IMAGE" and list(data)[:4] == ["locator", "metadata", "width", "roi"]
+    assert data["data_type"] == "TEST_SAMPLE/IMAGE" and list(data)[:4] == ["locator", "width", "roi", "metadata"]
     back = round_trip(image)
     assert back == image and type(back.roi) is BoundingBox
