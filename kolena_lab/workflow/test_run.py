@@ -3,6 +3,7 @@ import dataclasses
 import json
 import os
 import threading
+import warnings
 from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Set, Tuple, Union
 
 from tqdm.auto import tqdm
@@ -144,6 +145,16 @@ class TestRun:
                     members.append(_Member(sample_id, samples[sample_id], ground_truths[gt]))
                 out[test_case] = members
         return out
+
+    def _conflicting_ground_truths(self) -> int:
+        """How many samples have different ground truths in different test cases being evaluated."""
+        first: Dict[int, Any] = {}
+        conflicting = set()
+        for members in self._members.values():
+            for m in members:
+                if first.setdefault(m.sample_id, m.ground_truth) != m.ground_truth:
+                    conflicting.add(m.sample_id)
+        return len(conflicting)
 
     def _unique(self) -> Dict[int, _Member]:
         """Each sample of the suite once; the ground truth of the last test case holding it."""
@@ -389,6 +400,12 @@ class TestRun:
 
     def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
                            inferences: Dict[int, Inference]) -> tuple:
+        conflicting = self._conflicting_ground_truths()
+        if conflicting:
+            warnings.warn(f"{conflicting} samples have different ground truths in different test cases of suite "
+                          f"'{self.test_suite.name}'; evaluator function '{self.evaluator_name}' sees each sample once, "
+                          "with the ground truth of the last test case holding it. An Evaluator class evaluates each "
+                          "test case with its own ground truths.", stacklevel=3)
         unique = self._unique()
         members = list(unique.values())
         keys = self._sample_keys()

@@ -1,6 +1,7 @@
 """Models and test(): inference bookkeeping, evaluator driving, failures, and reading results back."""
 import dataclasses
 import threading
+import warnings
 
 import pytest
 
@@ -278,3 +279,15 @@ def test_bad_test_calls(lab, suite):
         c.AccuracyEvaluator(configurations=[])
     with pytest.raises(ValueError, match="batch_size"):
         test(c.Model("m2", infer=c.predict), suite, c.AccuracyEvaluator(), batch_size=0)
+
+
+def test_an_evaluator_function_is_warned_when_test_cases_disagree_on_a_ground_truth(sqlite_store):
+    a = c.TestCase("as cats", test_samples=[(c.sample(i), c.gt("cat")) for i in range(3)])
+    b = c.TestCase("as dogs", test_samples=[(c.sample(i), c.gt("dog")) for i in range(2)])
+    same = c.TestCase("same", test_samples=[(c.sample(i), c.gt("cat")) for i in range(3)])
+    model = c.Model("m", infer=c.predict)
+    with pytest.warns(UserWarning, match="2 samples have different ground truths"):
+        test(model, c.TestSuite("disagree", test_cases=[a, b]), c.function_evaluator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        test(model, c.TestSuite("agree", test_cases=[a, same]), c.function_evaluator)
