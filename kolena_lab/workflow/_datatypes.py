@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import numpy as np
+from pydantic.dataclasses import DataclassProxy
 
 T = TypeVar("T", bound="DataObject")
 
@@ -52,12 +53,23 @@ def _type_hints(cls: type) -> Dict[str, Any]:
         return hints
 
 
+def unwrap_dataclass(cls: Any) -> Any:
+    """The class behind a pydantic ``DataclassProxy`` (what pydantic makes of a stdlib dataclass subclass that only
+    re-annotates inherited fields); anything else unchanged."""
+    return cls.__dataclass__ if isinstance(cls, DataclassProxy) else cls
+
+
 def _info(cls: type) -> _ClassInfo:
+    cls = unwrap_dataclass(cls)
     info = cls.__dict__.get(_INFO_ATTR)
     if info is None:
-        # an undecorated subclass is fine as long as it declares no fields of its own
+        # an undecorated subclass is fine as long as it declares no fields of its own (pydantic's proxied class may
+        # re-annotate inherited ones)
         decorated = "__dataclass_fields__" in cls.__dict__
-        if not decorated and (not dataclasses.is_dataclass(cls) or inspect.get_annotations(cls)):
+        own = set(inspect.get_annotations(cls))
+        if "__pydantic_model__" in cls.__dict__ and dataclasses.is_dataclass(cls):
+            own -= set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        if not decorated and (not dataclasses.is_dataclass(cls) or own):
             raise TypeError(f"{cls.__name__} must be a dataclass: decorate it with @dataclass(frozen=True)")
         if not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
             raise TypeError(f"{cls.__name__} must be frozen: decorate it with @dataclass(frozen=True)")

@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterator, Optional, Type
 from sqlalchemy.engine import Connection
 
 from kolena_lab import store
+from kolena_lab.workflow._datatypes import unwrap_dataclass
 from kolena_lab.workflow._validators import _field_types, validate_data_object_type, validate_test_sample_type
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
@@ -40,6 +41,8 @@ class Workflow:
         if name.lower() in RESERVED_NAMES:
             raise ValueError(f"workflow name '{name}' is reserved; choose another name")
         object.__setattr__(self, "name", name)
+        for field in ("test_sample_type", "ground_truth_type", "inference_type"):  # a pydantic proxy: its class
+            object.__setattr__(self, field, unwrap_dataclass(getattr(self, field)))
         validate_test_sample_type(self.test_sample_type)
         composite = issubclass(self.test_sample_type, Composite)
         for what, cls, base in (

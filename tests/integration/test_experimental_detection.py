@@ -18,9 +18,7 @@ from kolena_lab._experimental.object_detection import (
     ThresholdConfiguration,
 )
 from kolena_lab.workflow import define_workflow, load_test_case_metrics, load_test_suite_metrics, test
-from kolena_lab.workflow.annotation import LabeledBoundingBox, ScoredLabeledBoundingBox
-from kolena_lab.workflow._codec import sample_key
-from kolena_lab.workflow.evaluator_function import TestCases
+from kolena_lab.workflow.annotation import LabeledBoundingBox
 from tests.unit.evaluators import _data
 
 
@@ -61,10 +59,11 @@ def _seed(test_case_type, test_suite_type, samples, gts):
     return test_suite_type("transportation by brightness", test_cases=cases)
 
 
-def _expected(suite, samples, gts, by_locator, config):
-    groups = TestCases([(tc.name, {sample_key(s) for s, _ in tc.iter_test_samples()}) for tc in suite.test_cases])
-    infs = [by_locator[s.locator] for s in samples]
-    return ObjectDetectionEvaluator([config])(samples, gts, infs, groups, config)
+def _expected(suite, by_locator, config):
+    """Test case and suite metrics of a direct call, per test case with its own samples and ground truths."""
+    cases = [(tc.name, [(s, g, by_locator[s.locator]) for s, g in tc.iter_test_samples()]) for tc in suite.test_cases]
+    _, metrics, _, suite_metrics = _data.evaluate_test_cases(ObjectDetectionEvaluator([config]), cases, config)
+    return metrics, suite_metrics
 
 
 def test_example_workflow_runs_and_stores_kolenas_metrics(sqlite_store):
@@ -78,14 +77,14 @@ def test_example_workflow_runs_and_stores_kolenas_metrics(sqlite_store):
     assert sorted(set(frame["configuration"])) == sorted(c.display_name() for c in CONFIGURATIONS)
     suite_rows = load_test_suite_metrics(model, suite, "ObjectDetectionEvaluator").set_index("configuration")
     for config in CONFIGURATIONS:
-        expected = _expected(suite, samples, gts, by_locator, config)
+        expected, expected_suite = _expected(suite, by_locator, config)
         rows = frame[frame["configuration"] == config.display_name()].set_index("test_case")
-        for test_case, metrics in expected.metrics_test_case:
+        for test_case, metrics in expected.items():
             for name in ("TP", "FP", "FN", "nIgnored", "mean_AP", "macro_F1", "micro_Precision"):
                 assert rows.loc[test_case, name] == pytest.approx(getattr(metrics, name)), (test_case, name)
         row = suite_rows.loc[config.display_name()]
         assert row["n_images"] == 90
-        assert row["mean_AP"] == pytest.approx(expected.metrics_test_suite.mean_AP)
+        assert row["mean_AP"] == pytest.approx(expected_suite.mean_AP)
 
 
 def test_extended_ground_truth_evaluates_label_blind_when_asked(sqlite_store):
@@ -97,9 +96,9 @@ def test_extended_ground_truth_evaluates_label_blind_when_asked(sqlite_store):
     config = ThresholdConfiguration(multiclass=False)
     test(model, suite, ObjectDetectionEvaluator([config]))
     frame = load_test_case_metrics(model, suite).set_index("test_case")
-    expected = _expected(suite, samples, gts, by_locator, config)
-    for test_case, metrics in expected.metrics_test_case:
+    expected, expected_suite = _expected(suite, by_locator, config)
+    for test_case, metrics in expected.items():
         assert frame.loc[test_case, "AP"] == pytest.approx(metrics.AP)
         assert frame.loc[test_case, "TP"] == metrics.TP
     assert load_test_suite_metrics(model, suite)["threshold"].iloc[0] == pytest.approx(
-        expected.metrics_test_suite.threshold)
+        expected_suite.threshold)

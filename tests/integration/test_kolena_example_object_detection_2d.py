@@ -115,10 +115,6 @@ def test_prebuilt_detection_suite_by_metadata(sqlite_store, tmp_path):
     assert [inf for _, _, inf in model.load_inferences(complete)] == expected
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the prebuilt ObjectDetectionEvaluator is a function-style evaluator and sees one ground "
-                          "truth per sample of the suite, where Kolena's (an Evaluator class) evaluates each test "
-                          "case with that test case's ground truths")
 def test_prebuilt_detection_suite_by_box_size_uses_each_test_cases_ground_truth(sqlite_store, tmp_path):
     _seed_suites(tmp_path)
     model = Model("street-detector", infer=_infer)
@@ -145,9 +141,6 @@ class OccludableGroundTruth(BaseGroundTruth):
     bboxes: List[OccludableBox]  # type: ignore[assignment]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="pydantic wraps a subclass that only narrows inherited fields of a standard-library "
-                          "dataclass in a DataclassProxy, which define_workflow rejects as not a GroundTruth")
 def test_extended_ground_truth_declared_with_pydantic(sqlite_store, tmp_path):
     _, ExtTestCase, ExtTestSuite, ExtModel = define_workflow("Example Street Extended", TestSample,
                                                              OccludableGroundTruth, Inference)

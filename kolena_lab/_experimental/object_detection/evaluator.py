@@ -1,12 +1,22 @@
-"""``ObjectDetectionEvaluator``: the prebuilt detection workflow's evaluator, with Kolena's metrics and rules.
+"""``ObjectDetectionEvaluator``: the prebuilt detection workflow's evaluator, an ``Evaluator`` with Kolena's metrics
+and rules.
 
-Per image (unless its inference is ``ignored``) inferences below ``min_confidence_score`` are dropped and the rest
-matched by Kolena's PASCAL rule (per label then label-blind in the multiclass evaluation, label-blind otherwise).
-Thresholds are fixed or F1-optimal (per label in the multiclass evaluation); AP is the all-point interpolated area
-under the precision-recall curve. Two deliberate differences: F1-optimal thresholds are computed on the whole suite
-(Kolena uses the first test case, which it requires to hold every sample), and the multiclass evaluation is chosen
-once for the suite (two labels or more among its ground truths and inferences) rather than per test case.
+Each test case is evaluated with its own ground truths (test cases may hold different ground truths for one image, e.g.
+boxes moved to ``ignored_bboxes``). Per image (unless its inference is ``ignored``) inferences below
+``min_confidence_score`` are dropped and the rest matched by Kolena's PASCAL rule: per label then label-blind in the
+multiclass evaluation, label-blind otherwise. Unless the configuration says, a test case is evaluated multiclass when
+its ground truths and inferences have two labels or more. AP is the all-point interpolated area under the
+precision-recall curve, on every distinct score (Kolena samples at most 501 thresholds; see ``utils``).
+
+Thresholds are fixed or F1-optimal (per label in the multiclass evaluation, the minimum confidence for a label without
+matching results; label-blind, at least the minimum confidence). As in Kolena, F1-optimal thresholds are computed on
+the first test case evaluated under a configuration (per kind of evaluation, multiclass or label-blind) and reused for
+the suite's other test cases, so the suite's first test case should hold every sample. Unlike Kolena, which keeps them
+for the evaluator's lifetime, they are forgotten once the suite's metrics are computed (or when a test case comes
+again), so one evaluator can test several models and suites. A suite whose test cases were evaluated in both kinds has
+the mean of their AP and mean AP and no threshold.
 """
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -33,7 +43,7 @@ from kolena_lab._experimental.object_detection.workflow import (
     TestSuiteMetrics,
     ThresholdConfiguration,
 )
-from kolena_lab.evaluators import ReadyEvaluator
+from kolena_lab.errors import InputValidationError
 from kolena_lab.metrics import (
     InferenceMatches,
     MulticlassInferenceMatches,
@@ -44,57 +54,128 @@ from kolena_lab.metrics import (
     precision,
     recall,
 )
-from kolena_lab.workflow import EvaluationResults, TestCases
+from kolena_lab.workflow import Evaluator
 from kolena_lab.workflow.annotation import ScoredLabel
 from kolena_lab.workflow.plot import Plot
 
 Matches = Union[InferenceMatches, MulticlassInferenceMatches]
 Threshold = Callable[[str], float]
+Triples = List[Tuple[Any, Any, Any]]
+SampleMetrics = Union[TestSampleMetrics, TestSampleMetricsSingleClass]
+CaseMetrics = Union[TestCaseMetrics, TestCaseMetricsSingleClass]
 
 
-class ObjectDetectionEvaluator(ReadyEvaluator):
+@dataclass
+class _Case:
+    """One test case's matching results (None for an ignored image) and the kind of its evaluation."""
+
+    multiclass: bool
+    matches: List[Optional[Matches]]
+    locators: List[str]
+
+    def kept(self) -> List[Any]:
+        return [m for m in self.matches if m is not None]
+
+
+@dataclass
+class _Suite:
+    """What the evaluation of one suite under one configuration holds: thresholds by kind, test cases by name."""
+
+    thresholds: Dict[bool, Threshold] = field(default_factory=dict)
+    cases: Dict[Any, _Case] = field(default_factory=dict)
+
+
+class ObjectDetectionEvaluator(Evaluator):
     """Pass it to ``test(model, suite, ObjectDetectionEvaluator([ThresholdConfiguration(...), ...]))``; without
     configurations it uses ``ThresholdConfiguration()``. Works with any workflow whose ground truth has ``bboxes`` and
     ``ignored_bboxes`` and whose inference has ``bboxes`` and ``ignored`` (as the prebuilt workflow's types)."""
 
-    configuration_type = ThresholdConfiguration
+    def __init__(self, configurations: Optional[List[ThresholdConfiguration]] = None):
+        configs = [ThresholdConfiguration()] if configurations is None else list(configurations)
+        for i, c in enumerate(configs):
+            if not isinstance(c, ThresholdConfiguration):
+                raise InputValidationError(f"configurations[{i}] must be a ThresholdConfiguration, "
+                                           f"got {type(c).__name__}")
+        super().__init__(configs)  # type: ignore[arg-type]
+        self._suites: Dict[str, _Suite] = {}  # by configuration display name
 
-    def _evaluate(self, test_samples: List[Any], ground_truths: List[Any], inferences: List[Any],
-                  test_cases: TestCases, configuration: ThresholdConfiguration) -> EvaluationResults:
-        config = configuration
+    def compute_test_sample_metrics(self, test_case: Any, inferences: Triples,
+                                    configuration: Optional[ThresholdConfiguration] = None,
+                                    ) -> List[Tuple[Any, SampleMetrics]]:
+        config = self._configuration(configuration)
+        suite = self._suites.setdefault(config.display_name(), _Suite())
+        if _name(test_case) in suite.cases:  # a test case seen again: a new evaluation
+            suite = self._suites[config.display_name()] = _Suite()
         multiclass = config.multiclass
         if multiclass is None:
-            multiclass = len(set().union(*_labels(ground_truths, inferences, range(len(test_samples))))) >= 2
-        matches = [None if inf.ignored else _match(gt, inf, config, multiclass)
-                   for gt, inf in zip(ground_truths, inferences)]
-        kept = [m for m in matches if m is not None]
-        threshold = _thresholds(kept, config, multiclass)
-        sample_metrics = [_sample_metrics(m, threshold, multiclass) for m in matches]
-        case_metrics, case_plots = [], []
-        for test_case, idx in test_cases.indices(test_samples):
-            case_matches = [matches[i] for i in idx if matches[i] is not None]
-            ignored = sum(1 for i in idx if matches[i] is None)
-            if multiclass:
-                labels = sorted(set().union(*_labels(ground_truths, inferences, idx)))
-                metrics: Any = _case_metrics(case_matches, labels, threshold, ignored)
-                plots = [compute_f1_plot_multiclass(case_matches), compute_pr_plot_multiclass(case_matches),
-                         compute_confusion_matrix_plot(_above_threshold(case_matches, threshold))]
-            else:
-                metrics = _case_metrics_single_class([sample_metrics[i] for i in idx], case_matches)
-                plots = [compute_pr_plot(case_matches), compute_f1_plot(case_matches)]
-            case_metrics.append((test_case, metrics))
-            case_plots.append((test_case, [p for p in plots if p is not None]))
-        locators = {test_samples[i].locator for _, idx in test_cases.indices(test_samples) for i in idx}
-        aps = [m.mean_AP if multiclass else m.AP for _, m in case_metrics]
-        suite = TestSuiteMetrics(n_images=len(locators), mean_AP=float(np.mean(aps)) if aps else 0.0,
-                                 threshold=None if multiclass else threshold(""))
-        return EvaluationResults([(s, m) for s, m in zip(test_samples, sample_metrics)], case_metrics, case_plots,
-                                 suite)
+            multiclass = len(_labels(inferences)) >= 2
+        case = _Case(multiclass, [None if inf.ignored else _match(gt, inf, config, multiclass)
+                                  for _, gt, inf in inferences], [ts.locator for ts, _, _ in inferences])
+        suite.cases[_name(test_case)] = case
+        if multiclass not in suite.thresholds:
+            suite.thresholds[multiclass] = _thresholds(case.kept(), config, multiclass)
+        threshold = suite.thresholds[multiclass]
+        return [(ts, _sample_metrics(m, threshold, multiclass)) for (ts, _, _), m in zip(inferences, case.matches)]
+
+    def compute_test_case_metrics(self, test_case: Any, inferences: Triples, metrics: List[SampleMetrics],
+                                  configuration: Optional[ThresholdConfiguration] = None) -> CaseMetrics:
+        case, threshold = self._case(test_case, inferences, configuration)
+        if case.multiclass:
+            ignored = sum(1 for m in case.matches if m is None)
+            return _case_metrics(case.kept(), sorted(_labels(inferences)), threshold, ignored)
+        return _case_metrics_single_class(metrics, case.kept())
+
+    def compute_test_case_plots(self, test_case: Any, inferences: Triples, metrics: List[SampleMetrics],
+                                configuration: Optional[ThresholdConfiguration] = None) -> Optional[List[Plot]]:
+        case, threshold = self._case(test_case, inferences, configuration)
+        kept = case.kept()
+        if case.multiclass:
+            plots = [compute_f1_plot_multiclass(kept), compute_pr_plot_multiclass(kept),
+                     compute_confusion_matrix_plot(_above_threshold(kept, threshold))]
+        else:
+            plots = [compute_pr_plot(kept), compute_f1_plot(kept)]
+        return [p for p in plots if p is not None]
+
+    def compute_test_suite_metrics(self, test_suite: Any, metrics: List[Tuple[Any, CaseMetrics]],
+                                   configuration: Optional[ThresholdConfiguration] = None) -> TestSuiteMetrics:
+        config = self._configuration(configuration)
+        suite = self._suites.pop(config.display_name(), _Suite())
+        cases = [suite.cases.get(_name(test_case)) for test_case, _ in metrics]
+        locators = {locator for case in cases if case is not None for locator in case.locators}
+        aps = [m.mean_AP if isinstance(m, TestCaseMetrics) else m.AP for _, m in metrics]
+        label_blind = bool(metrics) and all(isinstance(m, TestCaseMetricsSingleClass) for _, m in metrics)
+        threshold = suite.thresholds.get(False) if label_blind else None
+        return TestSuiteMetrics(n_images=len(locators), mean_AP=_mean(aps),
+                                threshold=None if threshold is None else threshold(""))
+
+    def _configuration(self, configuration: Optional[ThresholdConfiguration]) -> ThresholdConfiguration:
+        if configuration is None:
+            return self.configurations[0]  # type: ignore[return-value]
+        if not isinstance(configuration, ThresholdConfiguration):
+            raise InputValidationError(f"'configuration' must be a ThresholdConfiguration, "
+                                       f"got {type(configuration).__name__}")
+        return configuration
+
+    def _case(self, test_case: Any, inferences: Triples,
+              configuration: Optional[ThresholdConfiguration]) -> Tuple[_Case, Threshold]:
+        """The test case's matching results and thresholds, computed now if its sample metrics were not."""
+        config = self._configuration(configuration)
+        suite = self._suites.get(config.display_name())
+        if suite is None or _name(test_case) not in suite.cases:
+            self.compute_test_sample_metrics(test_case, inferences, config)
+            suite = self._suites[config.display_name()]
+        case = suite.cases[_name(test_case)]
+        return case, suite.thresholds[case.multiclass]
 
 
-def _labels(ground_truths: List[Any], inferences: List[Any], idx: Sequence[int]) -> List[set]:
-    """Per image of ``idx``: the labels of its ground truths and (unfiltered) inferences."""
-    return [{b.label for b in ground_truths[i].bboxes} | {b.label for b in inferences[i].bboxes} for i in idx]
+def _name(test_case: Any) -> Any:
+    return getattr(test_case, "name", test_case)
+
+
+def _labels(inferences: Triples) -> set:
+    """The labels of the ground truths and (unfiltered) inferences of a test case."""
+    return ({b.label for _, gt, _ in inferences for b in gt.bboxes}
+            | {b.label for _, _, inf in inferences for b in inf.bboxes})
 
 
 def _match(gt: Any, inf: Any, config: ThresholdConfiguration, multiclass: bool) -> Matches:
@@ -117,7 +198,7 @@ def _thresholds(matches: List[Matches], config: ThresholdConfiguration, multicla
 
 
 def _sample_metrics(m: Optional[Matches], threshold: Threshold,
-                    multiclass: bool) -> Union[TestSampleMetrics, TestSampleMetricsSingleClass]:
+                    multiclass: bool) -> SampleMetrics:
     if m is None:
         common: Dict[str, Any] = dict(TP=[], FP=[], FN=[], count_TP=0, count_FP=0, count_FN=0, has_TP=False,
                                       has_FP=False, has_FN=False, ignored=True, max_confidence_above_t=None,

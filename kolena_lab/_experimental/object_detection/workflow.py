@@ -1,8 +1,13 @@
 """The prebuilt 2D object detection workflow ("Object Detection"): its data types, bound classes, metrics types and
-evaluator configuration, with Kolena's names and fields."""
+evaluator configuration, with Kolena's names and fields.
+
+As in Kolena, the test sample, ground truth and inference are pydantic dataclasses, so that a subclass may narrow an
+inherited field (e.g. ``bboxes: List[ExtendedBoundingBox]``) under pydantic's ``@dataclass``."""
 import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Union
+
+import pydantic.dataclasses
 
 from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow import EvaluatorConfiguration
@@ -24,7 +29,7 @@ GroundTruthObject = Union[LabeledBoundingBox, LabeledPolygon]
 InferenceObject = Union[ScoredLabeledBoundingBox, ScoredLabeledPolygon]
 
 
-@dataclass(frozen=True)
+@pydantic.dataclasses.dataclass(frozen=True)
 class TestSample(Image):
     """An image with optional metadata."""
 
@@ -32,7 +37,7 @@ class TestSample(Image):
     metadata: Metadata = dataclasses.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@pydantic.dataclasses.dataclass(frozen=True)
 class GroundTruth(BaseGroundTruth):
     """The image's labeled boxes or polygons, those to ignore in evaluation, and their count (``n_bboxes``, set from
     ``bboxes``)."""
@@ -45,7 +50,7 @@ class GroundTruth(BaseGroundTruth):
         object.__setattr__(self, "n_bboxes", len(self.bboxes))
 
 
-@dataclass(frozen=True)
+@pydantic.dataclasses.dataclass(frozen=True)
 class Inference(BaseInference):
     """The model's scored labeled boxes or polygons; ``ignored`` leaves the image out of the evaluation."""
 
@@ -172,7 +177,7 @@ class ThresholdConfiguration(EvaluatorConfiguration):
     """``threshold_strategy``: ``"F1-Optimal"`` (per class) or a fixed confidence threshold for every class;
     ``iou_threshold``: the IoU a match needs; ``min_confidence_score``: inferences below it are dropped before
     matching; ``multiclass``: force the multiclass (True) or label-blind (False) evaluation, by default multiclass
-    when the suite has two labels or more."""
+    when the test case has two labels or more."""
 
     threshold_strategy: Union[str, float] = F1_OPTIMAL
     iou_threshold: float = 0.5

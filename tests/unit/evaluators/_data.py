@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from kolena_lab.workflow import GroundTruth, Image, Inference, TestCases
+from kolena_lab.workflow import Evaluator, EvaluatorConfiguration, GroundTruth, Image, Inference, TestCases
 from kolena_lab.workflow._codec import sample_key
 from kolena_lab.workflow.annotation import (
     ClassificationLabel,
@@ -74,6 +74,22 @@ def test_cases(samples: Sequence[Any], groups: Dict[str, Sequence[int]]) -> Test
     """A TestCases of named groups of sample positions."""
     keys = [sample_key(s) for s in samples]
     return TestCases([(name, {keys[i] for i in idx}) for name, idx in groups.items()])
+
+
+def evaluate_test_cases(evaluator: Evaluator, test_cases: Sequence[Tuple[Any, List[tuple]]],
+                        configuration: Optional[EvaluatorConfiguration]) -> Tuple[dict, dict, dict, Any]:
+    """Call an ``Evaluator`` as ``test()`` does: per test case (given with its ``(sample, ground truth, inference)``
+    triples) in order, then the suite. Returns sample metrics, test case metrics and plots by test case, and the suite's
+    metrics."""
+    samples, cases, plots = {}, {}, {}
+    for test_case, triples in test_cases:
+        per_sample = evaluator.compute_test_sample_metrics(test_case, triples, configuration)
+        metrics = [m for _, m in per_sample]
+        samples[test_case] = metrics
+        cases[test_case] = evaluator.compute_test_case_metrics(test_case, triples, metrics, configuration)
+        plots[test_case] = evaluator.compute_test_case_plots(test_case, triples, metrics, configuration) or []
+    suite = evaluator.compute_test_suite_metrics(None, list(cases.items()), configuration)
+    return samples, cases, plots, suite
 
 
 def overlapping_groups(n: int, seed: int = 1, count: int = 5, share: float = 0.4) -> Dict[str, np.ndarray]:

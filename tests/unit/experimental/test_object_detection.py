@@ -1,5 +1,6 @@
 """The prebuilt detection evaluator: Kolena's metric names, and values equal to a direct computation of Kolena's
-documented rules (per-image matching, F1-optimal thresholds per class, all-point AP, macro and micro averages)."""
+documented rules (per-image matching with each test case's own ground truths, F1-optimal thresholds per class from the
+first test case, all-point AP, macro and micro averages)."""
 from typing import Dict, List
 
 import numpy as np
@@ -73,9 +74,10 @@ def _matches(gts, infs, idx, config, multiclass):
             for i in idx if not infs[i].ignored]
 
 
-def _run(samples, gts, infs, groups, config):
-    results = ObjectDetectionEvaluator([config])(samples, gts, infs, _data.test_cases(samples, groups), config)
-    return results, dict(results.metrics_test_case), dict(results.plots_test_case)
+def _run(samples, gts, infs, groups, config, evaluator=None):
+    """Sample metrics, test case metrics and plots by test case, and the suite's metrics."""
+    cases = [(name, [(samples[i], gts[i], infs[i]) for i in idx]) for name, idx in groups.items()]
+    return _data.evaluate_test_cases(evaluator or ObjectDetectionEvaluator([config]), cases, config)
 
 
 @pytest.mark.parametrize("seed,config", [
@@ -85,7 +87,7 @@ def _run(samples, gts, infs, groups, config):
 ])
 def test_multiclass_equals_kolenas_rules(seed, config):
     samples, gts, infs, groups = _suite(150, seed)
-    results, cases, plots = _run(samples, gts, infs, groups, config)
+    per_sample, cases, plots, suite = _run(samples, gts, infs, groups, config)
     everything = _matches(gts, infs, range(len(samples)), config, True)
     labels = sorted({b.label for g in gts for b in g.bboxes} | {b.label for i in infs for b in i.bboxes})
     if config.threshold_strategy == "F1-Optimal":
@@ -98,6 +100,9 @@ def test_multiclass_equals_kolenas_rules(seed, config):
         thr = {label: config.threshold_strategy for label in labels}
     for name, idx in groups.items():
         metrics = cases[name]
+        if not len(idx) and config.multiclass is None:  # no labels: evaluated label-blind, as Kolena decides per case
+            assert isinstance(metrics, TestCaseMetricsSingleClass) and metrics.Objects == metrics.AP == 0
+            continue
         assert isinstance(metrics, TestCaseMetrics)
         case = _matches(gts, infs, idx, config, True)
         case_labels = sorted({b.label for i in idx for b in gts[i].bboxes} | {b.label for i in idx for b in
@@ -125,7 +130,7 @@ def test_multiclass_equals_kolenas_rules(seed, config):
         if len(idx):
             assert [p.title for p in plots[name]][:2] == ["F1-Score vs. Confidence Threshold Per Class",
                                                           "Precision vs. Recall Per Class"]
-    sample_metrics = [m for _, m in results.metrics_test_sample]
+    sample_metrics = per_sample["complete"]
     assert all(isinstance(m, TestSampleMetrics) for m in sample_metrics)
     assert sum(m.count_TP for m in sample_metrics) == cases["complete"].TP
     assert sum(m.count_FN for m in sample_metrics) == cases["complete"].FN
@@ -134,16 +139,16 @@ def test_multiclass_equals_kolenas_rules(seed, config):
         assert all(t.score == thr[t.label] for t in m.thresholds)
         assert all(b.score >= thr[b.label] for b in m.TP + m.FP + m.Confused)
         assert set(map(id, m.Confused)) <= set(map(id, m.FP))
-    suite = results.metrics_test_suite
     assert isinstance(suite, TestSuiteMetrics) and suite.threshold is None and suite.n_images == len(samples)
-    assert suite.mean_AP == pytest.approx(np.mean([m.mean_AP for m in cases.values()]))
+    aps = [m.mean_AP if isinstance(m, TestCaseMetrics) else m.AP for m in cases.values()]
+    assert suite.mean_AP == pytest.approx(np.mean(aps))
 
 
 @pytest.mark.parametrize("config", [ThresholdConfiguration(min_confidence_score=0.3),
                                     ThresholdConfiguration(threshold_strategy=0.5, multiclass=False)])
 def test_single_class_equals_kolenas_rules(config):
     samples, gts, infs, groups = _suite(120, seed=5, classes=1 if config.multiclass is None else 3)
-    results, cases, plots = _run(samples, gts, infs, groups, config)
+    per_sample, cases, plots, suite = _run(samples, gts, infs, groups, config)
     everything = _matches(gts, infs, range(len(samples)), config, False)
     if config.threshold_strategy == "F1-Optimal":
         scores, is_tp, n_gt = match_arrays(everything)
@@ -161,8 +166,8 @@ def test_single_class_equals_kolenas_rules(config):
         if len(idx):
             assert [p.title for p in plots[name]] == ["Precision vs. Recall", "F1-Score vs. Confidence Threshold"]
     assert all(isinstance(m, TestSampleMetricsSingleClass) and m.thresholds == thr
-               for _, m in results.metrics_test_sample)
-    assert results.metrics_test_suite.threshold == thr
+               for metrics in per_sample.values() for m in metrics)
+    assert suite.threshold == thr
 
 
 def test_confusion_matrix_and_confused_objects():
@@ -172,8 +177,8 @@ def test_confusion_matrix_and_confused_objects():
     gts = [GroundTruth(bboxes=[box(0, "cat"), box(20, "dog")]), GroundTruth(bboxes=[box(0, "dog")])]
     infs = [Inference(bboxes=[det(0, "cat", 0.9), det(20, "cat", 0.8)]), Inference(bboxes=[det(0, "dog", 0.7)])]
     config = ThresholdConfiguration(threshold_strategy=0.5)
-    results, cases, plots = _run(samples, gts, infs, {"all": [0, 1]}, config)
-    first = results.metrics_test_sample[0][1]
+    per_sample, cases, plots, _ = _run(samples, gts, infs, {"all": [0, 1]}, config)
+    first = per_sample["all"][0]
     assert (first.count_TP, first.count_FP, first.count_FN, first.count_Confused) == (1, 1, 1, 1)
     assert first.Confused[0].label == "cat" and first.FN[0].label == "dog"
     assert [(t.label, t.score) for t in first.thresholds] == [("cat", 0.5)]
@@ -210,6 +215,11 @@ def test_configuration_names_and_validation():
     assert GroundTruth(bboxes=[LabeledBoundingBox((0, 0), (1, 1), "a")] * 2).n_bboxes == 2
     with pytest.raises(InputValidationError):
         ObjectDetectionEvaluator([object()])  # type: ignore[list-item]
+    evaluator = ObjectDetectionEvaluator()
+    assert evaluator.configurations == [ThresholdConfiguration()]
+    assert evaluator.display_name() == "ObjectDetectionEvaluator"
+    with pytest.raises(InputValidationError):
+        evaluator.compute_test_sample_metrics("case", [], object())  # type: ignore[arg-type]
 
 
 def _counts_by_label(objs) -> Dict[str, int]:
@@ -221,8 +231,8 @@ def _counts_by_label(objs) -> Dict[str, int]:
 
 def test_sample_lists_partition_the_objects():
     samples, gts, infs, groups = _suite(80, seed=4)
-    results, _, _ = _run(samples, gts, infs, groups, ThresholdConfiguration(threshold_strategy=0.0))
-    for (_, m), g, inf in zip(results.metrics_test_sample, gts, infs):
+    per_sample, _, _, _ = _run(samples, gts, infs, groups, ThresholdConfiguration(threshold_strategy=0.0))
+    for m, g, inf in zip(per_sample["complete"], gts, infs):
         if inf.ignored:
             assert m.TP == m.FP == m.FN == [] and m.max_confidence_above_t is None
             continue
@@ -230,3 +240,37 @@ def test_sample_lists_partition_the_objects():
         assert _counts_by_label(m.TP + m.FN) == _counts_by_label(g.bboxes)
         kept: List[float] = [b.score for b in m.TP + m.FP]
         assert m.max_confidence_above_t == (max(kept) if kept else None)
+
+
+def test_each_test_case_is_evaluated_with_its_own_ground_truths():
+    box = lambda x, label: LabeledBoundingBox((x, 0), (x + 10, 10), label)  # noqa: E731
+    det = lambda x, label, s: ScoredLabeledBoundingBox((x, 0), (x + 10, 10), label, s)  # noqa: E731
+    sample = TestSample(locator="a.jpg")
+    inference = Inference(bboxes=[det(0, "car", 0.9), det(20, "bus", 0.8)])
+    complete = GroundTruth(bboxes=[box(0, "car"), box(20, "bus")])
+    cars = GroundTruth(bboxes=[box(0, "car")], ignored_bboxes=[box(20, "bus")])
+    config = ThresholdConfiguration(threshold_strategy=0.5, multiclass=False)
+    _, cases, _, suite = _data.evaluate_test_cases(ObjectDetectionEvaluator([config]), [
+        ("complete", [(sample, complete, inference)]), ("cars", [(sample, cars, inference)])], config)
+    assert (cases["complete"].TP, cases["complete"].FP, cases["complete"].FN) == (2, 0, 0)
+    assert (cases["cars"].TP, cases["cars"].FP, cases["cars"].FN) == (1, 0, 0)  # the bus lands on an ignored box
+    assert suite.n_images == 1 and suite.threshold == 0.5
+
+
+def test_f1_optimal_thresholds_come_from_the_first_test_case_of_each_evaluation():
+    samples, gts, infs, groups = _suite(120, seed=7, classes=1, ignored_images=0.0)
+    config = ThresholdConfiguration()
+    first, rest = groups["case0"], np.arange(len(samples))
+    scores, is_tp, n_gt = match_arrays(_matches(gts, infs, first, config, False))
+    expected = _ref_threshold(list(scores), list(is_tp), n_gt)
+    everything = match_arrays(_matches(gts, infs, rest, config, False))
+    assert expected != _ref_threshold(*map(list, everything[:2]), everything[2])  # the order matters here
+    evaluator = ObjectDetectionEvaluator([config])
+    per_sample, cases, _, suite = _run(samples, gts, infs, {"case0": first, "complete": rest}, config, evaluator)
+    assert suite.threshold == expected
+    assert all(m.thresholds == expected for metrics in per_sample.values() for m in metrics)
+    tp = int(((everything[0] >= expected) & everything[1]).sum())
+    assert cases["complete"].TP == tp
+    # once the suite's metrics are computed, the same evaluator starts afresh (e.g. for another model)
+    _, _, _, again = _run(samples, gts, infs, {"complete": rest, "case0": first}, config, evaluator)
+    assert again.threshold == _ref_threshold(*map(list, everything[:2]), everything[2])

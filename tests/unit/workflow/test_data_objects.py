@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pydantic.dataclasses
 import pytest
+from pydantic.dataclasses import DataclassProxy
 
 from kolena_lab.workflow import (
     GroundTruth,
@@ -27,7 +28,9 @@ from kolena_lab.workflow.annotation import (
     ScoredLabeledBoundingBox,
     ScoredLabeledPolygon,
 )
+from kolena_lab.workflow._datatypes import _info
 from kolena_lab.workflow.plot import Curve, CurvePlot
+from kolena_lab.workflow.workflow import Workflow
 
 
 def json_round_trip(obj):
@@ -201,6 +204,29 @@ def test_undecorated_subclass_without_new_fields_behaves_like_its_parent():
     image = MyImage("a.png")
     assert image.shout() == "A.PNG"
     assert image._to_dict() == {"locator": "a.png", "metadata": {}, "data_type": "TEST_SAMPLE/IMAGE"}
+
+
+@dataclasses.dataclass(frozen=True)
+class StdBoxes(GroundTruth):
+    boxes: List[BoundingBox]
+
+
+@pydantic.dataclasses.dataclass(frozen=True)
+class NarrowedBoxes(StdBoxes):  # only narrows an inherited field: pydantic returns a DataclassProxy
+    boxes: List[PydBox]  # type: ignore[assignment]
+
+
+def test_a_pydantic_proxy_is_accepted_as_its_class():
+    assert isinstance(NarrowedBoxes, DataclassProxy)
+    cls = NarrowedBoxes.__dataclass__
+    workflow = Workflow("Narrowed Boxes", Image, NarrowedBoxes, Inference)  # type: ignore[arg-type]
+    assert workflow.ground_truth_type is cls
+    assert workflow.schema()["ground_truth"]["fields"] == {"boxes": f"List[{__name__}.PydBox]"}
+    assert _info(NarrowedBoxes) is _info(cls)  # type: ignore[arg-type]
+    gt = NarrowedBoxes(boxes=[PydBox((0, 0), (1, 2), label="car")])
+    assert isinstance(gt, cls)
+    loaded = json_round_trip(gt)
+    assert loaded == gt and type(loaded) is cls and type(loaded.boxes[0]) is PydBox
 
 
 # --- values -----------------------------------------------------------------------------------------------------------
