@@ -100,4 +100,17 @@ def find_workflow(name: str) -> Optional[Workflow]:
     return _DEFINED.get(name.strip())
 
 
+_SERVER_SIDE = frozenset({"register_evaluator", "list_evaluators", "get_evaluator", "RemoteEvaluator",
+                          "EvaluatorRoleConfig"})
+
+
+def __getattr__(name: str) -> Any:
+    """Kolena's server-side evaluator registry lives here in Kolena's client: say what to use instead."""
+    if name in _SERVER_SIDE:
+        raise ImportError(f"kolena_lab does not provide Kolena's server-side '{name}' (kolena.workflow.workflow): "
+                          "register, list and get evaluators with kolena_lab.automation.register_evaluator, "
+                          "list_evaluators and get_evaluator", name=name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Workflow", "check_name", "find_workflow", "trial_definitions"]

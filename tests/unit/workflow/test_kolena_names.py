@@ -46,3 +46,11 @@ def test_the_define_workflow_module_does_not_hide_the_function():
     importlib.import_module("kolena_lab.workflow.define_workflow")
     assert callable(kolena_lab.workflow.define_workflow)
     assert kolena_lab.workflow.define_workflow.__module__ == "kolena_lab.workflow.definition"
+
+
+def test_kolena_server_side_registry_names_say_what_to_use_instead():
+    with pytest.raises(ImportError, match="server-side 'register_evaluator'.*kolena_lab.automation.register_evaluator"):
+        from kolena_lab.workflow.workflow import register_evaluator  # noqa: F401
+    with pytest.raises(AttributeError):
+        import kolena_lab.workflow.workflow as module
+        module.no_such_name  # noqa: B018
