@@ -146,15 +146,20 @@ class TestRun:
                 out[test_case] = members
         return out
 
-    def _conflicting_ground_truths(self) -> int:
-        """How many samples have different ground truths in different test cases being evaluated."""
+    def _warn_conflicting_ground_truths(self) -> None:
+        """Warn (once per evaluation) when samples have different ground truths in different test cases: an evaluator
+        function sees each sample once."""
         first: Dict[int, Any] = {}
         conflicting = set()
         for members in self._members.values():
             for m in members:
                 if first.setdefault(m.sample_id, m.ground_truth) != m.ground_truth:
                     conflicting.add(m.sample_id)
-        return len(conflicting)
+        if conflicting:
+            warnings.warn(f"{len(conflicting)} samples have different ground truths in different test cases of suite "
+                          f"'{self.test_suite.name}'; evaluator function '{self.evaluator_name}' sees each sample once, "
+                          "with the ground truth of the last test case holding it. An Evaluator class evaluates each "
+                          "test case with its own ground truths.", stacklevel=4)
 
     def _unique(self) -> Dict[int, _Member]:
         """Each sample of the suite once; the ground truth of the last test case holding it."""
@@ -376,6 +381,8 @@ class TestRun:
         missing = [m.sample for sid, m in self._unique().items() if sid not in decoded]
         if missing:
             raise IncorrectUsageError(f"{len(missing)} samples have no inference, e.g. {sample_label(missing[0])}")
+        if not isinstance(self.evaluator, Evaluator):
+            self._warn_conflicting_ground_truths()
         for configuration in self.configurations:
             if isinstance(self.evaluator, Evaluator):
                 results = self._evaluate_class(self.evaluator, configuration, decoded)
@@ -400,12 +407,6 @@ class TestRun:
 
     def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
                            inferences: Dict[int, Inference]) -> tuple:
-        conflicting = self._conflicting_ground_truths()
-        if conflicting:
-            warnings.warn(f"{conflicting} samples have different ground truths in different test cases of suite "
-                          f"'{self.test_suite.name}'; evaluator function '{self.evaluator_name}' sees each sample once, "
-                          "with the ground truth of the last test case holding it. An Evaluator class evaluates each "
-                          "test case with its own ground truths.", stacklevel=3)
         unique = self._unique()
         members = list(unique.values())
         keys = self._sample_keys()
