@@ -4,7 +4,7 @@ import logging
 import sys
 from typing import Any, Iterable, Iterator, Optional, TypeVar
 
-from tqdm.auto import tqdm
+from kolena_lab._utils.progress import ProgressBar
 
 LOGGER_NAME = "kolena_lab"
 PREFIX = "kolena_lab> "
@@ -43,7 +43,7 @@ def error(message: str, exception: Optional[BaseException] = None, **kwargs: Any
 
 def progress_bar(iterator: Iterable[T], desc: Optional[str] = None, **kwargs: Any) -> Iterator[T]:
     """Yield from ``iterator`` with a tqdm bar (``kwargs`` go to tqdm, e.g. ``total``) described by ``desc``."""
-    yield from tqdm(iterator, desc=PREFIX + (desc or ""), **kwargs)
+    yield from ProgressBar(iterator, desc=PREFIX + (desc or ""), **kwargs)
 
 
 __all__ = ["LOGGER_NAME", "info", "success", "warn", "error", "progress_bar"]
