@@ -89,7 +89,7 @@ def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: O
         for row in rows
     )
     cap = f"<caption style='text-align:left'>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table style="border-collapse:collapse">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table style="border-collapse:collapse;margin-left:0">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _cell(value: Any) -> str:

@@ -3,7 +3,10 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
+
+import { watchSavedSnapshots } from './snapshots';
 
 const COMMAND_ABOUT = 'kolena-lab:about';
 
@@ -27,8 +30,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'kolena-lab:plugin',
   description: 'kolena_lab workbench integration for JupyterLab.',
   autoStart: true,
-  optional: [ICommandPalette],
-  activate: (app: JupyterFrontEnd, palette: ICommandPalette | null) => {
+  optional: [ICommandPalette, INotebookTracker],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null
+  ) => {
     app.commands.addCommand(COMMAND_ABOUT, {
       label: 'About kolena_lab',
       execute: () =>
@@ -39,6 +46,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
     });
     palette?.addItem({ command: COMMAND_ABOUT, category: 'Help' });
+    if (notebooks) {
+      watchSavedSnapshots(notebooks);
+    }
     console.log('kolena-lab extension activated');
   }
 };

@@ -1,10 +1,12 @@
-"""Real-browser fixtures: a throwaway JupyterLab server driven by Debian's Chromium via Playwright.
+"""Real-browser fixtures: throwaway JupyterLab and Jupyter Notebook 7 servers driven by Debian's Chromium via Playwright.
 
 Fixtures
-    jupyter_lab  (session)  the running server: ``url``, ``token``, ``root_dir``
+    jupyter_lab  (session)  the running JupyterLab server: ``url``, ``token``, ``root_dir``
+    jupyter_notebook (session) the same for Jupyter Notebook 7 (its own root dir)
     browser      (session)  Chromium launched from ``/usr/bin/chromium``
     page         (function) a fresh browser context and page
     lab_page     (function) ``page`` plus JupyterLab helpers (open a notebook, run all cells, screenshot)
+    notebook_page (function) the same helpers on Jupyter Notebook 7
 
 Tests marked ``ui`` are skipped when ``/usr/bin/chromium`` is missing.
 """
@@ -58,9 +60,13 @@ class JupyterLabServer:
     url: str  # base URL with a trailing slash, e.g. http://127.0.0.1:8888/
     token: str
     root_dir: Path
+    notebook7: bool = False
 
     def lab_url(self, path: str = "") -> str:
-        """URL of the Lab UI on a reset (empty) workspace, opening ``path`` (relative to ``root_dir``) when given."""
+        """URL of the UI (JupyterLab on a reset, empty workspace; or Notebook 7), opening ``path`` (relative to
+        ``root_dir``) when given."""
+        if self.notebook7:
+            return f"{self.url}{f'notebooks/{urllib.parse.quote(path)}' if path else 'tree'}?token={self.token}"
         route = f"lab/tree/{urllib.parse.quote(path)}" if path else "lab"
         return f"{self.url}{route}?reset&token={self.token}"
 
@@ -86,14 +92,13 @@ def _wait_until_up(proc: subprocess.Popen, status_url: str, log_path: Path) -> N
     raise RuntimeError(f"JupyterLab not answering after {STARTUP_TIMEOUT_S}s:\n{log_path.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLabServer]:
-    """A JupyterLab server with isolated config, runtime, settings, workspaces and IPython dirs.
+def _serve(tmp_path_factory: pytest.TempPathFactory, notebook7: bool) -> Iterator[JupyterLabServer]:
+    """A JupyterLab (or Notebook 7) server with isolated config, runtime, settings, workspaces and IPython dirs.
 
     Data dirs below sys.prefix (``<venv>/share/jupyter``) stay on the search path, so the
     labextensions and kernels installed in the venv, kolena-lab included, are used.
     """
-    base = tmp_path_factory.mktemp("jupyter-lab")
+    base = tmp_path_factory.mktemp("jupyter-notebook" if notebook7 else "jupyter-lab")
     root_dir = base / "root"
     settings_dir = base / "settings"
     notification = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
@@ -115,13 +120,13 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
     cmd = [
         sys.executable,
         "-m",
-        "jupyterlab",
+        "notebook" if notebook7 else "jupyterlab",
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
-        "--LabApp.expose_app_in_browser=True",
+        f"--{'JupyterNotebookApp' if notebook7 else 'LabApp'}.expose_app_in_browser=True",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -132,7 +137,7 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root_dir)
         try:
             _wait_until_up(proc, f"{url}api/status?token={token}", log_path)
-            yield JupyterLabServer(url=url, token=token, root_dir=root_dir)
+            yield JupyterLabServer(url=url, token=token, root_dir=root_dir, notebook7=notebook7)
         finally:
             proc.terminate()
             try:
@@ -140,6 +145,16 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLabServer]:
+    yield from _serve(tmp_path_factory, notebook7=False)
+
+
+@pytest.fixture(scope="session")
+def jupyter_notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLabServer]:
+    yield from _serve(tmp_path_factory, notebook7=True)
 
 
 @pytest.fixture(scope="session")
@@ -211,3 +226,8 @@ class LabPage:
 @pytest.fixture
 def lab_page(page: Page, jupyter_lab: JupyterLabServer) -> LabPage:
     return LabPage(page, jupyter_lab)
+
+
+@pytest.fixture
+def notebook_page(page: Page, jupyter_notebook: JupyterLabServer) -> LabPage:
+    return LabPage(page, jupyter_notebook)
