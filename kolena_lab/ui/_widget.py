@@ -22,11 +22,13 @@ class Panel(ipywidgets.VBox):
 
     def _guard(self, action: Callable[..., Any], *args: Any) -> None:
         """Run a control's action: an error it raises is shown in the widget (``_show_error``) rather than lost in a
-        callback; the Python methods behind the controls raise as usual."""
+        callback; the Python methods behind the controls raise as usual. The stored snapshot is refreshed after it,
+        so a notebook saved afterwards shows the outcome."""
         try:
             action(*args)
         except self._guarded as exc:
             self._show_error(exc)
+        self.update_displays()
 
     def _show_error(self, exc: BaseException) -> None:
         """Show an action's error, in the widget's ``status`` HTML by default."""

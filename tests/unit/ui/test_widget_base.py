@@ -41,3 +41,20 @@ def test_guard_shows_an_action_error_in_the_status_instead_of_raising():
     assert done == [1] and panel.status.value == ""
     panel._guard(int, "<x>")
     assert "ValueError" in panel.status.value and "&lt;x&gt;" in panel.status.value and "<x>" not in panel.status.value
+
+
+class _Handle:
+    def __init__(self) -> None:
+        self.updates: list = []
+
+    def update(self, data, metadata=None, raw=False) -> None:
+        self.updates.append(data["text/html"])
+
+
+def test_guard_refreshes_the_stored_snapshot_after_each_action_even_a_failed_one():
+    counter, handle = Counter(), _Handle()
+    counter._display_handles = [handle]
+    counter._guard(lambda: setattr(counter.label, "value", "41"))
+    counter.status = ipywidgets.HTML()
+    counter._guard(int, "x")
+    assert len(handle.updates) == 2 and "41" in handle.updates[0]
