@@ -346,7 +346,7 @@ class SampleBrowser(SelectionActions, Curation, Panel):
 
     def _render_page(self) -> None:
         positions = self.view.page(self.page, self.page_size)
-        rows = self.view.frame.iloc[positions].to_dict("records")
+        rows = self.view.rows(positions).to_dict("records")
         captions = [f for f in [self.view.sort_field, *self.caption_fields] if f]
         items = self._cards().items(rows, positions.tolist(), captions, self.thumbnail_size, self.show_thumbnails)
         self._page_items = items

@@ -18,6 +18,10 @@ per row:
 - **logic**: ``and``, ``or``, ``not`` (or ``&``, ``|``, ``~``) and parentheses.
 - **missing values** (``None``, ``NaN``) fail ``==``, ``<``, ``<=``, ``>``, ``>=`` and ``in``, and pass ``!=`` and
   ``not in``; test them with ``field.isna()`` / ``field.notna()``. A row whose result is missing does not match.
+- **inside objects**: a column of annotations (``ground_truth.label`` holding ``ClassificationLabel``) offers its
+  scalar attributes as fields (``ground_truth.label.label``, ``inference.prediction.score``); a column of lists
+  (``ground_truth.bboxes``) offers ``.count``, ``.labels`` (the distinct labels, comma-separated) and ``.max_score``.
+  Comparing the object column itself is an error that names these fields.
 - An empty query matches every row. An unknown field, bad syntax, a comparison the column's type refuses, or an
   expression that is a value rather than a condition (``brightness + 1``) raise :class:`~kolena_lab.errors.QueryError`.
 
@@ -34,13 +38,14 @@ hold. Operators (:data:`OPERATORS`) and their values:
 A missing value matches no typed filter except ``is missing`` (``!=`` included). Sorting is stable, missing values
 last, in either direction.
 """
+import dataclasses
 import io
 import math
 import re
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -53,6 +58,9 @@ _COMPARE = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": 
 _SHOWN_VALUES = 5
 CATEGORY_LIMIT = 20
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BACKTICKED = re.compile(r"`([^`]*)`")
+_PROBE_ROWS = 200
+_SCALAR_TYPES = (str, bool, int, float, np.integer, np.floating, np.bool_)
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,111 @@ def is_scalar_column(values: pd.Series) -> bool:
         return True
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     return inferred in ("string", "empty", "boolean", "integer", "floating", "mixed-integer-float")
+
+
+def _present(values: pd.Series) -> List[Any]:
+    return [v for v in values.iloc[:_PROBE_ROWS] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+
+
+def _scalar_attributes(obj: Any) -> List[str]:
+    """The public attributes of a data object (declared fields, then extras) that hold a number, bool or text."""
+    names = [f.name for f in dataclasses.fields(obj)] + [k for k in vars(obj) if k not in obj.__dataclass_fields__]
+    return [n for n in dict.fromkeys(names) if not n.startswith("_") and isinstance(getattr(obj, n, None),
+                                                                                   _SCALAR_TYPES)]
+
+
+def _count(value: Any) -> Any:
+    return len(value) if isinstance(value, (list, tuple)) else None
+
+
+def _labels(value: Any) -> Any:
+    if not isinstance(value, (list, tuple)):
+        return None
+    return ", ".join(sorted({str(x.label) for x in value if getattr(x, "label", None) is not None}))
+
+
+def _max_score(value: Any) -> Any:
+    scores = [x.score for x in value if isinstance(getattr(x, "score", None), _SCALAR_TYPES)] \
+        if isinstance(value, (list, tuple)) else []
+    return max(scores) if scores else None
+
+
+def _attribute(name: str) -> Callable[[Any], Any]:
+    def get(value: Any) -> Any:
+        return getattr(value, name, None)
+    return get
+
+
+def derived_fields(frame: pd.DataFrame) -> Dict[str, Tuple[str, Callable[[Any], Any]]]:
+    """The scalar fields inside the object columns of ``frame``: ``{name: (column, getter)}``, e.g.
+    ``"ground_truth.label.label": ("ground_truth.label", <label of>)``; found from the first rows' values."""
+    out: Dict[str, Tuple[str, Callable[[Any], Any]]] = {}
+    for column in map(str, frame.columns):
+        values = frame[column]
+        if values.dtype.kind != "O" or is_scalar_column(values):
+            continue
+        present = _present(values)
+        if present and all(isinstance(v, (list, tuple)) for v in present):
+            items = [x for v in present for x in v][:_PROBE_ROWS]
+            out[f"{column}.count"] = (column, _count)
+            if any(getattr(x, "label", None) is not None for x in items):
+                out[f"{column}.labels"] = (column, _labels)
+            if any(isinstance(getattr(x, "score", None), _SCALAR_TYPES) for x in items):
+                out[f"{column}.max_score"] = (column, _max_score)
+        elif present and dataclasses.is_dataclass(present[0]) and not isinstance(present[0], type):
+            for name in _scalar_attributes(present[0]):
+                if f"{column}.{name}" not in frame.columns:
+                    out[f"{column}.{name}"] = (column, _attribute(name))
+    return out
+
+
+def _derive(frame: pd.DataFrame, derived: Dict[str, Tuple[str, Callable[[Any], Any]]], name: str) -> pd.Series:
+    column, getter = derived[name]
+    values = frame[column].map(getter)
+    return values if values.dtype.kind != "O" else values.infer_objects()
+
+
+def _mentioned(expr: str, names: Sequence[str]) -> List[str]:
+    """The dotted names among ``names`` that ``expr`` mentions, each as the longest chain that is a name, bare or in
+    backticks (``ground_truth.label.label`` mentions it, not ``ground_truth.label``)."""
+    try:
+        rewritten = _rewrite(expr, names)
+    except QueryError:
+        return []
+    wanted = set(names)
+    return [n for n in dict.fromkeys(_BACKTICKED.findall(rewritten)) if n in wanted]
+
+
+def with_fields(frame: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with the derived fields among ``names`` (see :func:`derived_fields`) added as columns."""
+    missing = [n for n in dict.fromkeys(names) if n and n not in frame.columns]
+    if not missing:
+        return frame
+    derived = derived_fields(frame)
+    extra = {n: _derive(frame, derived, n) for n in missing if n in derived}
+    return frame.assign(**extra) if extra else frame
+
+
+def _check_names(frame: pd.DataFrame, rewritten: str, text: str) -> None:
+    """Raise a :class:`QueryError` naming a backticked field that does not exist, or an object column compared as a
+    whole (with the fields inside it that can be compared)."""
+    columns = [str(c) for c in frame.columns]
+    mentioned = _BACKTICKED.findall(rewritten)
+    for name in mentioned:
+        if name not in columns:
+            raise QueryError(f"unknown field '{name}' in query {text!r}; fields: {', '.join(columns)}")
+    try:
+        bare = [t.string for t in tokenize.generate_tokens(io.StringIO(_BACKTICKED.sub(" ", rewritten)).readline)
+                if t.type == tokenize.NAME]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        bare = []
+    for name in dict.fromkeys([*mentioned, *bare]):
+        if name in columns and frame[name].dtype.kind == "O" and not is_scalar_column(frame[name]):
+            present = _present(frame[name])
+            kind = type(present[0]).__name__ if present else "object"
+            inner = [n for n, (column, _) in derived_fields(frame).items() if column == name]
+            hint = f"; compare a field inside it: {', '.join(inner)}" if inner else ""
+            raise QueryError(f"field '{name}' holds {kind} values, which a query cannot compare{hint}")
 
 
 def _numeric(values: pd.Series) -> bool:
@@ -181,7 +294,9 @@ def query_mask(frame: pd.DataFrame, expr: str) -> np.ndarray:
     text = " ".join(expr.split())
     if not text:
         return np.ones(len(frame), dtype=bool)
+    frame = with_fields(frame, _mentioned(text, [*map(str, frame.columns), *derived_fields(frame)]))
     rewritten = _rewrite(text, list(frame.columns))
+    _check_names(frame, rewritten, text)
     try:
         result = frame.eval(rewritten, engine="python")
     except pd.errors.UndefinedVariableError as exc:
@@ -203,6 +318,7 @@ def query_mask(frame: pd.DataFrame, expr: str) -> np.ndarray:
 
 def filter_mask(frame: pd.DataFrame, flt: Filter) -> np.ndarray:
     """Rows of ``frame`` matching one typed filter."""
+    frame = with_fields(frame, [flt.field])
     if flt.field not in frame.columns:
         raise QueryError(f"unknown field '{flt.field}'; fields: {', '.join(map(str, frame.columns))}")
     if flt.op not in OPERATORS:
@@ -279,7 +395,8 @@ def select(frame: pd.DataFrame, where: Optional[str] = None, filters: Sequence[F
     missing values last) or else in table order; rows keep their index. Raises :class:`QueryError` when they can't,
     e.g. ``select(samples, "ground_truth.label == 'cat' and brightness < 0.3", sort="brightness")``.
     """
-    if sort is not None and sort not in frame.columns:
+    table = with_fields(frame, [sort] if sort is not None else [])
+    if sort is not None and sort not in table.columns:
         raise QueryError(f"cannot sort by unknown field '{sort}'; fields: {', '.join(map(str, frame.columns))}")
     mask = np.ones(len(frame), dtype=bool)
     for flt in filters:
@@ -288,7 +405,7 @@ def select(frame: pd.DataFrame, where: Optional[str] = None, filters: Sequence[F
         mask &= query_mask(frame, where)
     if sort is None:
         return frame.iloc[np.flatnonzero(mask)]
-    order = _sort_order(frame[sort], ascending=not descending)
+    order = _sort_order(table[sort], ascending=not descending)
     return frame.iloc[order[mask[order]]]
 
 
@@ -304,19 +421,40 @@ class SampleView:
         self._orders: Dict[Tuple[str, bool], np.ndarray] = {}
         self._mask_cache: Dict[Any, np.ndarray] = {}
         self._summaries: Dict[str, FieldSummary] = {}
+        self._derived = derived_fields(self.frame)
+        self._derived_values: Dict[str, pd.Series] = {}
         self.positions = np.arange(len(self.frame), dtype=np.int64)
 
     @property
     def fields(self) -> List[str]:
-        """The columns that can be filtered and sorted."""
-        return [str(c) for c in self.frame.columns if is_scalar_column(self.frame[c])]
+        """The fields that can be filtered and sorted: scalar columns, then the fields inside object columns."""
+        return [str(c) for c in self.frame.columns if is_scalar_column(self.frame[c])] + list(self._derived)
+
+    def column(self, field: str) -> pd.Series:
+        """The values of a column or of a field inside an object column (computed once)."""
+        if field in self.frame.columns:
+            return self.frame[field]
+        if field not in self._derived:
+            raise QueryError(f"unknown field '{field}'; fields: {', '.join(self.fields)}")
+        if field not in self._derived_values:
+            self._derived_values[field] = _derive(self.frame, self._derived, field)
+        return self._derived_values[field]
+
+    def rows(self, positions: Sequence[int]) -> pd.DataFrame:
+        """The rows at ``positions`` with every field, those inside object columns included."""
+        rows = self.frame.iloc[positions]
+        if not self._derived:
+            return rows
+        return rows.assign(**{name: _derive(rows, self._derived, name) for name in self._derived})
+
+    def _with(self, names: Sequence[str]) -> pd.DataFrame:
+        derived = [n for n in names if n in self._derived]
+        return self.frame.assign(**{n: self.column(n) for n in derived}) if derived else self.frame
 
     def summary(self, field: str) -> FieldSummary:
         """The field's :class:`FieldSummary`, computed once."""
         if field not in self._summaries:
-            if field not in self.frame.columns:
-                raise QueryError(f"unknown field '{field}'; fields: {', '.join(map(str, self.frame.columns))}")
-            self._summaries[field] = summarize(self.frame[field])
+            self._summaries[field] = summarize(self.column(field))
         return self._summaries[field]
 
     def set(self, *, filters: Optional[Sequence[Filter]] = None, query: Optional[str] = None,
@@ -329,7 +467,7 @@ class SampleView:
         new_query = self.query if query is None else query
         new_sort = self.sort_field if sort_field is ... else sort_field
         new_ascending = self.ascending if ascending is None else ascending
-        if new_sort is not None and new_sort not in self.frame.columns:
+        if new_sort is not None and new_sort not in self.frame.columns and new_sort not in self._derived:
             raise QueryError(f"cannot sort by unknown field '{new_sort}'")
         mask = self._mask(new_filters, new_query)
         order = self._order(new_sort, new_ascending)
@@ -341,9 +479,10 @@ class SampleView:
     def _mask(self, filters: Sequence[Filter], query: str) -> np.ndarray:
         mask = np.ones(len(self.frame), dtype=bool)
         for flt in filters:
-            mask &= self._cached(("filter", flt), lambda f=flt: filter_mask(self.frame, f))
+            mask &= self._cached(("filter", flt), lambda f=flt: filter_mask(self._with([f.field]), f))
         if query.strip():
-            mask &= self._cached(("query", " ".join(query.split())), lambda: query_mask(self.frame, query))
+            mask &= self._cached(("query", " ".join(query.split())),
+                                 lambda: query_mask(self._with(_mentioned(query, [*self.fields, *self._derived])), query))
         return mask
 
     def _cached(self, key: Any, compute: Any) -> np.ndarray:
@@ -365,7 +504,7 @@ class SampleView:
             return None
         key = (field, ascending)
         if key not in self._orders:
-            self._orders[key] = _sort_order(self.frame[field], ascending)
+            self._orders[key] = _sort_order(self.column(field), ascending)
         return self._orders[key]
 
     def page(self, number: int, size: int) -> np.ndarray:
