@@ -1,18 +1,20 @@
 """EvaluationPanel: pick models, a suite version, an evaluator and its configurations, then compute metrics.
 
 "Compute metrics" runs a ``TestRun`` per chosen model with ``on_error="skip"``, in a background thread: the panel
-shows each run's ``plan()``, follows its progress, cancels it, and lists the samples whose inference failed and the
-test cases left out for them.
+shows each run's ``plan()`` (and refuses a run that cannot succeed), follows its progress, cancels it, always ends in
+a final state (done, failed or cancelled) with a summary, lists the samples whose inference failed and the test
+cases left out for them, and opens the results.
 """
 import copy
 import dataclasses
 import html
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
 
 import ipywidgets
 
-from kolena_lab.errors import CancelledError, NotFoundError
+from kolena_lab.errors import CancelledError, IncorrectUsageError, NotFoundError
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import (
     Evaluator,
@@ -32,6 +34,23 @@ from kolena_lab.workflow.test_run import evaluator_name
 def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
     """The configurations an evaluator carries (an Evaluator's, or a callable object's ``configurations``)."""
     return list(getattr(evaluator, "configurations", None) or [])
+
+
+def can_infer(model: Model) -> bool:
+    """Whether the model was given an ``infer`` or ``infer_batch`` (a stored model loaded by name has neither)."""
+    return model.infer is not None or model.infer_batch is not None
+
+
+def _error(text: str) -> str:
+    return f"<span style='color:#a40e26'>{html.escape(text)}</span>"
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+PROGRESS_INTERVAL_S = 0.2  # at most 5 progress updates a second reach the browser: a burst would be dropped
+SHOWN_FAILURES = 200
 
 
 @dataclasses.dataclass
@@ -54,7 +73,8 @@ class EvaluationPanel(Panel):
     attribute offers its configurations; ``configurations`` maps an evaluator's name to more). ``models``: models
     with their ``infer`` (by default the workflow's stored models, which can only reuse stored inferences).
     ``batch_size`` is the runs' (``TestRun``'s default when not given).
-    ``on_complete(outcome)`` runs after each computation, e.g. to refresh a ResultsDashboard.
+    ``on_complete(outcome)`` runs after each computation, e.g. to refresh a ResultsDashboard. A model without
+    ``infer`` is listed as such, and a run that would need it is refused before it starts.
     """
 
     title = "Evaluation"
@@ -89,9 +109,11 @@ class EvaluationPanel(Panel):
         self._thread: Optional[threading.Thread] = None
         self.outcome: Optional[Outcome] = None
 
-        self.models_select = ipywidgets.SelectMultiple(options=list(self._models), description="Models",
-                                                       value=tuple(self._models)[:1],
-                                                       rows=min(6, max(2, len(self._models))))
+        self.models_select = ipywidgets.SelectMultiple(
+            options=[(name if can_infer(m) else f"{name} (stored inferences only)", name)
+                     for name, m in self._models.items()],
+            description="Models", value=tuple(self._models)[:1], rows=min(6, max(3, len(self._models) + 1)),
+            layout=ipywidgets.Layout(width="420px"))
         self.suite_select = ipywidgets.Dropdown(options=list(self._suites), description="Test suite")
         self.version_select = ipywidgets.Dropdown(description="Version")
         self.evaluator_select = ipywidgets.Dropdown(options=list(self._evaluators), description="Evaluator")
@@ -104,7 +126,11 @@ class EvaluationPanel(Panel):
         self.progress = ipywidgets.IntProgress(value=0, min=0, max=1, description="Progress")
         self.progress_text = ipywidgets.Label()
         self.status = ipywidgets.HTML()
+        self.results_button = ipywidgets.Button(description="Show results", icon="table",
+                                                layout=ipywidgets.Layout(display="none"))
+        self.results = ipywidgets.Output()
         self.failures_table = ipywidgets.HTML()
+        self._last_progress = 0.0
 
         self.suite_select.observe(lambda _: self._on_suite(), "value")
         self.evaluator_select.observe(lambda _: self._on_evaluator(), "value")
@@ -112,11 +138,13 @@ class EvaluationPanel(Panel):
             control.observe(lambda _: self._show_plan(), "value")
         self.compute_button.on_click(lambda _: self.compute(background=True))
         self.cancel_button.on_click(lambda _: self.cancel())
+        self.results_button.on_click(lambda _: self._guard(self.show_results))
         super().__init__([
             self.models_select, ipywidgets.HBox([self.suite_select, self.version_select]),
             ipywidgets.HBox([self.evaluator_select, self.configurations_select]), self.reset, self.plan_text,
             ipywidgets.HBox([self.compute_button, self.cancel_button]),
-            ipywidgets.HBox([self.progress, self.progress_text]), self.status, self.failures_table,
+            ipywidgets.HBox([self.progress, self.progress_text]), ipywidgets.HBox([self.status, self.results_button]),
+            self.failures_table, self.results,
         ])
         self._hold_plan = True  # the choices below fire observers: one plan at the end, not one per change
         self._on_evaluator()
@@ -212,29 +240,50 @@ class EvaluationPanel(Panel):
         """Per chosen model: how many samples will be inferred and how many stored inferences reused."""
         return [run.plan() for run in self.test_runs()]
 
+    @staticmethod
+    def _blocker(run: TestRun, plan: InferencePlan) -> Optional[str]:
+        """Why ``run`` cannot succeed, if it cannot: samples to infer and no ``infer`` to infer them with."""
+        if plan.to_infer and not can_infer(run.model):
+            name = run.model.name
+            return (f"'{name}' has no infer function and {plan.to_infer:,} samples have no stored inference for it"
+                    f"{' (re-infer is ticked)' if run.reset else ''}: give the panel the model with its infer, "
+                    f"models=[Model('{name}', infer=...)], or untick re-infer")
+        return None
+
     def _show_plan(self) -> None:
         if not hasattr(self, "children") or getattr(self, "_hold_plan", False):
             return
         try:
-            plans = self.plan() if self.models_select.value else []
+            runs = self.test_runs() if self.models_select.value else []
+            plans = [run.plan() for run in runs]
         except Exception as e:  # an incomplete choice: say what is wrong, do not raise inside an observer
-            self.plan_text.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
+            self.plan_text.value = _error(f"{type(e).__name__}: {e}")
+            self.compute_button.disabled = True
             return
-        items = "".join(f"<li>{html.escape(p.describe())}</li>" for p in plans)
+        reasons = list(map(self._blocker, runs, plans))
+        blockers = [b for b in reasons if b]
+        items = "".join(f"<li>{_error(b) if b else html.escape(p.describe())}</li>" for p, b in zip(plans, reasons))
         self.plan_text.value = f"<ul style='margin:2px 0'>{items}</ul>" if items else "<i>choose a model</i>"
+        self.compute_button.disabled = bool(blockers) or not runs or self._running()
+
+    def _running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     # -- computing ----------------------------------------------------------------------------------------------
 
     def compute(self, background: bool = False) -> Optional[Outcome]:
         """Infer what is missing and evaluate the chosen models; in a background thread when ``background``."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._running():
             raise RuntimeError("a computation is already running")
         self._cancel.clear()
         try:
             runs = self.test_runs()
             plans = [run.plan() for run in runs]
+            blockers = [b for b in map(self._blocker, runs, plans) if b]
+            if blockers:
+                raise IncorrectUsageError("; ".join(blockers))
         except Exception as e:
-            self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(e).__name__}: {e}')}</span>"
+            self.status.value = _error(f"{type(e).__name__}: {e}")
             if background:
                 return None
             raise
@@ -242,6 +291,8 @@ class EvaluationPanel(Panel):
         self.progress.value = 0
         self.progress.bar_style = "info"
         self.failures_table.value = ""
+        self.results_button.layout.display = "none"
+        self.results.clear_output()
         self.compute_button.disabled, self.cancel_button.disabled = True, False
         if background:
             self._thread = threading.Thread(target=self._compute, args=(runs,), daemon=True,
@@ -251,9 +302,13 @@ class EvaluationPanel(Panel):
         return self._compute(runs)
 
     def cancel(self) -> None:
-        """Stop the running computation after the sample being inferred (stored inferences are kept)."""
+        """Stop the running computation after the sample being inferred (stored inferences are kept); an evaluation
+        under way finishes first."""
+        if not self._running():
+            return
         self._cancel.set()
-        self.status.value = "Cancelling…"
+        self.cancel_button.disabled = True
+        self.status.value = "Cancelling after the current sample…"
 
     def wait(self, timeout: Optional[float] = None) -> Optional[Outcome]:
         """Block until a background computation is done; its outcome."""
@@ -261,9 +316,15 @@ class EvaluationPanel(Panel):
             self._thread.join(timeout)
         return self.outcome
 
-    def _show_progress(self, value: int) -> None:
+    def _show_progress(self, value: int, force: bool = True) -> None:
+        """Move the bar; unless ``force``, at most every ``PROGRESS_INTERVAL_S`` (a flood of widget updates makes
+        the kernel drop messages, the final one included, and the panel would look stuck)."""
+        now = time.monotonic()
+        if not force and now - self._last_progress < PROGRESS_INTERVAL_S:
+            return
+        self._last_progress = now
         self.progress.value = min(self.progress.max, value)
-        self.progress_text.value = f"{self.progress.value} / {self.progress.max}"
+        self.progress_text.value = f"{self.progress.value:,} / {self.progress.max:,}"
 
     def _compute(self, runs: List[TestRun]) -> Outcome:
         outcome = Outcome()
@@ -272,7 +333,7 @@ class EvaluationPanel(Panel):
                 self._compute_run(run, outcome)
         except CancelledError:
             outcome.cancelled = True
-        except Exception as e:  # an evaluation error ends the computation: shown, and re-raised for direct callers
+        except BaseException as e:  # whatever ends the computation is shown; re-raised for direct callers
             outcome.error = f"{type(e).__name__}: {e}"
             self._finish(outcome)
             if threading.current_thread() is threading.main_thread():
@@ -285,9 +346,10 @@ class EvaluationPanel(Panel):
         name, start = html.escape(run.model.name), self.progress.value
 
         def progress(done: int, total: int) -> None:
-            self._show_progress(start + done)
-            self.status.value = (f"Evaluating <b>{name}</b>…" if done == total
-                                 else f"Inferring <b>{name}</b>: {total} samples…")
+            self._show_progress(start + done, force=done in (0, total))
+            status = f"Evaluating <b>{name}</b>…" if done == total else f"Inferring <b>{name}</b>: {total:,} samples…"
+            if not self._cancel.is_set() and self.status.value != status:
+                self.status.value = status
 
         try:
             run.run(progress=progress, cancel=self._cancel)
@@ -302,7 +364,8 @@ class EvaluationPanel(Panel):
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        self.compute_button.disabled, self.cancel_button.disabled = False, True
+        self.cancel_button.disabled = True
+        self._show_progress(self.progress.value)
         if outcome.cancelled:
             self.progress.bar_style = "warning"
             self.status.value = (f"Cancelled after {outcome.inferred} inferences; they are stored, so computing again "
@@ -315,20 +378,46 @@ class EvaluationPanel(Panel):
             self.progress.bar_style = "danger" if outcome.failures else "success"
             self._show_progress(self.progress.max)
             evaluated = ", ".join(html.escape(r.model.name) for r in outcome.runs) or "none"
-            self.status.value = (f"Done: {outcome.inferred} samples inferred; evaluated {evaluated}; "
-                                 f"{len(outcome.failures)} failures.")
+            self.status.value = (f"Done: {outcome.inferred:,} samples inferred; evaluated {evaluated}; "
+                                 f"{len(outcome.failures):,} failures.")
+        self.results_button.layout.display = "" if outcome.runs else "none"
         skipped = "".join(f"<li>{html.escape(m)}: not evaluated on {html.escape(', '.join(tcs))} (failed samples)</li>"
                           for m, tcs in outcome.skipped_test_cases.items())
-        table = html_table(["model", "sample", "error"], [[f.model, f.sample, f.error] for f in outcome.failures[:200]],
-                           caption=f"{len(outcome.failures)} failures") if outcome.failures else ""
+        shown = outcome.failures[:SHOWN_FAILURES]
+        caption = f"{len(outcome.failures):,} failures" + (
+            f" (the first {SHOWN_FAILURES} shown; all in panel.outcome.failures)" if len(shown) < len(outcome.failures)
+            else "")
+        table = html_table(["model", "sample", "error"], [[f.model, f.sample, _shorten(f.error)] for f in shown],
+                           caption=caption) if outcome.failures else ""
         self.failures_table.value = (f"<ul>{skipped}</ul>" if skipped else "") + table
-        self._show_plan()
-        if self.on_complete is not None:
-            self.on_complete(outcome)
+        try:
+            self._show_plan()
+            if self.on_complete is not None:
+                self.on_complete(outcome)
+        except Exception as e:  # the final state stays reachable whatever the callback does
+            self.status.value += "<br>" + _error(f"on_complete raised {type(e).__name__}: {e}")
+        finally:
+            self.compute_button.disabled = False
+            self.update_displays()
+
+    def show_results(self) -> Any:
+        """A ResultsDashboard of the last computation's suite and evaluated models, shown below the panel."""
+        from kolena_lab.ui.dashboard import ResultsDashboard
+
+        if self.outcome is None or not self.outcome.runs:
+            raise IncorrectUsageError("no results yet: compute metrics first")
+        runs = self.outcome.runs
+        dashboard = ResultsDashboard(runs[0].test_suite, [run.model for run in runs])
+        self.results.clear_output()
+        with self.results:
+            from IPython.display import display
+
+            display(dashboard)
+        return dashboard
 
     def snapshot_body(self) -> str:
         return "".join([self.plan_text.value, f"<p>{self.status.value}</p>" if self.status.value else "",
                         self.failures_table.value])
 
 
-__all__ = ["EvaluationPanel", "Outcome", "evaluator_configurations", "evaluator_name"]
+__all__ = ["EvaluationPanel", "Outcome", "can_infer", "evaluator_configurations", "evaluator_name"]

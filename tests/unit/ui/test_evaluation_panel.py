@@ -119,3 +119,67 @@ def test_an_evaluation_error_stops_the_computation_and_is_shown(setup):
     assert panel.outcome.error == "RuntimeError: broken <evaluator>" and panel.outcome.inferred == 20
     assert panel.progress.bar_style == "danger" and "broken &lt;evaluator&gt;" in panel.status.value
     assert [(p.to_infer, p.reused) for p in panel.plan()] == [(0, 20)]
+
+
+def test_stored_models_without_infer_are_marked_and_a_run_that_needs_infer_is_refused(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()])  # as the README shows: the workflow's stored models
+    labels = [label for label, _ in panel.models_select.options]
+    assert len(labels) == 3 and all(label.endswith(" (stored inferences only)") for label in labels)
+    panel.select(models=["model-5"])
+    assert panel.compute_button.disabled
+    assert "has no infer function and 20 samples have no stored inference" in panel.plan_text.value
+    from kolena_lab.errors import IncorrectUsageError
+
+    with pytest.raises(IncorrectUsageError, match="model-5"):
+        panel.compute()
+    assert panel.compute(background=True) is None and "no infer function" in panel.status.value
+
+    EvaluationPanel(R.workflow, [_evaluator()], models=models).compute()  # now model-5 has stored inferences
+    panel = EvaluationPanel(R.workflow, [_evaluator()])
+    panel.select(models=["model-5"])
+    assert not panel.compute_button.disabled
+    panel.reset.value = True  # re-infer with no infer: refused, with the reason
+    assert panel.compute_button.disabled and "re-infer is ticked" in panel.plan_text.value
+    panel.reset.value = False
+    assert panel.compute().runs and "Done" in panel.status.value
+
+
+def test_many_failures_end_in_a_final_state_with_bounded_output_and_few_updates(setup):
+    suite, models = setup
+    updates = []
+
+    def broken(sample):
+        raise ValueError("x" * 5000)
+
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=[R.Model.load("model-3", infer=broken)])
+    panel.progress.observe(lambda change: updates.append(change["new"]), "value")
+    outcome = panel.compute()
+    assert len(outcome.failures) == 20 and panel.progress.bar_style == "danger"
+    assert panel.progress.value == panel.progress.max and "20 failures" in panel.status.value
+    assert len(updates) <= 5  # start, end, and few in between: a burst would be dropped by the kernel
+    assert "x" * 300 not in panel.failures_table.value and "x…</td>" in panel.failures_table.value
+    assert not panel.compute_button.disabled and panel.cancel_button.disabled
+
+
+def test_cancel_when_nothing_runs_changes_nothing_and_a_failing_callback_still_ends(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=models, on_complete=lambda _: 1 / 0)
+    panel.cancel()
+    assert "Cancelling" not in panel.status.value
+    panel.compute(background=True)
+    outcome = panel.wait(30)
+    assert outcome is not None and not panel._running()
+    assert "Done" in panel.status.value and "on_complete raised ZeroDivisionError" in panel.status.value
+    assert not panel.compute_button.disabled
+
+
+def test_show_results_opens_a_dashboard_of_the_evaluated_models(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=models)
+    panel.select(models=["model-5", "model-9"])
+    assert panel.results_button.layout.display == "none"
+    panel.compute()
+    assert panel.results_button.layout.display == ""
+    dashboard = panel.show_results()
+    assert [m.name for m in dashboard.models] == ["model-5", "model-9"]
