@@ -3,6 +3,7 @@ to or removed from one, optionally into a suite), confirm it, and log what was c
 
 What each control does is a call of ``kolena_lab.workflow.curation`` (``preview_curation``, ``apply_curation``).
 """
+import html
 from typing import Callable, List, Optional
 
 import ipywidgets as w
@@ -52,12 +53,16 @@ class Curation:
         self.confirm_button = w.Button(description="Confirm", button_style="success",
                                        layout=w.Layout(width="auto", display="none"))
         self.cancel_button = w.Button(description="Cancel", layout=w.Layout(width="auto", display="none"))
+        self.curation_message = w.HTML()
+        self.curation_message.add_class("kl-curation-message")
         self.curation_log = w.HTML()
         self.create_button.on_click(lambda _: self._propose("create", self.name_box.value))
         self.add_button.on_click(lambda _: self._propose("add", self.target_box.value))
         self.remove_button.on_click(lambda _: self._propose("remove", self.target_box.value))
-        self.confirm_button.on_click(lambda _: self._guard(self.confirm))
+        self.confirm_button.on_click(lambda _: self._confirm_from_control())
         self.cancel_button.on_click(lambda _: self.cancel())
+        for control in (self.name_box, self.target_box, self.suite_box):
+            control.observe(lambda _: self._note(""), "value")
 
     def _curation_layout(self, row: w.Layout) -> List[w.Widget]:
         if self.workflow is None:
@@ -67,9 +72,23 @@ class Curation:
             w.Box([self.name_box, self.description_box, self.create_button], layout=row),
             w.Box([self.target_box, self.add_button, self.remove_button], layout=row),
             w.Box([self.suite_box], layout=row),
+            self.curation_message,
             w.Box([self.diff_view, self.confirm_button, self.cancel_button], layout=row),
             self.curation_log,
         ]
+
+    def _note(self, text: str, error: bool = False) -> None:
+        """Show ``text`` right below the curation buttons (in red for an error); an empty text clears it."""
+        colour = "#a40e26" if error else "inherit"
+        self.curation_message.value = (f'<div role="status" style="color:{colour};margin:2px 0">'
+                                       f"{html.escape(text)}</div>" if text else "")
+
+    def _confirm_from_control(self) -> None:
+        try:
+            self.confirm()
+        except (ValueError, QueryError, RuntimeError) as exc:  # e.g. the name was taken meanwhile
+            self._note(f"Cannot confirm: {exc}", error=True)
+            self.update_displays()  # type: ignore[attr-defined]
 
     @loaded
     def preview(self, action: str, test_case: str, description: str = "",
@@ -107,6 +126,7 @@ class Curation:
         self._pending = None
         self._show_pending(False)
         self._message = "Cancelled."
+        self._note("Cancelled: nothing was changed.")
         self._refresh_status()
 
     @property
@@ -126,11 +146,13 @@ class Curation:
             self._pending = None
             self._show_pending(False)
             self._message = f"Cannot {action}: {exc}"
+            self._note(self._message, error=True)
             self._refresh_status()
             return
         self.diff_view.value = self._pending._repr_html_()
         self._show_pending(True)
         self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
+        self._note(self._message)
         self._refresh_status()
 
     def _show_pending(self, on: bool) -> None:
@@ -149,6 +171,7 @@ class Curation:
         self.target_box.value = result.test_case.name if result.test_case.name in cases else None
         if self.workflow is not None:
             self.suite_box.options = _test_suite_names(self.workflow)
+        self._note(self._message)
         self._refresh_status()
         self.update_displays()  # type: ignore[attr-defined]
         return result

@@ -35,6 +35,15 @@ def format_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def metadata_text(metadata: Dict[str, Any]) -> str:
+    """Metadata for people: ``key: value`` pairs in key order, values as a row would show them."""
+    return " · ".join(f"{key}: {format_value(value)}" for key, value in sorted(metadata.items()))
+
+
+VAGUE_NAMES = frozenset({"test", "tmp", "temp", "model", "new", "foo", "bar", "untitled", "my-model", "mymodel",
+                         "final", "latest", "x", "a", "m"})
+
+
 class _Row(ipywidgets.HBox):
     def __init__(self, index: int, key: str, value: str, on_remove: Any):
         self.key = ipywidgets.Text(key, description=f"Key {index}", placeholder="e.g. framework",
@@ -63,14 +72,17 @@ class ModelRegistry(Panel):
         self._test_suites = list(test_suites) if test_suites is not None else None
         self.models_table = ipywidgets.HTML()
         self.select = ipywidgets.Select(description="Model", rows=6, layout=ipywidgets.Layout(width="420px"))
-        self.status = ipywidgets.HTML()
+        self.edit_status = ipywidgets.HTML()
+        self.create_status = ipywidgets.HTML()
+        self.csv_status = ipywidgets.HTML()
+        self._target = self.edit_status  # where the running action reports
 
         self.new_name = ipywidgets.Text(description="New model", placeholder="resnet50-224px-torch-run7",
                                         continuous_update=True, layout=ipywidgets.Layout(width="420px"))
         self.name_help = ipywidgets.HTML(f"<small>{NAMING_GUIDANCE}</small>")
         self.create_button = ipywidgets.Button(description="Create model", button_style="primary")
         self.new_name.observe(lambda _: self._check_new_name(), "value")
-        self.create_button.on_click(lambda _: self._guard(lambda: self.create(self.new_name.value)))
+        self.create_button.on_click(lambda _: self._act(self.create_status, lambda: self.create(self.new_name.value)))
 
         self.mode = ipywidgets.ToggleButtons(options=_MODES, description="Edit as")
         self.rows_box = ipywidgets.VBox()
@@ -84,7 +96,7 @@ class ModelRegistry(Panel):
         self.editor = ipywidgets.VBox()
         self.add_row_button.on_click(lambda _: self._add_row("", ""))
         self.mode.observe(self._on_mode, "value")
-        self.save_button.on_click(lambda _: self._guard(self.save))
+        self.save_button.on_click(lambda _: self._act(self.edit_status, self.save))
         self.select.observe(lambda _: self._load_editor(), "value")
 
         self.csv_path = ipywidgets.Text(description="CSV path", placeholder="inferences.csv (locator,label,score)",
@@ -94,20 +106,40 @@ class ModelRegistry(Panel):
         self.csv_suite = ipywidgets.Dropdown(description="Test suite")
         self.csv_button = ipywidgets.Button(description="Create from CSV", tooltip="Create the new model from the CSV")
         self.csv_report = ipywidgets.HTML()
-        self.csv_button.on_click(lambda _: self._guard(self._import_from_widgets))
+        self.csv_button.on_click(lambda _: self._act(self.csv_status, self._import_from_widgets))
 
         def section(text: str) -> ipywidgets.HTML:
             return ipywidgets.HTML(f"<h4 style='margin:8px 0 2px'>{html.escape(text)}</h4>")
 
         super().__init__([
             self.models_table, self.select,
-            section("Edit the selected model"), self.mode, self.editor, self.tags_text, self.save_button,
-            section("Create a model"), self.new_name, self.name_help, self.create_button,
+            section("Edit the selected model"), self.mode, self.editor, self.tags_text,
+            ipywidgets.HBox([self.save_button, self.edit_status]),
+            section("Create a model"), self.new_name, self.name_help,
+            ipywidgets.HBox([self.create_button, self.create_status]),
             section("Create a model from an inference CSV"),
             ipywidgets.HBox([self.csv_path, self.csv_upload]), ipywidgets.HBox([self.csv_key, self.csv_suite]),
-            self.csv_button, self.csv_report, self.status,
+            ipywidgets.HBox([self.csv_button, self.csv_status]), self.csv_report,
         ])
+        for control in (self.json_text, self.tags_text, self.select):
+            control.observe(lambda _: self._say(self.edit_status, ""), "value")
+        self.csv_path.observe(lambda _: self._say(self.csv_status, ""), "value")
         self.refresh()
+
+    @staticmethod
+    def _say(target: ipywidgets.HTML, text: str, error: bool = False) -> None:
+        """Show ``text`` (HTML) beside the button of its section; an empty text clears it."""
+        style = "color:#a40e26" if error else "color:inherit"
+        target.value = f"<span role='status' style='{style};margin-left:8px;line-height:28px'>{text}</span>" \
+            if text else ""
+
+    def _act(self, target: ipywidgets.HTML, action: Any) -> None:
+        """Run a button's action, reporting its error beside that button."""
+        self._target = target
+        self._guard(action)
+
+    def _show_error(self, exc: BaseException) -> None:
+        self._say(self._target, html.escape(f"{type(exc).__name__}: {exc}"), error=True)
 
     # -- listing ------------------------------------------------------------------------------------------------
 
@@ -125,7 +157,7 @@ class ModelRegistry(Panel):
         self._models = {m.name: m for m in models}
         self.models_table.value = html_table(
             ["model", "metadata", "tags"],
-            [[m.name, json.dumps(m.metadata, sort_keys=True), ", ".join(sorted(m.tags))] for m in models],
+            [[m.name, metadata_text(m.metadata), ", ".join(sorted(m.tags))] for m in models],
             caption=f"{len(models)} models")
         current = select or self.select.value
         self.select.options = list(self._models)
@@ -158,18 +190,33 @@ class ModelRegistry(Panel):
             return None
         return f"a model named '{stripped}' already exists; names are unique"
 
+    @staticmethod
+    def name_advice(name: str) -> Optional[str]:
+        """A warning for a name that says nothing about the model (it can still be used), or None."""
+        stripped = name.strip()
+        if stripped.lower() in VAGUE_NAMES or (0 < len(stripped) < 4):
+            return f"'{stripped}' says nothing about the model: name what changes its outputs (see below)"
+        return None
+
     def _check_new_name(self) -> None:
         problem = self.check_name(self.new_name.value) if self.new_name.value else None
         self.create_button.disabled = problem is not None
-        warning = f"<div style='color:#a40e26'>⚠ {html.escape(problem)}</div>" if problem else ""
+        advice = None if problem else self.name_advice(self.new_name.value)
+        if problem:
+            warning = f"<div style='color:#a40e26'>⚠ {html.escape(problem)}</div>"
+        elif advice:
+            warning = f"<div style='color:#9a6700'>⚠ {html.escape(advice)}</div>"
+        else:
+            warning = ""
         self.name_help.value = f"{warning}<small>{NAMING_GUIDANCE}</small>"
+        self._say(self.create_status, "")
 
     def create(self, name: str, metadata: Optional[Dict[str, Any]] = None, tags: Optional[Set[str]] = None) -> Model:
         """Create a model (``Model.create``; a taken name raises ``NameConflictError``) and select it."""
         model = self.model_class.create(name, metadata=metadata, tags=tags)
         self.new_name.value = ""
         self.refresh(select=model.name)
-        self.status.value = f"Created model <b>{html.escape(model.name)}</b>."
+        self._say(self.create_status, f"Created model <b>{html.escape(model.name)}</b>.")
         return model
 
     def create_from_csv(self, name: str, csv: Union[str, Path, bytes, pd.DataFrame], test_suite: TestSuite,
@@ -233,7 +280,7 @@ class ModelRegistry(Panel):
             self.mode.unobserve(self._on_mode, "value")
             self.mode.value = change["old"]
             self.mode.observe(self._on_mode, "value")
-            self.status.value = f"<span style='color:#a40e26'>{html.escape(str(e))}</span>"
+            self._say(self.edit_status, html.escape(str(e)), error=True)
             return
         self._set_rows(metadata)
         self.json_text.value = json.dumps(metadata, indent=2, sort_keys=True)
@@ -276,7 +323,7 @@ class ModelRegistry(Panel):
         model.update(metadata=self.edited_metadata() if metadata is None else metadata,
                      tags=self.edited_tags() if tags is None else tags)
         self.refresh(select=model.name)
-        self.status.value = f"Saved <b>{html.escape(model.name)}</b>."
+        self._say(self.edit_status, f"Saved <b>{html.escape(model.name)}</b>.")
         return model
 
     def snapshot_body(self) -> str:

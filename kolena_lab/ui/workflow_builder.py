@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import ipywidgets
 
+from kolena_lab.ui._copy import CopyButton
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import Workflow, annotation, asset
 from kolena_lab.workflow.workflow import trial_definitions
@@ -181,9 +182,11 @@ class WorkflowBuilder(Panel):
         self.add_buttons = {role: ipywidgets.Button(description=f"Add {_ROLE_LABELS[role].lower()}")
                             for role in ROLES}
         self.validation = ipywidgets.HTML()
-        self.register_button = ipywidgets.Button(description="Register workflow", button_style="primary")
+        self.register_button = ipywidgets.Button(description="Register workflow", button_style="primary",
+                                                 layout=ipywidgets.Layout(flex="0 0 auto", width="auto"))
         self.code = ipywidgets.HTML()
-        self.status = ipywidgets.HTML()
+        self.copy_button = CopyButton(label="Copy module")
+        self.status = ipywidgets.HTML(layout=ipywidgets.Layout(flex="1 1 auto", margin="0 0 0 8px"))
         self.workflow: Optional[Workflow] = None
         self.classes: Optional[Tuple[Any, Any, Any, Any]] = None
 
@@ -202,7 +205,9 @@ class WorkflowBuilder(Panel):
             section("Test sample fields"), self.rows["test_sample"], self.add_buttons["test_sample"],
             section("Ground truth fields"), self.rows["ground_truth"], self.add_buttons["ground_truth"],
             section("Inference fields"), self.rows["inference"], self.add_buttons["inference"],
-            self.validation, self.register_button, self.status, section("Python module"), self.code,
+            self.validation, ipywidgets.HBox([self.register_button, self.status]),
+            ipywidgets.HBox([section("Python module"), self.copy_button],
+                            layout=ipywidgets.Layout(align_items="center", grid_gap="12px")), self.code,
         ])
         self._on_base()
 
@@ -261,10 +266,13 @@ class WorkflowBuilder(Panel):
         """The module that defines this workflow (raises ``ValueError`` naming what is wrong)."""
         return python_source(self.name_text.value, self.base_select.value, self.fields(), self.members())
 
+    def module_name(self) -> str:
+        """The name under which ``register`` keeps the generated module in ``sys.modules``."""
+        return f"kolena_lab_workflow_{re.sub(r'[^0-9A-Za-z_]', '_', self.name_text.value.strip())}"
+
     def build(self, source: Optional[str] = None, keep: bool = True) -> Tuple[Any, Any, Any, Any]:
         """Run the module: ``(workflow, TestCase, TestSuite, Model)`` as ``define_workflow`` returns them."""
-        module_name = f"kolena_lab_workflow_{re.sub(r'[^0-9A-Za-z_]', '_', self.name_text.value.strip())}"
-        module = run_source(source or self.python_source(), module_name, keep=keep)
+        module = run_source(source or self.python_source(), self.module_name(), keep=keep)
         return module.workflow, module.TestCase, module.TestSuite, module.Model
 
     def validate(self, source: Optional[str] = None) -> Optional[str]:
@@ -289,11 +297,15 @@ class WorkflowBuilder(Panel):
             problem = self.validate(source)
         if problem is None:
             self.validation.value = "<span style='color:#116329'>✓ valid: define_workflow accepts these types</span>"
+        elif not self.name_text.value.strip() and not any(self.fields().values()):
+            self.validation.value = "<span style='color:#57606a'>Name the workflow and add its fields.</span>"
         else:
             self.validation.value = f"<span style='color:#a40e26'>✗ {html.escape(problem)}</span>"
         self.register_button.disabled = problem is not None
         self.code.value = (f"<pre style='user-select:text;background:#f6f8fa;padding:8px;border-radius:6px;"
                            f"overflow-x:auto'>{html.escape(source)}</pre>") if source else ""
+        self.copy_button.text = source if source and problem is None else ""
+        self.status.value = ""
 
     def register(self) -> Tuple[Any, Any, Any, Any]:
         """Define the workflow in this kernel and record it (with its schema) in the store (``Workflow.register``);
@@ -301,8 +313,9 @@ class WorkflowBuilder(Panel):
         workflow, test_case, test_suite, model = self.build()
         workflow.register()
         self.workflow, self.classes = workflow, (workflow, test_case, test_suite, model)
-        self.status.value = (f"Registered workflow <b>{html.escape(workflow.name)}</b>: use "
-                             f"<code>builder.classes</code> for (workflow, TestCase, TestSuite, Model).")
+        self.status.value = (f"Registered workflow <b>{html.escape(workflow.name)}</b>. In this kernel: "
+                             f"<code>from {html.escape(self.module_name())} import workflow, TestCase, TestSuite, Model</code>; "
+                             "elsewhere, copy the module below into a file.")
         return self.classes
 
     def snapshot_body(self) -> str:

@@ -67,7 +67,7 @@ def test_edit_a_models_metadata(lab_page, jupyter_lab):
     page.get_by_label("Tags").fill("candidate")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Saved model-9")).to_be_visible()
-    expect(page.get_by_role("cell", name='{"framework": "onnx", "skill": 9}')).to_be_visible()
+    expect(page.get_by_role("cell", name="framework: onnx · skill: 9")).to_be_visible()
     page.get_by_label("New model").fill("model-9")
     expect(page.get_by_text("already exists; names are unique")).to_be_visible()
     lab_page.screenshot("widgets-model-registry")

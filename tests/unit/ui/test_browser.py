@@ -368,3 +368,27 @@ def test_reload_keeps_the_selected_samples_by_their_ids(case):
         editor.remove(case.load_test_samples()[0][0])
     browser._source = (type(case).load(case.name), browser._source[1])
     assert browser.reload().selected["sample_id"].tolist() == ids and browser.total == 11
+
+
+def test_curation_messages_appear_beside_the_buttons_and_clear_when_things_change(case):
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
+    browser.select([0, 1])
+    browser.name_box.value = "two"
+    browser.create_button.click()
+    assert "Review" in browser.curation_message.value
+    browser.confirm_button.click()
+    assert "Created test case" in browser.curation_message.value
+    browser.name_box.value = "other"
+    assert browser.curation_message.value == ""
+    browser.name_box.value = "two"
+    browser.create_button.click()  # the name is taken now
+    assert "Cannot create" in browser.curation_message.value and "#a40e26" in browser.curation_message.value
+    flat = []
+
+    def walk(widget):
+        flat.append(widget)
+        for child in getattr(widget, "children", ()):
+            walk(child)
+    walk(browser)
+    assert flat.index(browser.curation_message) < flat.index(browser.curation_log)
+    assert flat.index(browser.create_button) < flat.index(browser.curation_message)

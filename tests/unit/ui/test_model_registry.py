@@ -3,7 +3,7 @@ import pytest
 
 from kolena_lab.errors import NameConflictError
 from kolena_lab.ui import ModelRegistry
-from kolena_lab.ui.model_registry import format_value, parse_value
+from kolena_lab.ui.model_registry import format_value, metadata_text, parse_value
 from tests.unit.ui import _results as R
 
 
@@ -16,7 +16,7 @@ def registry(sqlite_store):
 def test_lists_models_with_metadata_and_tags(registry):
     reg, _ = registry
     assert reg.select.options == ("model-3", "model-5", "model-9")
-    assert "model-9" in reg.models_table.value and "&quot;skill&quot;: 9" in reg.models_table.value
+    assert "model-9" in reg.models_table.value and "skill: 9" in reg.models_table.value
     assert "model-9" in reg.snapshot_html() and "<script" not in reg.snapshot_html()
 
 
@@ -65,7 +65,7 @@ def test_bad_metadata_is_reported_not_saved(registry):
     reg.mode.value = "Raw JSON"
     reg.json_text.value = "{not json"
     reg.save_button.click()
-    assert "not valid JSON" in reg.status.value
+    assert "not valid JSON" in reg.edit_status.value
     reg.mode.value = "Key/value rows"
     assert reg.mode.value == "Raw JSON"  # stays until the JSON is fixed
     assert R.Model.load("model-5").metadata == {"skill": 5}
@@ -99,7 +99,7 @@ def test_csv_button_imports_what_the_form_holds_and_shows_errors(registry, tmp_p
     reg, suite = registry
     reg.new_name.value = "from-button"
     reg.csv_button.click()
-    assert "give a CSV path or upload a CSV" in reg.status.value
+    assert "give a CSV path or upload a CSV" in reg.csv_status.value
     path = tmp_path / "inferences.csv"
     path.write_text("locator,label,score\n/data/img0000.png,cat,0.9\n")
     reg.csv_path.value = str(path)
@@ -109,4 +109,23 @@ def test_csv_button_imports_what_the_form_holds_and_shows_errors(registry, tmp_p
     assert "1 inferences stored" in reg.csv_report.value and "11 samples have no inference" in reg.csv_report.value
     reg.new_name.value = "model-5"
     reg.csv_button.click()
-    assert "NameConflictError" in reg.status.value and "already exists" in reg.status.value
+    assert "NameConflictError" in reg.csv_status.value and "already exists" in reg.csv_status.value
+
+
+def test_messages_sit_beside_their_buttons_and_vague_names_are_questioned(registry):
+    reg, _ = registry
+    reg.new_name.value = "test"
+    assert "says nothing about the model" in reg.name_help.value and not reg.create_button.disabled
+    reg.new_name.value = "model-5"
+    assert "already exists" in reg.name_help.value and reg.create_button.disabled
+    reg.new_name.value = "resnet50-224px-torch-run7"
+    assert "⚠" not in reg.name_help.value
+    reg.create_button.click()
+    assert "Created model" in reg.create_status.value and reg.edit_status.value == ""
+    reg.mode.value = "Raw JSON"
+    reg.json_text.value = "{oops"
+    reg.save_button.click()
+    assert "not valid JSON" in reg.edit_status.value and reg.csv_status.value == ""
+    reg.json_text.value = "{}"
+    assert reg.edit_status.value == ""  # cleared once the situation changes
+    assert metadata_text({"b": [1, 2], "a": "x"}) == "a: x · b: [1, 2]"

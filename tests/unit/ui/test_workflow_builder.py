@@ -98,3 +98,19 @@ def test_live_validation_defines_nothing(sqlite_store):
     assert not [m for m in sys.modules if m.startswith("kolena_lab_workflow_Half")]
     workflow, *_ = builder.register()
     assert find_workflow("Half Typed Name") is workflow
+
+
+def test_a_fresh_builder_invites_rather_than_scolds_and_registering_says_how_to_import(sqlite_store):
+    builder = WorkflowBuilder()
+    assert "✗" not in builder.validation.value and "Name the workflow" in builder.validation.value
+    assert builder.register_button.disabled and builder.copy_button.text == ""
+    builder.name_text.value = "Street Signs"
+    builder.add_field("ground_truth", "label", "ClassificationLabel")
+    builder.add_field("inference", "label", "ScoredClassificationLabel")
+    assert builder.copy_button.text == builder.python_source()
+    builder.register_button.click()
+    import importlib
+
+    assert f"from {builder.module_name()} import workflow, TestCase, TestSuite, Model" in builder.status.value
+    module = importlib.import_module(builder.module_name())
+    assert module.workflow.name == "Street Signs"
