@@ -198,6 +198,8 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         self.view.set(query=query, filters=filters)
         if query is not None:
             self._sync(self.query_box, query)
+        if filters is not None:  # the control of the chosen field shows its filter now, or the whole range
+            self.filter_controls.show(self.filter_controls.field_box.value)
         return self._refresh(reset_page=True)
 
     @_loaded
@@ -229,6 +231,7 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         """Remove the typed filters and the query."""
         self.view.set(filters=[], query="")
         self._sync(self.query_box, "")
+        self.filter_controls.show(self.filter_controls.field_box.value)
         return self._refresh(reset_page=True)
 
     @_loaded

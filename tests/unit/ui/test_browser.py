@@ -392,3 +392,14 @@ def test_curation_messages_appear_beside_the_buttons_and_clear_when_things_chang
     walk(browser)
     assert flat.index(browser.curation_message) < flat.index(browser.curation_log)
     assert flat.index(browser.create_button) < flat.index(browser.curation_message)
+
+
+def test_clear_filters_resets_the_range_control_to_the_whole_range(case):
+    browser = SampleBrowser(case, page_size=4, show_thumbnails=False)
+    controls = browser.filter_controls
+    controls.field_box.value = "brightness"
+    controls.min_box.value, controls.max_box.value = 0.2, 0.9
+    controls.add_button.click()
+    assert len(browser.view.filters) == 1
+    browser.clear_filters_button.click()
+    assert browser.view.filters == [] and (controls.min_box.value, controls.max_box.value) == (0.0, 1.1)
