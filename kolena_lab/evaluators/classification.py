@@ -81,7 +81,7 @@ class ClassificationClassMetrics(MetricsTestCase):
     tn: int = higher()
     precision: float = higher()
     recall: float = higher(headline=1)
-    f1: float
+    f1: float = higher()
     fpr: float = lower()
     roc_auc: float = higher()
     average_precision: float = higher()
@@ -98,7 +98,7 @@ class ClassificationTestCaseMetrics(MetricsTestCase):
     accuracy: float = higher(headline=1)
     macro_precision: float = higher()
     macro_recall: float = higher()
-    macro_f1: float
+    macro_f1: float = higher(headline=2)
     macro_roc_auc: float = higher()
     per_class: List[ClassificationClassMetrics]
 
@@ -112,7 +112,7 @@ class ClassificationTestSuiteMetrics(MetricsTestSuite):
     accuracy: float = higher(headline=1)
     macro_precision: float = higher()
     macro_recall: float = higher()
-    macro_f1: float
+    macro_f1: float = higher(headline=2)
 
 
 _GT_TYPES = either(subclass_of(ClassificationLabel), lambda tp: tp in (str, int, bool))

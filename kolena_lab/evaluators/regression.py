@@ -50,7 +50,7 @@ class RegressionTestCaseMetrics(MetricsTestCase):
     mae: float = lower(headline=1)
     mse: float = lower()
     rmse: float = lower(headline=2)
-    r2: float
+    r2: float = higher()
     within_tolerance: Optional[float] = higher()
 
 
@@ -63,7 +63,7 @@ class RegressionTestSuiteMetrics(MetricsTestSuite):
     mae: float = lower(headline=1)
     mse: float = lower()
     rmse: float = lower(headline=2)
-    r2: float
+    r2: float = higher()
     within_tolerance: Optional[float] = higher()
 
 

@@ -36,7 +36,7 @@ class TextSampleMetrics(MetricsTestSample):
     """One sample; ``wer`` / ``cer`` are infinite for an empty reference with a non-empty prediction."""
 
     exact_match: bool = higher()
-    token_f1: float
+    token_f1: float = higher()
     wer: float = lower(headline=1)
     cer: float = lower()
     word_errors: int = lower()
@@ -49,7 +49,7 @@ class TextTestCaseMetrics(MetricsTestCase):
 
     n_samples: int = neutral()
     exact_match: float = higher()
-    token_f1: float
+    token_f1: float = higher()
     wer: float = lower(headline=1)
     cer: float = lower(headline=2)
 
@@ -60,7 +60,7 @@ class TextTestSuiteMetrics(MetricsTestSuite):
 
     n_samples: int = neutral()
     exact_match: float = higher()
-    token_f1: float
+    token_f1: float = higher()
     wer: float = lower(headline=1)
     cer: float = lower(headline=2)
 
