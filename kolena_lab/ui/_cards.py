@@ -69,14 +69,33 @@ def detection_badge(row: Dict[str, Any]) -> Optional[Tag]:
     return {"text": f"TP {tp} · FP {fp} · FN {fn}", "tone": "wrong"}
 
 
-def key_metric(row: Dict[str, Any]) -> Optional[str]:
-    """The per-sample metric that matters: the headline its metrics class declares, else the first numeric one."""
+def _sample_directions(row: Dict[str, Any]) -> Tuple[List[str], MetricDirections]:
     names = [str(k)[len(METRICS):] for k in row if str(k).startswith(METRICS)]
     found = metrics_class(names, MetricsTestSample)
-    headline = MetricDirections.of_class(found).headline if found is not None else ()
+    return names, MetricDirections.of_class(found) if found is not None else MetricDirections()
+
+
+def outcome_badge(row: Dict[str, Any]) -> Optional[Tag]:
+    """A right/wrong badge from a true/false per-sample metric with a declared direction (headline first), e.g.
+    ``failed`` (lower is better): ``"✗ failed"`` or ``"✓ not failed"``; None without one."""
+    names, directions = _sample_directions(row)
+    flags = [n for n in names if isinstance(row.get(METRICS + n), bool) and directions.direction(n) is not None]
+    for name in sorted(flags, key=lambda n: n not in directions.headline):
+        value = row[METRICS + name]
+        right = value == directions.direction(name)
+        return {"text": f"{'✓' if right else '✗'} {name if value else f'not {name}'}",
+                "tone": "right" if right else "wrong"}
+    return None
+
+
+def key_metric(row: Dict[str, Any], fallback: bool = True) -> Optional[str]:
+    """The per-sample metric that matters: the headline its metrics class declares, else (with ``fallback``) the
+    first numeric one."""
+    names, directions = _sample_directions(row)
+    headline = directions.headline
     numeric = [n for n in names if isinstance(row.get(METRICS + n), (int, float))
                and not isinstance(row.get(METRICS + n), bool)]
-    for name in [*[h for h in headline if h in numeric], *numeric]:
+    for name in [*[h for h in headline if h in numeric], *(numeric if fallback else [])]:
         return name
     return None
 
@@ -115,8 +134,8 @@ class Cards:
         ``captions`` fields that are neither annotations nor raw ground-truth numbers the metric supersedes)."""
         locator = self.locator(row)
         tags, badge = label_tags(row)
-        badge = badge or detection_badge(row)
-        metric = key_metric(row)
+        badge = badge or detection_badge(row) or outcome_badge(row)
+        metric = key_metric(row, fallback=badge is None)  # a badge already says how the sample went
         fields = [f"{METRICS}{metric}"] if metric else []
         for f in dict.fromkeys(captions):
             if f not in row or f in fields or collect_annotations(row.get(f)):

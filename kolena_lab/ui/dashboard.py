@@ -4,8 +4,9 @@ One tab per (evaluator, configuration), titled by what it computes, holds a sort
 models, headline metrics first and counts last; cells are coloured by improvement (green, ▲) or regression (red, ▼)
 against the baseline model in the direction each metric declares (``kolena_lab.workflow.directions``; a metric
 without one stays uncoloured), and marked ``*`` when a paired bootstrap over the test case's samples says the
-difference is significant (``kolena_lab.workflow.comparison`` does the comparison; the dashboard shows it). Below the tabs, the test case's plots (plotly, with PNG copies) and nested
-per-class rows as grouped bars. Clicking a test case opens it in the sample browser, filtered to the chosen model's
+difference is significant (``kolena_lab.workflow.comparison`` does the comparison; the dashboard shows it). Below the
+tabs, the test case's plots (plotly, with PNG copies) and nested per-class rows as grouped bars, opened on a metric
+that differs between the models. Clicking a test case opens it in the sample browser, filtered to the chosen model's
 failing samples.
 """
 import dataclasses
@@ -140,10 +141,10 @@ class ResultsDashboard(Panel):
             self._wire(tab)
         self.jobs = self._owned(JobStatus(names, test_suite.name, on_finished=lambda _: self.reload()))
         legend = ipywidgets.HTML(
-            "<small>Compared with the baseline: <span style='background:#dafbe1'>▲ better</span>, "
-            "<span style='background:#ffebe9'>▼ worse</span> in the metric's direction (hover a header), uncoloured "
-            "when the metric declares none; * significant (95% paired bootstrap over the test case's samples). "
-            "Click a test case to browse its failures.</small>")
+            "<div style='font-size:12px;line-height:1.4'>Against the baseline: <span style='background:#dafbe1'>"
+            "▲ better</span>, <span style='background:#ffebe9'>▼ worse</span> in each metric's direction (hover "
+            "its header); no colour when it declares none. * significant (95% paired bootstrap). Click a test case "
+            "to browse its failures.</div>")
         super().__init__([
             ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.jobs, self.significance_status,
             self.tab,

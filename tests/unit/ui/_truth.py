@@ -23,6 +23,7 @@ from kolena_lab.workflow.annotation import (
 )
 
 N = 12
+PASCAL = "F1-optimal threshold, IoU=0.5"  # the stored name of the Pascal VOC configuration
 CLASSES = ["cat", "dog", "fox", "owl"]
 
 
