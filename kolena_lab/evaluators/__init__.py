@@ -6,7 +6,7 @@ once per sample and configuration, thresholds chosen as F1-optimal are computed 
 case's metrics and plots are array work on its slice of the suite's results. The numbers come from
 ``kolena_lab.metrics`` and equal what it computes on each test case's samples alone.
 """
-from kolena_lab.evaluators._common import F1_OPTIMAL, ReadyEvaluator
+from kolena_lab.evaluators._common import F1_OPTIMAL, ReadyEvaluator, configuration_title
 from kolena_lab.evaluators.classification import (
     ClassificationClassMetrics,
     ClassificationConfiguration,
@@ -49,6 +49,7 @@ from kolena_lab.evaluators.text import (
 __all__ = [
     "F1_OPTIMAL",
     "ReadyEvaluator",
+    "configuration_title",
     "ClassificationEvaluator", "ClassificationConfiguration", "ClassificationSampleMetrics",
     "ClassificationClassMetrics", "ClassificationTestCaseMetrics", "ClassificationTestSuiteMetrics",
     "ObjectDetectionEvaluator", "DetectionConfiguration", "DetectionSampleMetrics", "DetectionClassMetrics",

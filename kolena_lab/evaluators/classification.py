@@ -10,7 +10,17 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type, strategy_name, threshold_value
+from kolena_lab.evaluators._common import (
+    ReadyEvaluator,
+    case_masks,
+    curve,
+    first_type,
+    higher,
+    lower,
+    neutral,
+    strategy_name,
+    threshold_value,
+)
 from kolena_lab.evaluators._fields import describe, either, find_field, list_of, subclass_of
 from kolena_lab.metrics import (
     accuracy_score,
@@ -54,8 +64,8 @@ class ClassificationSampleMetrics(MetricsTestSample):
     """The predicted label (None when withheld), its margin over the runner-up score, and whether it is right."""
 
     classification: Optional[ScoredClassificationLabel]
-    margin: Optional[float]
-    is_correct: bool
+    margin: Optional[float] = neutral()
+    is_correct: bool = higher(headline=1)
 
 
 @dataclass(frozen=True)
@@ -63,33 +73,33 @@ class ClassificationClassMetrics(MetricsTestCase):
     """One class of a test case, one-vs-rest."""
 
     label: str
-    n_samples: int
-    n_predicted: int
-    tp: int
-    fp: int
-    fn: int
-    tn: int
-    precision: float
-    recall: float
-    f1: float
-    fpr: float
-    roc_auc: float
-    average_precision: float
+    n_samples: int = neutral()
+    n_predicted: int = neutral()
+    tp: int = higher()
+    fp: int = lower()
+    fn: int = lower()
+    tn: int = higher()
+    precision: float = higher()
+    recall: float = higher(headline=1)
+    f1: float = higher()
+    fpr: float = lower()
+    roc_auc: float = higher()
+    average_precision: float = higher()
 
 
 @dataclass(frozen=True)
 class ClassificationTestCaseMetrics(MetricsTestCase):
     """A test case: accuracy, macro averages over the classes it holds (true or predicted), and per-class rows."""
 
-    n_samples: int
-    n_correct: int
-    n_withheld: int
-    threshold: Optional[float]
-    accuracy: float
-    macro_precision: float
-    macro_recall: float
-    macro_f1: float
-    macro_roc_auc: float
+    n_samples: int = neutral()
+    n_correct: int = higher()
+    n_withheld: int = neutral()
+    threshold: Optional[float] = neutral()
+    accuracy: float = higher(headline=1)
+    macro_precision: float = higher()
+    macro_recall: float = higher()
+    macro_f1: float = higher(headline=2)
+    macro_roc_auc: float = higher()
     per_class: List[ClassificationClassMetrics]
 
 
@@ -97,12 +107,12 @@ class ClassificationTestCaseMetrics(MetricsTestCase):
 class ClassificationTestSuiteMetrics(MetricsTestSuite):
     """The suite's unique samples taken together."""
 
-    n_samples: int
-    threshold: Optional[float]
-    accuracy: float
-    macro_precision: float
-    macro_recall: float
-    macro_f1: float
+    n_samples: int = neutral()
+    threshold: Optional[float] = neutral()
+    accuracy: float = higher(headline=1)
+    macro_precision: float = higher()
+    macro_recall: float = higher()
+    macro_f1: float = higher(headline=2)
 
 
 _GT_TYPES = either(subclass_of(ClassificationLabel), lambda tp: tp in (str, int, bool))

@@ -16,6 +16,9 @@ from kolena_lab.evaluators._common import (
     case_masks,
     curve,
     first_type,
+    higher,
+    lower,
+    neutral,
     strategy_name,
     threshold_value,
 )
@@ -77,6 +80,17 @@ class DetectionConfiguration(EvaluatorConfiguration):
             parts.append("COCO matching" + (f" (maxDets={self.max_dets})" if self.max_dets != 100 else ""))
         return ", ".join(parts)
 
+    def title(self) -> str:
+        """What this configuration computes, its distinguishing part first: ``"Pascal VOC AP@0.5 · F1-optimal
+        threshold"`` (all-point AP) or ``"COCO AP@0.5 · ..."`` (101-point AP, pycocotools' matching)."""
+        parts = [f"{'COCO' if self.mode == 'coco' else 'Pascal VOC'} AP@{self.iou_threshold:g}",
+                 strategy_name(self.threshold_strategy)]
+        if self.min_confidence_score:
+            parts.append(f"min confidence={self.min_confidence_score:g}")
+        if self.mode == "coco" and self.max_dets != 100:
+            parts.append(f"maxDets={self.max_dets}")
+        return " · ".join(parts)
+
 
 @dataclass(frozen=True)
 class DetectionSampleMetrics(MetricsTestSample):
@@ -87,12 +101,12 @@ class DetectionSampleMetrics(MetricsTestSample):
     fp: List[Annotation]
     fn: List[Annotation]
     confused: List[Annotation]
-    count_tp: int
-    count_fp: int
-    count_fn: int
-    count_ignored: int
-    max_confidence_above_t: Optional[float]
-    min_confidence_above_t: Optional[float]
+    count_tp: int = higher()
+    count_fp: int = lower()
+    count_fn: int = lower()
+    count_ignored: int = neutral()
+    max_confidence_above_t: Optional[float] = neutral()
+    min_confidence_above_t: Optional[float] = neutral()
 
 
 @dataclass(frozen=True)
@@ -101,37 +115,37 @@ class DetectionClassMetrics(MetricsTestCase):
     with a ground truth or a kept inference of the class."""
 
     label: str
-    n_images: int
-    threshold: float
-    objects: int
-    inferences: int
-    tp: int
-    fp: int
-    fn: int
-    precision: float
-    recall: float
-    f1: float
-    ap: float
+    n_images: int = neutral()
+    threshold: float = neutral()
+    objects: int = neutral()
+    inferences: int = neutral()
+    tp: int = higher()
+    fp: int = lower()
+    fn: int = lower()
+    precision: float = higher()
+    recall: float = higher()
+    f1: float = higher()
+    ap: float = higher(headline=1)
 
 
 @dataclass(frozen=True)
 class DetectionTestCaseMetrics(MetricsTestCase):
     """A test case: pooled counts and their precision / recall / F1, macro averages and mean AP over its classes."""
 
-    n_images: int
-    objects: int
-    inferences: int
-    ignored: int
-    tp: int
-    fp: int
-    fn: int
-    precision: float
-    recall: float
-    f1: float
-    macro_precision: float
-    macro_recall: float
-    macro_f1: float
-    mean_ap: float
+    n_images: int = neutral()
+    objects: int = neutral()
+    inferences: int = neutral()
+    ignored: int = neutral()
+    tp: int = higher()
+    fp: int = lower()
+    fn: int = lower()
+    precision: float = higher()
+    recall: float = higher()
+    f1: float = higher()
+    macro_precision: float = higher()
+    macro_recall: float = higher()
+    macro_f1: float = higher(headline=2)
+    mean_ap: float = higher(headline=1)
     per_class: List[DetectionClassMetrics]
 
 
@@ -139,16 +153,16 @@ class DetectionTestCaseMetrics(MetricsTestCase):
 class DetectionTestSuiteMetrics(MetricsTestSuite):
     """The suite's unique images taken together."""
 
-    n_images: int
-    objects: int
-    inferences: int
-    tp: int
-    fp: int
-    fn: int
-    precision: float
-    recall: float
-    f1: float
-    mean_ap: float
+    n_images: int = neutral()
+    objects: int = neutral()
+    inferences: int = neutral()
+    tp: int = higher()
+    fp: int = lower()
+    fn: int = lower()
+    precision: float = higher()
+    recall: float = higher()
+    f1: float = higher(headline=2)
+    mean_ap: float = higher(headline=1)
 
 
 class _Box(NamedTuple):

@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type, higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field, is_number, subclass_of
 from kolena_lab.metrics import failure_rate, failure_rate_curve, nme
 from kolena_lab.workflow.annotation import Keypoints
@@ -38,9 +38,9 @@ class KeypointsConfiguration(EvaluatorConfiguration):
 class KeypointsSampleMetrics(MetricsTestSample):
     """``nme`` is None when the inference has no keypoints."""
 
-    nme: Optional[float]
-    failed: bool
-    normalization: float
+    nme: Optional[float] = lower(headline=1)
+    failed: bool = lower()
+    normalization: float = neutral()
 
 
 @dataclass(frozen=True)
@@ -49,20 +49,20 @@ class KeypointMetrics(MetricsTestCase):
     threshold."""
 
     keypoint: str
-    mean_nme: float
-    failure_rate: float
+    mean_nme: float = lower(headline=1)
+    failure_rate: float = lower()
 
 
 @dataclass(frozen=True)
 class KeypointsTestCaseMetrics(MetricsTestCase):
     """A test case; ``auc`` is the normalised area under the cumulative error curve up to the threshold."""
 
-    n_samples: int
-    n_missing: int
-    mean_nme: float
-    median_nme: float
-    failure_rate: float
-    auc: float
+    n_samples: int = neutral()
+    n_missing: int = lower()
+    mean_nme: float = lower(headline=1)
+    median_nme: float = lower()
+    failure_rate: float = lower(headline=2)
+    auc: float = higher()
     per_keypoint: List[KeypointMetrics]
 
 
@@ -70,12 +70,12 @@ class KeypointsTestCaseMetrics(MetricsTestCase):
 class KeypointsTestSuiteMetrics(MetricsTestSuite):
     """The suite's unique samples taken together."""
 
-    n_samples: int
-    n_missing: int
-    mean_nme: float
-    median_nme: float
-    failure_rate: float
-    auc: float
+    n_samples: int = neutral()
+    n_missing: int = lower()
+    mean_nme: float = lower(headline=1)
+    median_nme: float = lower()
+    failure_rate: float = lower(headline=2)
+    auc: float = higher()
 
 
 class KeypointsEvaluator(ReadyEvaluator):

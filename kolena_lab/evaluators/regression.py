@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type, higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field, is_number
 from kolena_lab.metrics import mean_absolute_error, mean_squared_error, r2_score, root_mean_squared_error
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
@@ -35,36 +35,36 @@ class RegressionConfiguration(EvaluatorConfiguration):
 class RegressionSampleMetrics(MetricsTestSample):
     """``error`` is predicted minus true."""
 
-    error: float
-    absolute_error: float
-    squared_error: float
-    within_tolerance: Optional[bool]
+    error: float = neutral()
+    absolute_error: float = lower(headline=1)
+    squared_error: float = lower()
+    within_tolerance: Optional[bool] = higher()
 
 
 @dataclass(frozen=True)
 class RegressionTestCaseMetrics(MetricsTestCase):
     """A test case's error summary; ``r2`` is NaN below two samples."""
 
-    n_samples: int
-    mean_error: float
-    mae: float
-    mse: float
-    rmse: float
-    r2: float
-    within_tolerance: Optional[float]
+    n_samples: int = neutral()
+    mean_error: float = neutral()
+    mae: float = lower(headline=1)
+    mse: float = lower()
+    rmse: float = lower(headline=2)
+    r2: float = higher()
+    within_tolerance: Optional[float] = higher()
 
 
 @dataclass(frozen=True)
 class RegressionTestSuiteMetrics(MetricsTestSuite):
     """The suite's unique samples taken together."""
 
-    n_samples: int
-    mean_error: float
-    mae: float
-    mse: float
-    rmse: float
-    r2: float
-    within_tolerance: Optional[float]
+    n_samples: int = neutral()
+    mean_error: float = neutral()
+    mae: float = lower(headline=1)
+    mse: float = lower()
+    rmse: float = lower(headline=2)
+    r2: float = higher()
+    within_tolerance: Optional[float] = higher()
 
 
 class RegressionEvaluator(ReadyEvaluator):

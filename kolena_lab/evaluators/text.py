@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, first_type
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, first_type, higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field
 from kolena_lab.metrics import edit_distance, exact_match, normalize_answer, token_f1
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
@@ -35,34 +35,34 @@ class TextConfiguration(EvaluatorConfiguration):
 class TextSampleMetrics(MetricsTestSample):
     """One sample; ``wer`` / ``cer`` are infinite for an empty reference with a non-empty prediction."""
 
-    exact_match: bool
-    token_f1: float
-    wer: float
-    cer: float
-    word_errors: int
-    character_errors: int
+    exact_match: bool = higher()
+    token_f1: float = higher()
+    wer: float = lower(headline=1)
+    cer: float = lower()
+    word_errors: int = lower()
+    character_errors: int = lower()
 
 
 @dataclass(frozen=True)
 class TextTestCaseMetrics(MetricsTestCase):
     """A test case: exact match and token F1 averaged over samples, WER / CER over the case's whole text."""
 
-    n_samples: int
-    exact_match: float
-    token_f1: float
-    wer: float
-    cer: float
+    n_samples: int = neutral()
+    exact_match: float = higher()
+    token_f1: float = higher()
+    wer: float = lower(headline=1)
+    cer: float = lower(headline=2)
 
 
 @dataclass(frozen=True)
 class TextTestSuiteMetrics(MetricsTestSuite):
     """The suite's unique samples taken together."""
 
-    n_samples: int
-    exact_match: float
-    token_f1: float
-    wer: float
-    cer: float
+    n_samples: int = neutral()
+    exact_match: float = higher()
+    token_f1: float = higher()
+    wer: float = lower(headline=1)
+    cer: float = lower(headline=2)
 
 
 class TextEvaluator(ReadyEvaluator):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from kolena_lab.workflow import ConfigurationComparison
+from kolena_lab.workflow import ConfigurationComparison, MetricDirections
 
 _STATIC = Path(__file__).parent / "static"
 
@@ -25,10 +25,12 @@ class ResultsTable(anywidget.AnyWidget):
     sort_key = traitlets.Unicode("").tag(sync=True)
     descending = traitlets.Bool(True).tag(sync=True)
 
-    def show(self, result: ConfigurationComparison) -> None:
-        """Fill the table with a configuration's comparison (a column per metric and model), in the current order."""
+    def show(self, result: ConfigurationComparison, directions: MetricDirections = MetricDirections()) -> None:
+        """Fill the table with a configuration's comparison (a column per metric and model), in the current order;
+        each metric's header tells its direction."""
         models = result.models
-        self.groups = [{"label": m, "span": len(models)} for m in result.metrics]
+        self.groups = [{"label": m, "span": len(models), "title": f"{m}: {_DIRECTION[directions.direction(m)]}"}
+                       for m in result.metrics]
         self.columns = [{"key": f"{m}\x1f{model}", "group": m, "label": model, "model": model}
                         for m in result.metrics for model in models]
         self.rows = [
@@ -54,6 +56,9 @@ class ResultsTable(anywidget.AnyWidget):
             self.rows = rows
 
 
+_DIRECTION = {True: "higher is better", False: "lower is better", None: "no direction declared (not coloured)"}
+
+
 def _format(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -63,13 +68,14 @@ def _format(value: Any) -> str:
 
 
 def table_cell(result: ConfigurationComparison, i: int, j: int, k: int) -> Dict[str, str]:
-    """The text, tone (``up``/``down``, ``-sig`` when significant) and tooltip of cell (test case ``i``, metric
-    ``j``, model ``k``)."""
+    """The text, tone (``up``/``down``, ``-sig`` when significant), change (``better``/``worse``/empty) and tooltip
+    of cell (test case ``i``, metric ``j``, model ``k``)."""
     metric, is_baseline = result.metrics[j], result.models[k] == result.baseline
     text = _format(result.raw[i, j, k])
     change = result.change[i, j, k]
     if is_baseline or change == 0:
-        return {"text": text, "tone": "", "title": f"{metric}: {text}" + (" (baseline)" if is_baseline else "")}
+        return {"text": text, "tone": "", "change": "",
+                "title": f"{metric}: {text}" + (" (baseline)" if is_baseline else "")}
     better, significant = change > 0, bool(result.significant[i, j, k])
     delta = abs(result.value[i, j, k] - result.baseline_value[i, j])
     title = f"{metric}: {text}, {'better' if better else 'worse'} than the baseline by {delta:.4g}"
@@ -78,4 +84,5 @@ def table_cell(result: ConfigurationComparison, i: int, j: int, k: int) -> Dict[
         title += (f"; 95% interval of the mean per-sample difference [{low:.4g}, {high:.4g}]"
                   f"{' (significant)' if significant else ''}")
     tone = ("up" if better else "down") + ("-sig" if significant else "")
-    return {"text": f"{text} {'▲' if better else '▼'}{'*' if significant else ''}", "tone": tone, "title": title}
+    return {"text": f"{text} {'▲' if better else '▼'}{'*' if significant else ''}", "tone": tone,
+            "change": "better" if better else "worse", "title": title}

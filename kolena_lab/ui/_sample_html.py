@@ -36,14 +36,30 @@ def detail_html(locator: str, image: Thumbnail, row: pd.Series, size: int) -> st
     )
 
 
+_TAG_STYLES = {"truth": "background:#ddf4ff;color:#0a3069", "inference": "background:#fff1e5;color:#762c00",
+               "right": "background:#dafbe1;color:#116329;font-weight:600",
+               "wrong": "background:#ffebe9;color:#a40e26;font-weight:600"}
+
+
+def _tags_html(item: Dict[str, Any]) -> str:
+    """A card's label tags and right/wrong badge as inline spans (a line of their own), or nothing."""
+    tags = [(t["text"], t["kind"]) for t in item.get("tags") or []]
+    if item.get("badge"):
+        tags.append((item["badge"]["text"], item["badge"]["tone"]))
+    spans = "".join(f'<span style="{_TAG_STYLES.get(kind, "")};padding:0 6px;border-radius:9px;margin-right:4px;'
+                    f'white-space:nowrap">{html.escape(text)}</span>' for text, kind in tags)
+    return f"<div>{spans}</div>" if spans else ""
+
+
 def gallery_html(items: Sequence[Dict[str, Any]], selected: Set[int], size: int, limit: int) -> str:
     """The first ``limit`` page items as captioned thumbnails (✓ on selected ones), and how many more there are."""
     figures = "".join(
-        f'<figure style="display:inline-block;margin:3px;width:{size}px;vertical-align:top;font-size:11px">'
+        f'<figure style="display:inline-block;margin:3px;width:{size}px;vertical-align:top;font-size:12px">'
         + (f'<img src="{item["src"]}" alt="{html.escape(item["locator"])}" style="max-width:100%;'
            f'max-height:{size}px">' if item["src"] else "")
-        + '<figcaption style="overflow-wrap:anywhere">'
+        + '<figcaption style="overflow-wrap:anywhere">' + _tags_html(item)
         + ("✓ " if item["index"] in selected else "") + html.escape(item["caption"])
+        + (f'<br><span style="color:#57606a">{html.escape(item["detail"])}</span>' if item.get("detail") else "")
         + (f'<br><span style="color:#b42318">{html.escape(item["error"])}</span>' if item["error"] else "")
         + "</figcaption></figure>"
         for item in items[:limit]

@@ -1,14 +1,17 @@
 """ResultsDashboard: a suite's test-case metrics for several models, compared with a baseline, with every plot.
 
-One tab per (evaluator, configuration) holds a sortable table of test cases × metrics × models; cells are coloured
-by improvement (green, ▲) or regression (red, ▼) against the baseline model, and marked ``*`` when a paired
-bootstrap over the test case's samples says the difference is significant (``kolena_lab.workflow.comparison`` does
-the comparison; the dashboard shows it). Below the tabs, the test case's plots (plotly, with PNG copies) and nested
-per-class rows as grouped bars. Clicking a test case opens it in the sample browser, filtered to the chosen model's
+One tab per (evaluator, configuration), titled by what it computes, holds a sortable table of test cases × metrics ×
+models, headline metrics first and counts last; cells are coloured by improvement (green, ▲) or regression (red, ▼)
+against the baseline model in the direction each metric declares (``kolena_lab.workflow.directions``; a metric
+without one stays uncoloured), and marked ``*`` when a paired bootstrap over the test case's samples says the
+difference is significant (``kolena_lab.workflow.comparison`` does the comparison; the dashboard shows it). Below the
+tabs, the test case's plots (plotly, with PNG copies) and nested per-class rows as grouped bars, opened on a metric
+that differs between the models. Clicking a test case opens it in the sample browser, filtered to the chosen model's
 failing samples.
 """
 import dataclasses
 import html
+import math
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -17,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import display
 
+from kolena_lab.evaluators import configuration_title
 from kolena_lab.ui._failures import FailureRule, failing_samples
 from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._nested import nested_fields
@@ -28,12 +32,16 @@ from kolena_lab.workflow import (
     Bootstrap,
     Comparison,
     ConfigurationComparison,
+    MetricDirections,
     Model,
     Plot,
     TestCase,
     TestSample,
     TestSuite,
+    apply_directions,
     compare,
+    direction_overrides,
+    metric_value,
     sample_label,
 )
 
@@ -45,7 +53,8 @@ ConfigurationKey = Tuple[str, str]
 class _Tab:
     key: ConfigurationKey
     title: str
-    nested: Dict[str, List[str]]  # nested per-class column -> its numeric fields
+    nested: Dict[str, List[str]]  # nested per-class column -> its numeric fields, headline first
+    directions: MetricDirections  # of the tab's metrics, declared and given
     result: ConfigurationComparison  # the table's values and their comparison with the baseline
     table: ResultsTable
 
@@ -55,8 +64,10 @@ class ResultsDashboard(Panel):
 
     ``evaluator`` limits the results to one evaluator's display name. ``significance`` maps a test-case metric to the
     per-sample metric whose paired mean difference is bootstrapped (default: the per-sample metric of the same name).
-    ``lower_is_better`` / ``higher_is_better`` name metrics whose direction the name does not tell (see
-    ``kolena_lab.workflow.lower_is_better``). ``failure`` picks a model's failing samples for the click-through: a
+    A metric's direction is what its metrics class declares (``kolena_lab.workflow.directions``: the ready
+    evaluators declare theirs); ``directions`` (``{metric: True | False | None}``, or ``{evaluator: {metric: ...}}``)
+    and ``lower_is_better`` / ``higher_is_better`` (metric names) set or override it. A metric with no direction is
+    shown neutral, never guessed from its name. ``failure`` picks a model's failing samples for the click-through: a
     ``DataFrame.eval`` expression over the per-sample metrics (``"correct == False"``), a function of that frame
     returning a mask, or None to guess from common field names. ``on_open_test_case(test_case, model, samples)``
     receives the clicked test case, the model and its failing samples; by default the sample browser opens below.
@@ -74,6 +85,7 @@ class ResultsDashboard(Panel):
         significance: Optional[Mapping[str, str]] = None,
         lower_is_better: Iterable[str] = (),
         higher_is_better: Iterable[str] = (),
+        directions: Optional[Mapping[str, Any]] = None,
         failure: FailureRule = None,
         on_open_test_case: Optional[OpenTestCase] = None,
         static_images: bool = True,
@@ -89,6 +101,8 @@ class ResultsDashboard(Panel):
         self.evaluator = evaluator
         self.significance = dict(significance or {})
         self._lower, self._higher = set(lower_is_better), set(higher_is_better)
+        self._directions = dict(directions or {})
+        direction_overrides(self._lower, self._higher, self._directions)  # bad values fail here, not in a tab
         self.failure = failure
         self.on_open_test_case = on_open_test_case or self._open_in_browser
         self.static_images = static_images
@@ -127,9 +141,10 @@ class ResultsDashboard(Panel):
             self._wire(tab)
         self.jobs = self._owned(JobStatus(names, test_suite.name, on_finished=lambda _: self.reload()))
         legend = ipywidgets.HTML(
-            "<small>Compared with the baseline: <span style='background:#dafbe1'>▲ better</span>, "
-            "<span style='background:#ffebe9'>▼ worse</span>, * significant (95% paired bootstrap over the test "
-            "case's samples). Click a test case to browse its failures.</small>")
+            "<div style='font-size:12px;line-height:1.4'>Against the baseline: <span style='background:#dafbe1'>"
+            "▲ better</span>, <span style='background:#ffebe9'>▼ worse</span> in each metric's direction (hover "
+            "its header); no colour when it declares none. * significant (95% paired bootstrap). Click a test case "
+            "to browse its failures.</div>")
         super().__init__([
             ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.jobs, self.significance_status,
             self.tab,
@@ -183,14 +198,22 @@ class ResultsDashboard(Panel):
         several = self.metrics["evaluator"].nunique() > 1
         if not configuration:
             return evaluator
-        return f"{evaluator} · {configuration}" if several else configuration
+        siblings = [c for e, c in self._compared.configurations() if e == evaluator]
+        title = configuration_title(evaluator, configuration) or _distinct_first(configuration, siblings)
+        return f"{evaluator} · {title}" if several else title
 
     def _make_tab(self, key: ConfigurationKey) -> _Tab:
         result = self._compared.configuration(key, significance=False)
         rows = self._compared.rows(key)
-        nested = {column: nested_fields(rows[column].dropna()) for column in result.nested}
+        directions = MetricDirections.for_metrics(result.metrics + result.nested).with_overrides(
+            direction_overrides(self._lower, self._higher, self._directions, key[0]))
+        nested = {}
+        for column in result.nested:
+            fields = nested_fields(rows[column].dropna())
+            nested[column] = MetricDirections.for_metrics(fields).order(fields)
         title = self._tab_title(key)
-        return _Tab(key, title, nested, result, ResultsTable(label=f"Test-case metrics, {title}"))
+        return _Tab(key, title, nested, directions, apply_directions(result, directions),
+                    ResultsTable(label=f"Test-case metrics, {title}"))
 
     def configurations(self) -> List[str]:
         """The tab titles: one per (evaluator, configuration) with results."""
@@ -228,7 +251,8 @@ class ResultsDashboard(Panel):
         """Every (test case, metric, model) of a tab against the baseline (``Comparison.to_dataframe`` columns:
         value, baseline value, delta, change +1 better / -1 worse / 0 same, the bootstrap interval of the mean
         per-sample difference and its p-value when the metric has a per-sample counterpart, see ``significance``)."""
-        return self._compared.configuration(self._tab(configuration).key).to_dataframe()
+        tab = self._tab(configuration)
+        return apply_directions(self._compared.configuration(tab.key), tab.directions).to_dataframe()
 
     def compute_significance(self) -> None:
         """Bootstrap every tab against the current baseline and mark significant differences in the tables.
@@ -279,8 +303,8 @@ class ResultsDashboard(Panel):
 
     def _refresh_comparison(self) -> None:
         for tab in self._tabs:
-            tab.result = self._compared.configuration(tab.key, significance=False)
-            tab.table.show(tab.result)
+            tab.result = apply_directions(self._compared.configuration(tab.key, significance=False), tab.directions)
+            tab.table.show(tab.result, tab.directions)
 
     def _sort(self, tab: _Tab) -> None:
         tab.table.sort_rows(tab.result.values)
@@ -321,8 +345,21 @@ class ResultsDashboard(Panel):
             self.plot_select.options = [("(none)", "")] + [(t, t) for t in titles]
             self.per_class_select.options = [("(none)", "")] + [(p, p) for p in per_class]
             self.plot_select.value = titles[0] if titles else ""
-            self.per_class_select.value = per_class[0] if per_class else ""
+            self.per_class_select.value = self._differing(tab, self.test_case_select.value, per_class)
         self._draw_charts()
+
+    def _differing(self, tab: _Tab, test_case: str, per_class: List[str]) -> str:
+        """The first per-class field (headline first) whose values differ between models on the test case; the
+        first field when none differs."""
+        rows = self._compared.rows(tab.key)
+        rows = rows[rows["test_case"] == test_case]
+        for nested in per_class:
+            column, field = nested.rsplit(".", 1)
+            values = {tuple(_comparable(getattr(e, field, None)) for e in entries)
+                      for entries in rows[column] if isinstance(entries, list)}
+            if len(values) > 1:
+                return nested
+        return per_class[0] if per_class else ""
 
     def plot_figures(self, test_case: str, title: str, configuration: Optional[str] = None) -> List[go.Figure]:
         """Figures of one plot title for every model: curves of all models in one figure, other plots one each."""
@@ -392,6 +429,18 @@ class ResultsDashboard(Panel):
             parts.append(html_table(header, rows, caption=tab.title))
         parts += self._chart_html
         return "".join(parts)
+
+
+def _comparable(value: Any) -> Optional[float]:
+    number = metric_value(value)
+    return None if math.isnan(number) else number
+
+
+def _distinct_first(configuration: str, siblings: Sequence[str]) -> str:
+    """A configuration's display name with the parts (``", "``-separated) its siblings do not all share first."""
+    parts = configuration.split(", ")
+    shared = [p for p in parts if all(p in s.split(", ") for s in siblings)]
+    return ", ".join([p for p in parts if p not in shared] + shared)
 
 
 __all__ = ["ResultsDashboard"]

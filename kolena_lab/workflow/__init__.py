@@ -28,6 +28,14 @@ from kolena_lab.workflow.evaluator import (
     MetricsTestSample,
     MetricsTestSuite,
 )
+from kolena_lab.workflow.directions import (
+    HEADLINE,
+    HIGHER_IS_BETTER,
+    MetricDirections,
+    apply_directions,
+    direction_overrides,
+    metrics_class,
+)
 from kolena_lab.workflow.evaluator_function import (
     BasicEvaluatorFunction,
     ConfiguredEvaluatorFunction,
@@ -105,6 +113,12 @@ __all__ = [
     "MetricsTestCase",
     "MetricsTestSample",
     "MetricsTestSuite",
+    "HEADLINE",
+    "HIGHER_IS_BETTER",
+    "MetricDirections",
+    "apply_directions",
+    "direction_overrides",
+    "metrics_class",
     "BasicEvaluatorFunction",
     "ConfiguredEvaluatorFunction",
     "EvaluationResults",

@@ -34,6 +34,23 @@ function buildOption(item, size) {
   frame.appendChild(check);
   option.appendChild(frame);
 
+  if ((item.tags && item.tags.length) || item.badge) {
+    const tags = document.createElement("div");
+    tags.className = "kl-tags";
+    for (const tag of item.tags || []) {
+      const span = document.createElement("span");
+      span.className = `kl-tag kl-tag-${tag.kind}`;
+      span.textContent = tag.text;
+      tags.appendChild(span);
+    }
+    if (item.badge) {
+      const badge = document.createElement("span");
+      badge.className = `kl-badge kl-${item.badge.tone}`;
+      badge.textContent = item.badge.text;
+      tags.appendChild(badge);
+    }
+    option.appendChild(tags);
+  }
   const caption = document.createElement("div");
   caption.className = "kl-caption";
   caption.textContent = item.caption || "";

@@ -26,7 +26,9 @@ function render({ model, el: root }) {
     const top = el("tr");
     top.appendChild(el("th", { scope: "col", rowspan: "2", class: "kl-tc" }, "Test case"));
     for (const group of groups) {
-      top.appendChild(el("th", { scope: "colgroup", colspan: String(group.span), class: "kl-group" }, group.label));
+      top.appendChild(el("th", {
+        scope: "colgroup", colspan: String(group.span), class: "kl-group", title: group.title || null,
+      }, group.label));
     }
     thead.appendChild(top);
     const second = el("tr");
@@ -65,7 +67,9 @@ function render({ model, el: root }) {
       th.appendChild(open);
       tr.appendChild(th);
       row.cells.forEach((cell, i) => {
-        const td = el("td", { class: `kl-cell ${cell.tone || ""}`, title: cell.title || null }, cell.text);
+        const td = el("td", {
+          class: `kl-cell ${cell.tone || ""}`, "data-change": cell.change || null, title: cell.title || null,
+        }, cell.text);
         td.addEventListener("click", () =>
           model.send({ type: "open", test_case: row.test_case, model: columns[i].model }));
         tr.appendChild(td);

@@ -1,6 +1,6 @@
 """A small classification workflow with every kind of result the widgets show: scalar and per-class metrics,
 curves, histograms, bars and confusion matrices, under two configurations."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List
 
 import numpy as np
@@ -59,8 +59,8 @@ class PerClass(MetricsTestCase):
 @dataclass(frozen=True)
 class CaseMetrics(MetricsTestCase):
     n: int
-    accuracy: float
-    error_rate: float
+    accuracy: float = field(metadata={"higher_is_better": True})
+    error_rate: float = field(metadata={"higher_is_better": False})
     per_class: List[PerClass]
 
 

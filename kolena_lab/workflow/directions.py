@@ -1,0 +1,147 @@
+"""Which way a metric improves, as data: each metrics field may declare whether higher is better, and which fields are
+the headline of their class.
+
+A metrics class declares them in its fields' metadata, which Kolena code carries unchanged (Kolena ignores it)::
+
+    @dataclass(frozen=True)
+    class TestCaseMetrics(MetricsTestCase):
+        mean_nme: float = dataclasses.field(metadata={"higher_is_better": False, "headline": 1})
+        auc: float = dataclasses.field(metadata={"higher_is_better": True})
+        n_samples: int = dataclasses.field(metadata={"higher_is_better": None})  # a count: neutral
+
+``True`` means higher is better, ``False`` lower is better, ``None`` neutral. A field that declares nothing has no
+known direction and is shown neutral too: a direction is never guessed from a metric's name.
+"""
+import dataclasses
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+
+from kolena_lab.workflow.comparison import ConfigurationComparison
+from kolena_lab.workflow.evaluator import MetricsTestCase
+
+HIGHER_IS_BETTER = "higher_is_better"  # field metadata key: True, False or None (neutral)
+HEADLINE = "headline"  # field metadata key: True or a rank (1 first) for the metrics shown first
+
+Direction = Optional[bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricDirections:
+    """Declared directions (``True`` higher is better, ``False`` lower is better, ``None`` neutral) by metric name,
+    and the headline metrics in the order they are shown first."""
+
+    directions: Mapping[str, Direction] = dataclasses.field(default_factory=dict)
+    headline: Tuple[str, ...] = ()
+
+    @classmethod
+    def of_class(cls, metrics_class: type) -> "MetricDirections":
+        """What a metrics class declares in its fields' metadata."""
+        directions: Dict[str, Direction] = {}
+        headline: List[Tuple[int, str]] = []
+        for f in dataclasses.fields(metrics_class) if dataclasses.is_dataclass(metrics_class) else ():
+            if HIGHER_IS_BETTER in f.metadata:
+                value = f.metadata[HIGHER_IS_BETTER]
+                if value is not None and not isinstance(value, bool):
+                    raise TypeError(f"{metrics_class.__name__}.{f.name}: metadata '{HIGHER_IS_BETTER}' must be True, "
+                                    f"False or None, got {value!r}")
+                directions[f.name] = value
+            rank = f.metadata.get(HEADLINE)
+            if rank:
+                headline.append((int(rank), f.name))
+        return cls(directions, tuple(name for _, name in sorted(headline, key=lambda r: r[0])))
+
+    @classmethod
+    def for_metrics(cls, names: Iterable[str], base: type = MetricsTestCase) -> "MetricDirections":
+        """The declarations of the defined ``base`` subclass (a test-case metrics class by default) whose fields best
+        cover stored metric ``names``; none when no class has most of them."""
+        found = metrics_class(names, base)
+        return cls.of_class(found) if found is not None else cls()
+
+    def direction(self, metric: str) -> Direction:
+        """True (higher is better), False (lower is better) or None (neutral or not declared)."""
+        return self.directions.get(metric)
+
+    def declared_neutral(self, metric: str) -> bool:
+        """Whether a metric is declared to have no direction (a count such as ``n_samples``)."""
+        return metric in self.directions and self.directions[metric] is None
+
+    def with_overrides(self, overrides: Mapping[str, Direction]) -> "MetricDirections":
+        """These declarations with some metrics' directions replaced."""
+        return dataclasses.replace(self, directions={**self.directions, **overrides})
+
+    def order(self, metrics: Sequence[str]) -> List[str]:
+        """``metrics`` with the headline ones first (in headline order) and the ones declared neutral last; the
+        others keep their order."""
+        first = [m for m in self.headline if m in metrics]
+        last = [m for m in metrics if m not in first and self.declared_neutral(m)]
+        return first + [m for m in metrics if m not in first and m not in last] + last
+
+
+def _subclasses(base: type) -> List[type]:
+    out: List[type] = []
+    for sub in base.__subclasses__():
+        out.append(sub)
+        out.extend(_subclasses(sub))
+    return out
+
+
+def metrics_class(names: Iterable[str], base: type = MetricsTestCase) -> Optional[type]:
+    """The defined subclass of ``base`` whose fields hold most of ``names`` (ties: fewest other fields, then the
+    latest defined, so a class redefined in a notebook wins over its earlier version); None when none holds more
+    than half of them."""
+    wanted = set(names)
+    best: Optional[type] = None
+    best_score: Tuple[int, int] = (0, 0)
+    for sub in _subclasses(base):
+        if not dataclasses.is_dataclass(sub):
+            continue
+        fields = {f.name for f in dataclasses.fields(sub) if f.init}
+        score = (len(fields & wanted), -len(fields - wanted))
+        if 2 * score[0] > len(wanted) and score >= best_score:
+            best, best_score = sub, score
+    return best
+
+
+def apply_directions(result: ConfigurationComparison, directions: MetricDirections) -> ConfigurationComparison:
+    """A comparison whose metrics are in ``directions.order`` and whose changes follow the declared directions only:
+    a metric without a declared direction is neither better nor worse (change 0, never significant)."""
+    metrics = directions.order(result.metrics)
+    index = [result.metrics.index(m) for m in metrics]
+    sign = np.array([{True: 1.0, False: -1.0}.get(directions.direction(m), 0.0) for m in metrics])
+    value, base = result.value[:, index, :], result.baseline_value[:, index]
+    with np.errstate(invalid="ignore"):
+        diff = (value - base[:, :, None]) * sign[None, :, None]
+        change = (diff > 0).astype(int) - (diff < 0).astype(int)
+    if result.baseline in result.models:
+        change[:, :, result.models.index(result.baseline)] = 0
+    low, high = result.low[:, index, :], result.high[:, index, :]
+    with np.errstate(invalid="ignore"):
+        significant = (change != 0) & ((low > 0) | (high < 0))
+    values = result.values.reindex(columns=metrics, level=0) if len(result.values.columns) else result.values
+    return dataclasses.replace(
+        result, metrics=metrics, values=values, raw=result.raw[:, index, :], value=value, baseline_value=base,
+        change=change, low=low, high=high, p_value=result.p_value[:, index, :], significant=significant)
+
+
+def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: Iterable[str] = (),
+                        directions: Optional[Mapping[str, Any]] = None, evaluator: str = "") -> Dict[str, Direction]:
+    """Directions given by a caller for one evaluator's metrics: ``directions`` maps a metric to True / False / None,
+    or an evaluator's display name to such a mapping; ``lower_is_better`` / ``higher_is_better`` list metric names."""
+    out: Dict[str, Direction] = {}
+    for key, value in (directions or {}).items():
+        if isinstance(value, Mapping):
+            if key == evaluator:
+                out.update(value)
+        elif value is None or isinstance(value, bool):
+            out[key] = value
+        else:
+            raise TypeError(f"direction of '{key}' must be True (higher is better), False, None or a mapping of an "
+                            f"evaluator's metrics, got {value!r}")
+    out.update({m: False for m in lower_is_better})
+    out.update({m: True for m in higher_is_better})
+    return out
+
+
+__all__ = ["HEADLINE", "HIGHER_IS_BETTER", "Direction", "MetricDirections", "apply_directions",
+           "direction_overrides", "metrics_class"]
