@@ -90,7 +90,9 @@ class SampleBrowser(SelectionActions, Curation, Panel):
 
     # ---------------------------------------------------------------- building the panel
     def _default_captions(self, fields: Sequence[str]) -> List[str]:
-        picks = [next((f for f in fields if f.startswith(prefix)), None) for prefix in (GROUND_TRUTH, INFERENCE)]
+        """The first scalar ground-truth and inference columns (annotations show as the cards' tags instead)."""
+        columns = [f for f in fields if f in self.view.frame.columns]
+        picks = [next((f for f in columns if f.startswith(prefix)), None) for prefix in (GROUND_TRUTH, INFERENCE)]
         return [f for f in picks if f is not None]
 
     def _build_controls(self, fields: List[str]) -> None:
