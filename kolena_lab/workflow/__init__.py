@@ -17,8 +17,8 @@ from kolena_lab.workflow.comparison import (
     Bootstrap,
     Comparison,
     ConfigurationComparison,
+    apply_directions,
     compare,
-    lower_is_better,
     metric_value,
 )
 from kolena_lab.workflow.evaluator import (
@@ -32,7 +32,6 @@ from kolena_lab.workflow.directions import (
     HEADLINE,
     HIGHER_IS_BETTER,
     MetricDirections,
-    apply_directions,
     direction_overrides,
     metrics_class,
 )
@@ -106,7 +105,6 @@ __all__ = [
     "Comparison",
     "ConfigurationComparison",
     "compare",
-    "lower_is_better",
     "metric_value",
     "Evaluator",
     "EvaluatorConfiguration",

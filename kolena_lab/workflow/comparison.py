@@ -2,22 +2,17 @@
 over the test case's samples says the difference is significant."""
 import dataclasses
 import math
-import re
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
+from kolena_lab.workflow.directions import MetricDirections, direction_overrides
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.results import load_test_case_metrics, load_test_sample_metrics
 from kolena_lab.workflow.samples import SAMPLE_ID
 from kolena_lab.workflow.test_suite import TestSuite
 
-# Name tokens of metrics where a lower value is better; any other numeric metric is taken as higher-is-better.
-LOWER_IS_BETTER_TOKENS = frozenset({
-    "error", "errors", "err", "loss", "fp", "fn", "fpr", "fnr", "mse", "mae", "rmse", "mape", "latency", "wer",
-    "cer", "miss", "misses", "false", "distance", "time",
-})
 BOOTSTRAP_RESAMPLES = 1000
 CONFIDENCE = 0.95
 MAX_CACHED_WEIGHTS = 2_000_000  # weights (16 MB) kept per sample count; larger counts are drawn in blocks
@@ -29,16 +24,6 @@ _DIRECTIONS = {1: "better", -1: "worse", 0: "same"}
 ConfigurationKey = Tuple[str, str]
 Significance = Union[bool, Mapping[str, str]]
 _Test = Tuple[float, float, float]  # interval low, high, p-value
-
-
-def lower_is_better(metric: str, lower: Iterable[str] = (), higher: Iterable[str] = ()) -> bool:
-    """Whether a smaller value of ``metric`` is an improvement: explicit lists first, then the name's tokens."""
-    if metric in set(higher):
-        return False
-    if metric in set(lower):
-        return True
-    tokens = {t for t in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", metric).lower()) if t}
-    return bool(tokens & LOWER_IS_BETTER_TOKENS)
 
 
 def metric_value(value: Any) -> float:
@@ -238,6 +223,28 @@ class _Results:
         return {label: (float(lo), float(hi), float(p)) for label, lo, hi, p in zip(labels, low, high, p_value)}
 
 
+def apply_directions(result: ConfigurationComparison, directions: MetricDirections) -> ConfigurationComparison:
+    """A comparison whose metrics are in ``directions.order`` and whose changes follow the declared directions only:
+    a metric without a declared direction is neither better nor worse (change 0, never significant)."""
+    metrics = directions.order(result.metrics)
+    index = [result.metrics.index(m) for m in metrics]
+    sign = np.array([{True: 1.0, False: -1.0}.get(directions.direction(m), 0.0) for m in metrics])
+    value, base = result.value[:, index, :], result.baseline_value[:, index]
+    with np.errstate(invalid="ignore"):
+        diff = (value - base[:, :, None]) * sign[None, :, None]
+        change = (diff > 0).astype(int) - (diff < 0).astype(int)
+    if result.baseline in result.models:
+        change[:, :, result.models.index(result.baseline)] = 0
+    low, high = result.low[:, index, :], result.high[:, index, :]
+    with np.errstate(invalid="ignore"):
+        significant = (change != 0) & ((low > 0) | (high < 0))
+    values = result.values.reindex(columns=metrics, level=0) if len(result.values.columns) else result.values
+    return dataclasses.replace(
+        result, metrics=metrics, values=values, raw=result.raw[:, index, :], value=value, baseline_value=base,
+        change=change, low=low, high=high, p_value=result.p_value[:, index, :], significant=significant)
+
+
+
 class Comparison:
     """Test-case metrics of several models on a suite against a baseline model, per (evaluator, configuration).
 
@@ -247,9 +254,11 @@ class Comparison:
     """
 
     def __init__(self, results: _Results, baseline: str, significance: Significance, lower: Set[str],
-                 higher: Set[str], bootstrap: Bootstrap):
+                 higher: Set[str], bootstrap: Bootstrap, directions: Optional[Mapping[str, Any]] = None):
         self._results, self.baseline = results, baseline
         self._significance, self._lower, self._higher, self.bootstrap = significance, lower, higher, bootstrap
+        self._directions = dict(directions or {})
+        direction_overrides(lower, higher, self._directions)  # bad values fail here
 
     @property
     def test_suite(self) -> TestSuite:
@@ -277,7 +286,14 @@ class Comparison:
     def with_baseline(self, baseline: Union[Model, str]) -> "Comparison":
         """The same comparison against another of its models; loaded results and bootstrap tests are shared."""
         return Comparison(self._results, _model_name(baseline, self._results.by_name), self._significance,
-                          self._lower, self._higher, self.bootstrap)
+                          self._lower, self._higher, self.bootstrap, self._directions)
+
+    def directions(self, key: ConfigurationKey) -> MetricDirections:
+        """The directions of one configuration's metrics: declared by their metrics class, overridden by those given
+        to :func:`compare`; a metric with neither is neutral."""
+        metrics, nested, _ = self._results.table(key)
+        return MetricDirections.for_metrics([*metrics, *nested]).with_overrides(
+            direction_overrides(self._lower, self._higher, self._directions, key[0]))
 
     def _fields(self, metrics: Sequence[str]) -> Dict[str, str]:
         if self._significance is False:
@@ -313,12 +329,7 @@ class Comparison:
         value = np.vectorize(metric_value, otypes=[float])(raw) if raw.size else np.zeros(shape)
         b = models.index(self.baseline) if self.baseline in models else None
         base = value[:, :, b] if b is not None else np.full(shape[:2], np.nan)
-        lower = np.array([lower_is_better(m, self._lower, self._higher) for m in metrics], dtype=bool)
-        diff = value - base[:, :, None]
-        with np.errstate(invalid="ignore"):
-            better = np.where(lower[None, :, None], diff < 0, diff > 0)
-            worse = np.where(lower[None, :, None], diff > 0, diff < 0)
-        change = better.astype(int) - worse.astype(int)
+        change = np.zeros(shape, dtype=int)  # set by the declared directions below
         low, high, p_value = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
         if b is not None:
             change[:, :, b] = 0
@@ -326,12 +337,12 @@ class Comparison:
             for (test_case, metric, model), test in self._tests(key, compute=significance).items():
                 i, j, k = rows[test_case], metrics.index(metric), models.index(model)
                 low[i, j, k], high[i, j, k], p_value[i, j, k] = test
-        with np.errstate(invalid="ignore"):
-            significant = (change != 0) & ((low > 0) | (high < 0))
-        return ConfigurationComparison(
+        result = ConfigurationComparison(
             evaluator=key[0], configuration=key[1], baseline=self.baseline, test_cases=list(values.index),
             metrics=list(metrics), models=models, nested=list(nested), values=values, raw=raw, value=value,
-            baseline_value=base, change=change, low=low, high=high, p_value=p_value, significant=significant)
+            baseline_value=base, change=change, low=low, high=high, p_value=p_value,
+            significant=np.zeros(shape, dtype=bool))
+        return apply_directions(result, self.directions(key))
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per (configuration, test case, metric, model): ``evaluator``, ``configuration``, ``test_case``,
@@ -359,13 +370,17 @@ def compare(
     lower_is_better: Iterable[str] = (),
     higher_is_better: Iterable[str] = (),
     bootstrap: Optional[Bootstrap] = None,
+    directions: Optional[Mapping[str, Any]] = None,
 ) -> Comparison:
     """Compare the stored test-case metrics of ``models`` on ``test_suite`` with ``baseline`` (default: the first).
 
     ``evaluator`` and ``configuration`` (display names) limit the results compared. ``significance`` says which
     per-sample metric's paired mean difference is bootstrapped for a test-case metric: True the one of the same
     name, a mapping ``{test-case metric: per-sample metric}`` (others keep their own name), False none.
-    ``lower_is_better`` / ``higher_is_better`` name metrics whose direction the name does not tell.
+    A metric is better or worse in the direction its metrics class declares (``kolena_lab.workflow.directions``);
+    ``directions`` (``{metric: True | False | None}``, or ``{evaluator: {...}}``) and the ``lower_is_better`` /
+    ``higher_is_better`` lists override that. A metric with no direction is never better or worse: a direction is
+    not guessed from a name.
     """
     if not models:
         raise ValueError("compare needs at least one model")
@@ -375,7 +390,7 @@ def compare(
     results = _Results(test_suite, list(models), evaluator, configuration)
     name = _model_name(baseline, results.by_name) if baseline is not None else names[0]
     return Comparison(results, name, significance, set(lower_is_better), set(higher_is_better),
-                      bootstrap or Bootstrap())
+                      bootstrap or Bootstrap(), directions)
 
 
 def _of_configuration(frame: pd.DataFrame, key: ConfigurationKey) -> pd.DataFrame:
@@ -394,7 +409,7 @@ __all__ = [
     "Bootstrap",
     "Comparison",
     "ConfigurationComparison",
+    "apply_directions",
     "compare",
-    "lower_is_better",
     "metric_value",
 ]

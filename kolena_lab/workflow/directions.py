@@ -15,9 +15,6 @@ known direction and is shown neutral too: a direction is never guessed from a me
 import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-import numpy as np
-
-from kolena_lab.workflow.comparison import ConfigurationComparison
 from kolena_lab.workflow.evaluator import MetricsTestCase
 
 HIGHER_IS_BETTER = "higher_is_better"  # field metadata key: True, False or None (neutral)
@@ -101,27 +98,6 @@ def metrics_class(names: Iterable[str], base: type = MetricsTestCase) -> Optiona
         if 2 * score[0] > len(wanted) and score >= best_score:
             best, best_score = sub, score
     return best
-
-
-def apply_directions(result: ConfigurationComparison, directions: MetricDirections) -> ConfigurationComparison:
-    """A comparison whose metrics are in ``directions.order`` and whose changes follow the declared directions only:
-    a metric without a declared direction is neither better nor worse (change 0, never significant)."""
-    metrics = directions.order(result.metrics)
-    index = [result.metrics.index(m) for m in metrics]
-    sign = np.array([{True: 1.0, False: -1.0}.get(directions.direction(m), 0.0) for m in metrics])
-    value, base = result.value[:, index, :], result.baseline_value[:, index]
-    with np.errstate(invalid="ignore"):
-        diff = (value - base[:, :, None]) * sign[None, :, None]
-        change = (diff > 0).astype(int) - (diff < 0).astype(int)
-    if result.baseline in result.models:
-        change[:, :, result.models.index(result.baseline)] = 0
-    low, high = result.low[:, index, :], result.high[:, index, :]
-    with np.errstate(invalid="ignore"):
-        significant = (change != 0) & ((low > 0) | (high < 0))
-    values = result.values.reindex(columns=metrics, level=0) if len(result.values.columns) else result.values
-    return dataclasses.replace(
-        result, metrics=metrics, values=values, raw=result.raw[:, index, :], value=value, baseline_value=base,
-        change=change, low=low, high=high, p_value=result.p_value[:, index, :], significant=significant)
 
 
 def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: Iterable[str] = (),

@@ -1,5 +1,5 @@
 """compare(): baseline comparison per test case, metric and model, and paired bootstrap significance."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
@@ -14,7 +14,6 @@ from kolena_lab.workflow import (
     Text,
     compare,
     define_workflow,
-    lower_is_better,
     metric_value,
     test,
 )
@@ -44,8 +43,8 @@ class SampleError(MetricsTestSample):
 
 @dataclass(frozen=True)
 class CaseError(MetricsTestCase):
-    error: float
-    label: str
+    error: float = field(metadata={"higher_is_better": False})
+    label: str = ""
 
 
 class ErrorEvaluator(Evaluator):
@@ -158,9 +157,6 @@ def test_bootstrap_and_direction_helpers():
     assert low[0] == pytest.approx(1.0) and high[0] == pytest.approx(1.0)
     assert low[1] < 0 < high[1]
     assert p_value[0] == 0.0 and p_value[1] > 0.5
-    assert lower_is_better("error_rate") and lower_is_better("meanLatency") and lower_is_better("FP")
-    assert not lower_is_better("accuracy") and not lower_is_better("f1")
-    assert not lower_is_better("error_rate", higher=["error_rate"]) and lower_is_better("x", lower=["x"])
     assert metric_value(True) == 1.0 and metric_value(np.int64(3)) == 3.0
     assert np.isnan(metric_value("a")) and np.isnan(metric_value(None)) and np.isnan(metric_value(float("nan")))
 
@@ -172,3 +168,14 @@ def test_bootstrap_of_large_test_cases_draws_weights_in_blocks_with_the_same_res
     blocked = bootstrap.paired(differences)
     assert not bootstrap._weights
     np.testing.assert_allclose(blocked, cached, rtol=0, atol=1e-12)
+
+
+def test_directions_come_from_declarations_and_callers_never_from_names(regression):
+    suite, models = regression
+    neutral = _errors(compare(suite, models, baseline="base", directions={"error": None}).to_dataframe())
+    assert (neutral["change"] == 0).all() and (neutral["direction"] == "same").all()
+    assert not neutral["significant"].any()
+    flipped = _errors(compare(suite, models, baseline="base", directions={"ErrorEvaluator": {"error": True}})
+                      .to_dataframe())
+    assert flipped.loc["good", "direction"] == "worse"
+    assert "lower_is_better" not in dir(__import__("kolena_lab.workflow", fromlist=["x"]))
