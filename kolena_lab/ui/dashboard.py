@@ -147,9 +147,9 @@ class ResultsDashboard(Panel):
             "to browse its failures.</div>")
         super().__init__([
             ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.jobs, self.significance_status,
-            self.tab,
+            self.tab, self.status, self.browser,  # a clicked test case opens right below its row's table
             ipywidgets.HBox([self.test_case_select, self.plot_select, self.per_class_select]),
-            self.charts, self.status, self.browser,
+            self.charts,
         ])
         self._draw_charts()
         self._start_significance()
@@ -267,8 +267,8 @@ class ResultsDashboard(Panel):
                 self._refresh_comparison()
                 self.significance_status.value = (
                     f"<small>Significance against <b>{html.escape(compared.baseline)}</b>: {marked} comparisons "
-                    "bootstrapped</small>" if marked else "<small>No per-sample metric matches a table metric: no "
-                    "significance marks (pass <code>significance={metric: per-sample metric}</code>)</small>")
+                    "bootstrapped</small>" if marked else "<small>No significance marks: they need a per-sample metric named "
+                    "like the table's metric, and none is.</small>")
         self.update_displays()  # a saved notebook's snapshot then carries the marks
 
     def _start_significance(self) -> None:

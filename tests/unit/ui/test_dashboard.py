@@ -160,3 +160,11 @@ def test_snapshot_escapes_names(sqlite_store):
     assert "<script" not in dashboard.snapshot_html()
     with pytest.raises(ValueError, match="not one of"):
         ResultsDashboard(suite, models, baseline="<b>x</b>", static_images=False, background=False)
+
+
+def test_a_clicked_test_case_opens_above_the_charts(results):
+    suite, models = results
+    dashboard = ResultsDashboard(suite, models, background=False)
+    order = list(dashboard.children)
+    assert order.index(dashboard.browser) == order.index(dashboard.tab) + 2
+    assert order.index(dashboard.browser) < order.index(dashboard.charts)
