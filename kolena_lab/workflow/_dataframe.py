@@ -211,8 +211,8 @@ def encode_members(
     used = set(sample_fields) | set(gt_columns.values())
     meta_columns = [c for c in columns if c not in used and c not in (METADATA_FIELD, SAMPLE_ID)]
     if METADATA_FIELD in df and meta_columns:
-        raise InputValidationError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, not both: "
-                         f"{meta_columns}")
+        raise InputValidationError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, "
+                                   f"not both: {meta_columns}")
 
     present = {name: df[name] for name in sample_fields if name in df}
     defaults = {f.name: f.default for f in sample_info.fields}
