@@ -23,9 +23,10 @@ from kolena_lab import store
 from kolena_lab.automation.registry import COMMAND, ENTRYPOINT, RegisteredEvaluator, docker_engine_problem
 from kolena_lab.errors import RunnerError
 from kolena_lab.store.jobs import JobRow
-from kolena_lab.workflow._secrets import SECRET_VARIABLE
+from kolena_lab.workflow._secrets import REDACTED, SECRET_VARIABLE
 
-MAX_OUTPUT_BYTES = 1_000_000  # of each stream kept in the store: the end of it
+MAX_OUTPUT_BYTES = 1_000_000  # of each stream kept in the store: the end of it, after redaction
+_READ_BYTES = 1 << 16
 _STOP_GRACE_SECONDS = 3.0
 _MANAGED = ("KOLENA_WORKFLOW", "KOLENA_MODEL_NAME", "KOLENA_TEST_SUITE_NAME", "KOLENA_TEST_SUITE_VERSION",
             SECRET_VARIABLE, "KOLENA_LAB_URL", "KOLENA_LAB_JOB_ID", "KOLENA_LAB_CONFIGURATIONS",
@@ -102,13 +103,18 @@ def supervise(
     on_start: Callable[[int], None],
     tick: Callable[[str, str], Optional[Tuple[str, str]]],
     tick_interval: float,
+    secret: Optional[str] = None,
 ) -> Outcome:
     """Run the process to its end, calling ``tick(stdout, stderr)`` every ``tick_interval`` seconds.
+
+    Each stream is redacted as it is read (``secret`` becomes ``***``, also where it spans two reads), then cut to
+    its last ``MAX_OUTPUT_BYTES``, so no part of the secret survives the cut.
 
     ``tick`` returns None to go on, or ``(status, reason)`` to stop the process and end the job so (e.g. cancelled).
     A process over ``timeout`` seconds is stopped and the job timed out. Stopping ends the whole process group.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        out_tail, err_tail = _RedactedTail(out, secret), _RedactedTail(err, secret)
         try:
             process = subprocess.Popen(spec.argv, env=spec.env, cwd=spec.cwd, stdin=subprocess.DEVNULL, stdout=out,
                                        stderr=err, start_new_session=True)
@@ -127,14 +133,14 @@ def supervise(
                 if time.monotonic() >= deadline:
                     verdict = store.jobs.TIMED_OUT, f"timed out after {timeout:g} s"
                 else:
-                    verdict = tick(_tail(out), _tail(err))
+                    verdict = tick(out_tail.read(), err_tail.read())
                 if verdict is not None:
                     code = _stop(process, spec.after_stop)
                     break
         except BaseException:  # the worker is interrupted: leave no process behind
             _stop(process, spec.after_stop)
             raise
-        stdout, stderr = _tail(out), _tail(err)
+        stdout, stderr = out_tail.read(final=True), err_tail.read(final=True)
     if verdict is not None:
         return Outcome(verdict[0], code, stdout, stderr, verdict[1])
     if code == 0:
@@ -168,8 +174,45 @@ def _stop(process: subprocess.Popen, after_stop: Optional[List[str]]) -> int:
     return code
 
 
-def _tail(file: IO[bytes]) -> str:
-    size = os.fstat(file.fileno()).st_size
-    file.seek(max(0, size - MAX_OUTPUT_BYTES))
-    text = file.read().decode("utf-8", errors="replace")
-    return f"[... {size - MAX_OUTPUT_BYTES} bytes left out ...]\n{text}" if size > MAX_OUTPUT_BYTES else text
+class _RedactedTail:
+    """The end of a growing output file, redacted as it is read: each ``read()`` takes only the new bytes, replaces
+    ``secret`` (also across reads) and keeps the last ``limit`` bytes of the redacted stream."""
+
+    def __init__(self, file: IO[bytes], secret: Optional[str], limit: int = MAX_OUTPUT_BYTES):
+        self._file, self._limit = file, limit
+        self._needle = secret.encode("utf-8") if secret else b""
+        self._offset = 0
+        self._pending = b""  # raw bytes that may begin the secret, held back until the next read
+        self._kept = bytearray()
+        self._total = 0  # redacted bytes produced so far
+
+    def read(self, final: bool = False) -> str:
+        """The redacted tail so far; ``final`` releases the bytes held back (the stream has ended)."""
+        self._file.seek(self._offset)
+        while chunk := self._file.read(_READ_BYTES):
+            self._offset += len(chunk)
+            self._feed(self._pending + chunk)
+        if final and self._pending:
+            self._emit(self._pending)
+            self._pending = b""
+        text = bytes(self._kept).decode("utf-8", errors="replace")
+        left_out = self._total - len(self._kept)
+        return f"[... {left_out} bytes left out ...]\n{text}" if left_out > 0 else text
+
+    def _feed(self, data: bytes) -> None:
+        if not self._needle:
+            self._emit(data)
+            return
+        parts = data.split(self._needle)
+        for part in parts[:-1]:
+            self._emit(part + REDACTED.encode())
+        last, hold = parts[-1], len(self._needle) - 1
+        cut = max(0, len(last) - hold)
+        self._emit(last[:cut])
+        self._pending = last[cut:]
+
+    def _emit(self, data: bytes) -> None:
+        self._total += len(data)
+        self._kept += data
+        if len(self._kept) > self._limit:
+            del self._kept[:len(self._kept) - self._limit]

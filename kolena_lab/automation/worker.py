@@ -100,7 +100,7 @@ class Worker:
                 spec, evaluator.timeout,
                 on_start=lambda pid: self._write(store.jobs.set_pid, job_id, self.id, pid),
                 tick=lambda out, err: self._tick(job_id, redact(out, secret), redact(err, secret)),
-                tick_interval=self.heartbeat_interval,
+                tick_interval=self.heartbeat_interval, secret=secret,
             )
         except KeyboardInterrupt:
             self._write(store.jobs.finish, job_id, self.id, store.jobs.CANCELLED, None, "", "",

@@ -55,9 +55,20 @@ Source = Union[str, "os.PathLike[str]", Any]
 """A locator or path, or a test sample or asset (a data object, told apart by its ``data_type`` tag)."""
 
 
+def _path(locator: str) -> str:
+    """The path part of a URL (a malformed one's text after the host), or the locator itself."""
+    if "://" not in locator:
+        return locator
+    try:
+        return urlsplit(locator).path
+    except ValueError:  # e.g. an unclosed IPv6 bracket: reading it fails later with a LocatorError
+        rest = locator.split("://", 1)[1]
+        return rest[rest.find("/"):] if "/" in rest else ""
+
+
 def media_kind(locator: str) -> MediaKind:
     """The kind a locator's extension names; anything unrecognised is tried as an image."""
-    path = urlsplit(locator).path if "://" in locator else locator
+    path = _path(locator)
     ext = posixpath.splitext(path.replace("\\", "/"))[1].lower().lstrip(".")
     return _KIND_BY_EXTENSION.get(ext, MediaKind.IMAGE)
 
@@ -73,7 +84,7 @@ class MediaSource:
 
 
 def _file_name(locator: str) -> str:
-    path = urlsplit(locator).path if "://" in locator else locator
+    path = _path(locator)
     return posixpath.basename(path.replace("\\", "/").rstrip("/")) or locator
 
 

@@ -58,6 +58,8 @@ def _short(text: str) -> str:
 
 def _scheme(locator: str) -> str:
     """``file``, ``http``, ``https``, ``s3``, ``gs`` or ``gcs``; anything without ``://`` is a local path."""
+    if not isinstance(locator, str):
+        raise LocatorError(repr(locator), f"a locator must be a string, not {type(locator).__name__}")
     if not locator:
         raise LocatorError(locator, "empty locator")
     if "://" not in locator:

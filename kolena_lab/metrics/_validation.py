@@ -64,10 +64,13 @@ def same_length(**arrays: Sequence[Any]) -> int:
 
 
 def label_array(value: Any, name: str) -> np.ndarray:
-    """A 1-D array of class labels, all numbers (or booleans) or all strings: mixed types are rejected."""
+    """A 1-D array of class labels, all numbers (or booleans) or all strings: mixed types, NaN and continuous values
+    (floats with a fractional part, which scikit-learn calls "continuous" targets) are rejected."""
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuU":
         arr = value
     else:
+        if isinstance(value, (str, bytes, dict, set, frozenset)) or not hasattr(value, "__iter__"):
+            raise InputValidationError(f"'{name}' must be a sequence of labels, got {_describe(value)}")
         items = list(value) if not isinstance(value, np.ndarray) else value.tolist()
         kinds = {_label_kind(v, name) for v in items}
         if len(kinds) > 1:
@@ -75,8 +78,14 @@ def label_array(value: Any, name: str) -> np.ndarray:
         arr = np.asarray(items) if items else np.asarray([], dtype=np.int64)
     if arr.ndim != 1:
         raise InputValidationError(f"'{name}' must be 1-dimensional, got shape {arr.shape}")
-    if arr.dtype.kind == "f" and arr.size and np.isnan(arr).any():
-        raise InputValidationError(f"'{name}' contains NaN")
+    if arr.dtype.kind == "f" and arr.size:
+        if not np.isfinite(arr).all():
+            raise InputValidationError(f"'{name}' contains {'NaN' if np.isnan(arr).any() else 'infinite'} values")
+        fractional = arr != np.round(arr)
+        if fractional.any():
+            i = int(np.flatnonzero(fractional)[0])
+            raise InputValidationError(
+                f"classification metrics cannot handle continuous labels: '{name}'[{i}] is {arr[i].item()!r}")
     return arr
 
 
@@ -87,7 +96,7 @@ def _label_kind(v: Any, name: str) -> str:
         return "number"
     if isinstance(v, (float, np.floating)):
         if v != v:
-            raise InputValidationError(f"'{name}' contains NaN")
+            raise InputValidationError(f"'{name}' contains NaN values")
         return "number"
     if isinstance(v, str):
         return "string"

@@ -2,8 +2,13 @@
 
 Targets are 1-D label sequences (binary or multiclass; numbers/booleans or strings, never mixed) or 2-D 0/1 indicator
 matrices (multilabel). ``zero_division`` is 0 by default — scikit-learn's ``"warn"`` value, without the warning — and
-may be 1 or NaN. Departures from scikit-learn: empty inputs are allowed (counts are zero, so scores follow
-``zero_division``; ``accuracy_score`` and ``top_k_accuracy_score`` give 0.0), and sample weights are not supported.
+may be 1 or NaN. Bad input raises ``InputValidationError`` (a ``ValueError``) where scikit-learn raises
+``ValueError``: mismatched lengths, NaN/inf, continuous float labels (``0.5``; integral floats such as ``1.0`` are
+labels), string and numeric labels mixed, ``confusion_matrix`` labels that are empty or none of which occur in
+``y_true``. Deliberate departures from scikit-learn: empty inputs are allowed (counts are zero, so scores follow
+``zero_division``; ``accuracy_score`` and ``top_k_accuracy_score`` give 0.0); duplicate ``labels`` and mixed label
+types within one argument are rejected (scikit-learn accepts them: duplicates repeat a row, mixed types compare
+unequal); sample weights are not supported.
 """
 from typing import Any, Optional, Sequence, Tuple, Union
 
@@ -16,7 +21,8 @@ _AVERAGES = (None, "binary", "micro", "macro", "weighted", "samples")
 
 def _is_indicator(y: Any) -> bool:
     return isinstance(y, np.ndarray) and y.ndim == 2 or (
-        not isinstance(y, np.ndarray) and len(y) > 0 and isinstance(y[0], (list, tuple, np.ndarray))
+        not isinstance(y, (np.ndarray, str, bytes, dict)) and hasattr(y, "__len__") and len(y) > 0
+        and isinstance(y[0], (list, tuple, np.ndarray))
     )
 
 
@@ -63,6 +69,11 @@ def _labels_like(labels: Any, y: np.ndarray) -> np.ndarray:
     return arr
 
 
+def _describe_labels(labels: np.ndarray) -> str:
+    text = repr(labels.tolist())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def accuracy_score(y_true: Any, y_pred: Any) -> float:
     """Fraction of exact matches (for multilabel: rows whose whole label set is right)."""
     kind, t, p = _targets(y_true, y_pred)
@@ -82,6 +93,12 @@ def confusion_matrix(y_true: Any, y_pred: Any, *, labels: Optional[Sequence[Any]
     if normalize not in (None, "true", "pred", "all"):
         raise InputValidationError(f"'normalize' must be None, 'true', 'pred' or 'all', got {normalize!r}")
     classes = _union(t, p) if labels is None else _labels_like(labels, t)
+    if labels is not None:
+        if not classes.size:
+            raise InputValidationError("'labels' must contain at least one label")
+        if t.size and not np.isin(classes, t).any():
+            raise InputValidationError(
+                f"at least one of 'labels' must occur in 'y_true', got labels {_describe_labels(classes)}")
     n = len(classes)
     index = {v: i for i, v in enumerate(classes.tolist())}
     ti = np.array([index.get(v, -1) for v in t.tolist()], dtype=np.int64)
@@ -205,7 +222,8 @@ def precision_recall_fscore_support(
 
 def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, labels: Optional[Sequence[Any]] = None) -> float:
     """Fraction of samples whose true label is among the ``k`` highest scores (ties: the later column first, as
-    scikit-learn's reversed stable sort). Binary 1-D scores: ``k=1`` thresholds at 0.5 for probabilities, else 0."""
+    scikit-learn's reversed stable sort). Binary targets take 1-D scores of the positive class (2-D scores need
+    ``labels`` with more than two classes, as in scikit-learn): ``k=1`` thresholds at 0.5 for probabilities, else 0."""
     t = label_array(y_true, "y_true")
     s = float_array(y_score, "y_score")
     if s.ndim not in (1, 2):
@@ -219,6 +237,15 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, labels: Optio
             raise InputValidationError("'labels' must be unique and sorted")
         if np.setdiff1d(t, classes).size:
             raise InputValidationError("'y_true' contains labels not in 'labels'")
+    binary = len(_union(t)) <= 2 and (labels is None or len(classes) <= 2)
+    if binary and s.ndim == 2:
+        if s.shape[1] != 1:
+            raise InputValidationError(
+                f"'y_true' is binary but 'y_score' has {s.shape[1]} columns: give 1-D scores of the positive class, "
+                "or pass 'labels' listing every class")
+        s = s[:, 0]
+    elif not binary and s.ndim != 2:
+        raise InputValidationError(f"'y_true' has more than 2 classes: 'y_score' must be 2-D, got shape {s.shape}")
     n_score = s.shape[1] if s.ndim == 2 else 2
     if len(t) and len(classes) != n_score:
         raise InputValidationError(f"{len(classes)} classes but 'y_score' has {n_score} columns; pass 'labels'")

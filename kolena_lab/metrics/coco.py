@@ -12,7 +12,9 @@ Semantics follow pycocotools exactly: every image and category of the dataset is
 96², 1e5²; ground-truth areas come from the annotation ``area`` field, detection areas are ``w * h``; ``iscrowd``
 ground truths are ignored and matched by ``intersection / detection area``; categories without any non-ignored ground
 truth get -1 and are left out of the means. pycocotools quirks kept on purpose: a match to a ground truth whose
-annotation ``id`` is 0 counts as unmatched, and the ``ignore`` field of an annotation is overridden by ``iscrowd``.
+annotation ``id`` is 0 counts as unmatched, the ``ignore`` field of an annotation is overridden by ``iscrowd``, and a
+pair whose IoU is NaN (box areas that underflow to 0 or overflow to inf) counts as a match that any later available
+ground truth replaces.
 Departures: bad input (NaN, negative width/height, scores outside [0, 1], unknown image ids) raises
 ``InputValidationError`` instead of producing numbers, and an empty detection list is allowed.
 """

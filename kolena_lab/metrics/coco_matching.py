@@ -7,7 +7,10 @@ score order (stable sort, capped at ``maxDets[-1]``) and gives each one the best
   one is only taken when no regular ground truth qualifies;
 - among the qualifying ones the highest IoU wins, ties going to the *last* one (regular first, each in input order);
 - a non-crowd ground truth can be taken once per threshold, a crowd one any number of times;
-- crowd IoU is ``intersection / detection area``.
+- crowd IoU is ``intersection / detection area``;
+- an IoU that is NaN (boxes whose area underflows to 0 or overflows to inf: ``0 / 0``, ``inf - inf``) passes
+  pycocotools' ``iou < threshold`` test, so it is a match, and every later available ground truth then replaces it.
+  Groups holding such a pair are matched by a plain replica of the sequential walk, so the result stays identical.
 
 Here the sequential walk is kept only where it matters: detections with no ground truth above the lowest threshold
 cannot match and are skipped, and the remaining ones are processed in "rounds" — round ``s`` handles the ``s``-th
@@ -29,14 +32,14 @@ def ragged_arange(counts: np.ndarray) -> np.ndarray:
 
 def coco_box_iou(dt: np.ndarray, gt: np.ndarray, crowd: np.ndarray) -> np.ndarray:
     """Elementwise IoU of xywh boxes with pycocotools' exact float operations (``maskApi.c: bbIou``)."""
-    w = np.minimum(dt[:, 0] + dt[:, 2], gt[:, 0] + gt[:, 2]) - np.maximum(dt[:, 0], gt[:, 0])
-    h = np.minimum(dt[:, 1] + dt[:, 3], gt[:, 1] + gt[:, 3]) - np.maximum(dt[:, 1], gt[:, 1])
-    inter = w * h
-    da = dt[:, 2] * dt[:, 3]
-    ga = gt[:, 2] * gt[:, 3]
-    union = np.where(crowd, da, da + ga - inter)
-    ok = (w > 0) & (h > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # an area that under- or overflows gives NaN, as in C
+        w = np.minimum(dt[:, 0] + dt[:, 2], gt[:, 0] + gt[:, 2]) - np.maximum(dt[:, 0], gt[:, 0])
+        h = np.minimum(dt[:, 1] + dt[:, 3], gt[:, 1] + gt[:, 3]) - np.maximum(dt[:, 1], gt[:, 1])
+        inter = w * h
+        da = dt[:, 2] * dt[:, 3]
+        ga = gt[:, 2] * gt[:, 3]
+        union = np.where(crowd, da, da + ga - inter)
+        ok = (w > 0) & (h > 0)
         return np.where(ok, inter / np.where(ok, union, 1.0), 0.0)
 
 
@@ -63,6 +66,30 @@ class CocoMatch:
         dtm = hit & gt_valid[g] if len(gt_valid) else np.zeros_like(hit)
         dt_ig = on_ignored | (~dtm & self.det_out_of_range[:, None, :])
         return dtm, dt_ig
+
+
+def _sequential_walk(ious: np.ndarray, ignore: np.ndarray, crowd: np.ndarray, thr: np.ndarray,
+                     gt_index: np.ndarray) -> np.ndarray:
+    """``COCOeval.evaluateImg``'s loop for one group, NaN comparisons included: ``(A, T, D)`` matched ``gt_index``."""
+    out = np.full((ignore.shape[0], len(thr), ious.shape[0]), -1, dtype=np.int64)
+    for a in range(ignore.shape[0]):
+        order = np.argsort(ignore[a], kind="stable").tolist()
+        for t, threshold in enumerate(thr.tolist()):
+            taken = np.zeros(ious.shape[1], dtype=bool)
+            for d in range(ious.shape[0]):
+                best, m = threshold, -1
+                for g in order:
+                    if taken[g] and not crowd[g]:
+                        continue
+                    if m > -1 and not ignore[a, m] and ignore[a, g]:
+                        break
+                    if ious[d, g] < best:
+                        continue
+                    best, m = ious[d, g], g
+                if m > -1:
+                    out[a, t, d] = gt_index[m]
+                    taken[m] = True
+    return out
 
 
 def coco_match(
@@ -102,7 +129,8 @@ def coco_match(
     keep = rank < max_det
     dt_order, d_group, rank = dt_order[keep], d_group[keep], rank[keep]
     d_boxes = dt_boxes[dt_order]
-    d_area = d_boxes[:, 2] * d_boxes[:, 3]
+    with np.errstate(over="ignore"):
+        d_area = d_boxes[:, 2] * d_boxes[:, 3]
     det_out = (d_area[None, :] < lo) | (d_area[None, :] > hi)
     n_d = len(dt_order)
     det_gt = np.full((n_a, n_t, n_d), -1, dtype=np.int64)
@@ -116,7 +144,14 @@ def coco_match(
     e_det = np.repeat(np.arange(n_d), g_count)
     e_gt = np.repeat(g_start, g_count) + ragged_arange(g_count)
     e_iou = coco_box_iou(d_boxes[e_det], g_boxes[e_gt], g_crowd[e_gt])
-    ok = e_iou >= thr.min()
+    nan_groups = np.unique(d_group[e_det[np.isnan(e_iou)]])
+    ok = (e_iou >= thr.min()) & ~np.isin(d_group[e_det], nan_groups)
+    for group in nan_groups.tolist():
+        dets = np.flatnonzero(d_group == group)
+        gts = np.flatnonzero(g_group == group)
+        ious = coco_box_iou(np.repeat(d_boxes[dets], len(gts), axis=0), np.tile(g_boxes[gts], (len(dets), 1)),
+                            np.tile(g_crowd[gts], len(dets))).reshape(len(dets), len(gts))
+        det_gt[:, :, dets] = _sequential_walk(ious, gt_ignore[:, gts], g_crowd[gts], thr, gts)
     e_det, e_gt, e_iou = e_det[ok], e_gt[ok], e_iou[ok]
     if not len(e_det):
         return result

@@ -2,8 +2,10 @@
 
 Scores may be any finite reals (probabilities or decision values), as in scikit-learn; NaN/inf is an error. Undefined
 cases follow scikit-learn 1.9: a ROC curve without negatives (positives) has NaN FPR (TPR), ROC AUC with a single class
-in ``y_true`` is NaN, a PR curve without positives has recall 1. Empty input: curves hold only their end point, ROC AUC
-is NaN and average precision 0.0. Sample weights and ``max_fpr`` are not supported.
+in ``y_true`` is NaN, a PR curve without positives has recall 1; curves with an explicit ``pos_label`` take multiclass
+``y_true`` one-vs-rest. Continuous float labels (``0.5``), mixed string and numeric labels and mismatched lengths are
+errors, as in scikit-learn. Deliberate departure: empty input is allowed (curves hold only their end point, ROC AUC
+is NaN and average precision 0.0). Sample weights and ``max_fpr`` are not supported.
 """
 from itertools import combinations
 from typing import Any, Callable, Optional, Sequence, Tuple
@@ -14,7 +16,8 @@ from kolena_lab.metrics._validation import InputValidationError, float_array, la
 
 
 def _binary_target(y_true: Any, pos_label: Any) -> np.ndarray:
-    """Boolean positives; without ``pos_label`` the labels must be within {0, 1} or {-1, 1} (positive: 1)."""
+    """Boolean positives; without ``pos_label`` the labels must be within {0, 1} or {-1, 1} (positive: 1), with it
+    any labels are taken one-vs-rest (``pos_label`` against the others), as scikit-learn does."""
     t = label_array(y_true, "y_true")
     classes = np.unique(t)
     if pos_label is None:
@@ -24,8 +27,6 @@ def _binary_target(y_true: Any, pos_label: Any) -> np.ndarray:
             raise InputValidationError(
                 f"'y_true' takes values {classes.tolist()}: pass 'pos_label' or use labels in {{0, 1}} or {{-1, 1}}")
         pos_label = 1
-    elif len(classes) > 2:
-        raise InputValidationError(f"'y_true' must be binary, got classes {classes.tolist()}")
     return t == pos_label
 
 
@@ -132,7 +133,8 @@ def _average_columns(metric: Callable[[np.ndarray, np.ndarray], float], t: np.nd
 
 
 def _indicator(y_true: Any) -> Optional[np.ndarray]:
-    arr = np.asarray(y_true) if isinstance(y_true, np.ndarray) or (len(y_true) and np.ndim(y_true[0])) else None
+    listed = isinstance(y_true, (list, tuple)) and len(y_true) and np.ndim(y_true[0])
+    arr = np.asarray(y_true) if isinstance(y_true, np.ndarray) or listed else None
     if arr is None or arr.ndim != 2:
         return None
     if arr.size and (arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all()):

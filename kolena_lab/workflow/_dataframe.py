@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import json as pa_json
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -40,10 +41,13 @@ def _is_text(values: pd.Series) -> bool:
     return pd.api.types.infer_dtype(values, skipna=False) == "string"
 
 
-def _column_parts(values: pd.Series, as_float: bool = False) -> Tuple[str, list]:
+def _column_parts(values: pd.Series, as_float: bool = False, null_missing: bool = False) -> Tuple[str, list]:
     """A %-format and the values that format each cell as JSON: finite floats and integers stay native numbers
     (formatted in C by the row template); text becomes JSON strings; anything else is serialised per cell.
-    With ``as_float`` (a ``float`` field), integers are written as floats, as the object path writes them."""
+    With ``as_float`` (a ``float`` field), integers are written as floats, as the object path writes them; with
+    ``null_missing`` (a ``str``, ``int`` or ``bool`` field), empty cells (NaN, None) are written as null."""
+    if null_missing and values.dtype.kind in "fO" and values.isna().any():
+        values = values.astype(object).where(values.notna(), None)
     kind = values.dtype.kind
     if kind == "b":
         return "%s", np.where(values.to_numpy(), "true", "false").tolist()
@@ -59,9 +63,9 @@ def _column_parts(values: pd.Series, as_float: bool = False) -> Tuple[str, list]
     return "%s", [_json_value(v, as_float) for v in values.tolist()]
 
 
-def _column_json(values: pd.Series, as_float: bool = False) -> List[str]:
+def _column_json(values: pd.Series, as_float: bool = False, null_missing: bool = False) -> List[str]:
     """Each cell as JSON text."""
-    spec, cells = _column_parts(values, as_float)
+    spec, cells = _column_parts(values, as_float, null_missing)
     return cells if spec == "%s" else [spec % v for v in cells]
 
 
@@ -85,13 +89,73 @@ def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Option
     return names
 
 
-def _check_column(df: pd.DataFrame, column: str, hint: Any) -> None:
-    values = df[column]
-    if _scalar_type(hint) is not str or _is_text(values.dropna()) or values.dropna().empty:
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _describe_cell(value: Any) -> str:
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return f"an empty cell ({_short(value)})"
+    return f"{type(value).__name__} {_short(value)}"
+
+
+def _optional(hint: Any, default: Any) -> bool:
+    """Whether a field takes None: an ``Optional`` hint or a None default (as pydantic makes it Optional)."""
+    return default is None or (typing.get_origin(hint) is typing.Union and type(None) in typing.get_args(hint))
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer, np.bool_)) or (isinstance(v, (float, np.floating)) and float(v).is_integer())
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.number, np.bool_))
+
+
+_EXPECTED = {str: ("strings", lambda v: isinstance(v, str)), bool: ("booleans", _is_bool),
+             int: ("integers", _is_int), float: ("numbers", _is_number)}
+
+
+def _bad_rows(values: pd.Series, scalar: type, optional: bool) -> np.ndarray:
+    """A boolean mask of the cells a field of type ``scalar`` refuses, vectorised by dtype (cells of object columns
+    are looked at one by one only when the column is not plainly typed)."""
+    kind = values.dtype.kind
+    missing = values.isna().to_numpy() if kind in "fOUSmM" else np.zeros(len(values), dtype=bool)
+    if scalar is float and kind in "biuf":
+        return np.zeros(len(values), dtype=bool)
+    if scalar is int and kind in "biu" or scalar is bool and kind == "b":
+        return np.zeros(len(values), dtype=bool)
+    if scalar is int and kind == "f":
+        array = values.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            return ~(array == np.round(array)) & ~(missing & optional)
+    if scalar is str and _is_text(values):
+        return missing & ~optional
+    if kind != "O":
+        return ~(missing & optional)
+    accept = _EXPECTED[scalar][1]
+    ok = np.fromiter((accept(v) for v in values.tolist()), dtype=bool, count=len(values))
+    return ~(ok | (missing & optional))
+
+
+def _check_column(values: pd.Series, column: str, hint: Any, default: Any = dataclasses.MISSING) -> None:
+    """Refuse a column whose cells a scalar field of type ``hint`` does not take, naming the first bad row."""
+    scalar = _scalar_type(hint)
+    if scalar is None or not len(values):
         return
-    bad = values.map(lambda v: not isinstance(v, str) and v is not None)
-    row = int(np.flatnonzero(bad.to_numpy())[0])
-    raise ValueError(f"column '{column}' must hold strings; row {values.index[row]} holds {values.iloc[row]!r}")
+    optional = _optional(hint, default)
+    bad = _bad_rows(values, scalar, optional)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        value = values.iloc[row]
+        what = _EXPECTED[scalar][0] + (" (or empty cells)" if optional else "")
+        raise InputValidationError(f"column '{column}' must hold {what}; row {values.index[row]} holds "
+                                   f"{_describe_cell(value)}")
 
 
 def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False,
@@ -101,14 +165,16 @@ def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_mis
     if not columns:
         return ["{" + suffix.lstrip(",") + "}"] * n
     names = [_json_str(str(name)) for name in columns]
-    as_float = [_scalar_type((hints or {}).get(name)) is float for name in columns]
+    scalars = [_scalar_type((hints or {}).get(name)) for name in columns]
+    as_float = [scalar is float for scalar in scalars]
+    null_missing = [scalar in (str, int, bool) for scalar in scalars]
     missing = [col.isna().to_numpy() for col in columns.values()] if skip_missing else []
     if not any(m.any() for m in missing):
-        specs, values = zip(*(_column_parts(col, f) for col, f in zip(columns.values(), as_float)))
+        specs, values = zip(*(_column_parts(col, f, m) for col, f, m in zip(columns.values(), as_float, null_missing)))
         template = "{" + ",".join(f"{name.replace('%', '%%')}:{spec}" for name, spec in zip(names, specs))
         template += suffix.replace("%", "%%") + "}"
         return [template % row for row in zip(*values)]
-    values = [_column_json(col, f) for col, f in zip(columns.values(), as_float)]
+    values = [_column_json(col, f, m) for col, f, m in zip(columns.values(), as_float, null_missing)]
     parts = [
         [None if m else f"{name}:{v}" for v, m in zip(column, flags.tolist())]
         for name, column, flags in zip(names, values, missing)
@@ -123,10 +189,11 @@ def encode_members(
 ) -> Tuple[List[str], List[str], List[Optional[str]]]:
     """Identity keys, metadata JSON and ground truth JSON, a list each, exactly as the object path would store them."""
     if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        raise InputValidationError(f"expected a pandas DataFrame, got {type(df).__name__}")
     columns = [str(c) for c in df.columns]
     if len(set(columns)) != len(columns):
-        raise ValueError("DataFrame column names must be unique")
+        duplicated = sorted({c for c in columns if columns.count(c) > 1})
+        raise InputValidationError(f"DataFrame column names must be unique: {_short(duplicated)} repeat")
     df = df.set_axis(columns, axis=1)
     n = len(df)
     sample_info, gt_info = _info(sample_type), _info(ground_truth_type)
@@ -134,7 +201,7 @@ def encode_members(
     missing = [f.name for f in sample_info.fields if f.name in sample_fields and f.name not in df
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
-        raise ValueError(f"DataFrame lacks the test sample column(s) {missing} of {sample_type.__name__}")
+        raise InputValidationError(f"DataFrame lacks the test sample column(s) {missing} of {sample_type.__name__}")
     gt_columns: Dict[str, str] = {}
     for f in gt_info.fields:
         if f.init and GROUND_TRUTH_PREFIX + f.name in df:
@@ -144,36 +211,78 @@ def encode_members(
     used = set(sample_fields) | set(gt_columns.values())
     meta_columns = [c for c in columns if c not in used and c not in (METADATA_FIELD, SAMPLE_ID)]
     if METADATA_FIELD in df and meta_columns:
-        raise ValueError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, not both: "
-                         f"{meta_columns}")
+        raise InputValidationError(f"give metadata either as a '{METADATA_FIELD}' column or as extra columns, "
+                                   f"not both: {meta_columns}")
 
     present = {name: df[name] for name in sample_fields if name in df}
+    defaults = {f.name: f.default for f in sample_info.fields}
+    for name, values in present.items():
+        _check_column(values, name, sample_info.hints.get(name), defaults.get(name, dataclasses.MISSING))
     fast = _fast_fields(sample_type, exclude=(METADATA_FIELD,))
     tag = _codec.dumps(sample_type._data_type().tag())
     if fast is not None and set(fast) == set(present):
-        for name in fast:
-            _check_column(df, name, sample_info.hints.get(name))
         keys = _fast_json({name: present[name] for name in fast}, n, suffix=f',"data_type":{tag}',
                           hints=sample_info.hints)
     else:
         keys = [_codec.sample_key(s) for s in _objects(sample_type, present, n)]
     if METADATA_FIELD in df:
-        metadata = [_codec.dumps(_serialize(m or {})) for m in df[METADATA_FIELD].tolist()]
+        metadata = [_metadata_json(m, i) for m, i in zip(df[METADATA_FIELD].tolist(), df.index)]
     else:
         metadata = _fast_json({c: df[c] for c in meta_columns}, n, skip_missing=True)
     return keys, metadata, _encode_ground_truths(df, ground_truth_type, gt_columns, n)
 
 
-def _objects(cls: Type[DataObject], columns: Dict[str, pd.Series], n: int) -> List[Any]:
+def _metadata_json(value: Any, row: Any) -> str:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        value = {}
+    if not isinstance(value, dict):
+        raise InputValidationError(f"column '{METADATA_FIELD}' must hold dicts; row {row} holds "
+                                   f"{type(value).__name__} {_short(value)}")
+    return _codec.dumps(_serialize(value))
+
+
+def _cell(value: Any, hint: Any) -> Any:
+    """A cell as the field's value: an empty cell (NaN, None) is None unless the field is a plain float."""
+    if _scalar_type(hint) is not float and pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return _serialize(value)
+
+
+def _cell_error(hint: Any, value: Any) -> Optional[str]:
+    """What is structurally wrong with a cell of a list or data-object field, or None."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    optional = typing.get_origin(hint) is typing.Union and type(None) in typing.get_args(hint)
+    if optional and len(args) == 1:
+        hint = args[0]
+    if value is None:
+        return None if optional else "a value in every row"
+    if typing.get_origin(hint) in (list, List) and not isinstance(value, list):
+        return "a list"
+    if isinstance(hint, type) and issubclass(hint, DataObject) and not isinstance(value, dict):
+        return f"a {hint.__name__} (or its dict)"
+    return None
+
+
+def _objects(cls: Type[DataObject], columns: Dict[str, pd.Series], n: int,
+             column_names: Optional[Dict[str, str]] = None) -> List[Any]:
     names = list(columns)
+    hints = _info(cls).hints
     index = next(iter(columns.values())).index if columns else range(n)
     value_lists = [columns[c].tolist() for c in names]
     out = []
     for i in range(n):
+        row = {name: _cell(values[i], hints.get(name, Any)) for name, values in zip(names, value_lists)}
+        for name, value in row.items():
+            expected = _cell_error(hints.get(name, Any), value)
+            if expected is not None:
+                column = (column_names or {}).get(name, name)
+                cell = value_lists[names.index(name)][i]
+                raise InputValidationError(f"row {index[i]}: column '{column}' expected {expected}, got "
+                                           f"{_describe_cell(cell)}")
         try:
-            out.append(cls._from_dict({name: _serialize(values[i]) for name, values in zip(names, value_lists)}))
+            out.append(cls._from_dict(row))
         except (TypeError, ValueError) as e:
-            raise ValueError(f"row {index[i]}: cannot build {cls.__name__}: {e}") from e
+            raise InputValidationError(f"row {index[i]}: cannot build {cls.__name__}: {e}") from e
     return out
 
 
@@ -184,14 +293,15 @@ def _encode_ground_truths(df: pd.DataFrame, cls: Type[GroundTruth], columns: Dic
                 and f.default_factory is dataclasses.MISSING]
     missing = [name for name in required if name not in columns]
     if missing:
-        raise ValueError(f"DataFrame lacks the ground truth column(s) {missing} of {cls.__name__}")
+        raise InputValidationError(f"DataFrame lacks the ground truth column(s) {missing} of {cls.__name__}")
     series = {name: df[column] for name, column in columns.items()}
     fast, hints = _fast_fields(cls), _info(cls).hints
+    defaults = {f.name: f.default for f in _info(cls).fields}
+    for name, column in columns.items():
+        _check_column(series[name], column, hints.get(name), defaults.get(name, dataclasses.MISSING))
     if fast is not None and set(fast) == set(series):
-        for name in fast:
-            _check_column(df, columns[name], hints.get(name))
         return _fast_json({name: series[name] for name in fast}, n, hints=hints)
-    return [_codec.encode(obj) for obj in _objects(cls, series, n)]
+    return [_codec.encode(obj) for obj in _objects(cls, series, n, columns)]
 
 
 def decode_members(

@@ -153,3 +153,30 @@ def test_min_true_positives_for_each_recall_threshold():
     npig = np.arange(1, 400)
     expected = np.array([np.searchsorted(np.arange(n + 1) / n, RECALL_THRESHOLDS, side="left") for n in npig])
     np.testing.assert_array_equal(_min_tp_for_recall(npig), expected)
+
+
+def _degenerate_scene(size: float, crowd: int, far_gt: bool):
+    anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [5, 5, size, size], "area": 0.0, "iscrowd": crowd},
+            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100.0, "iscrowd": 0}]
+    if far_gt:
+        anns.append({"id": 3, "image_id": 1, "category_id": 1, "bbox": [500, 500, 10, 10], "area": 100.0,
+                     "iscrowd": 0})
+    dets = [{"image_id": 1, "category_id": 1, "bbox": [5, 5, size, size], "score": 0.9},
+            {"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.8},
+            {"image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.7}]
+    gt = {"images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}], "annotations": anns + [
+        {"id": 9, "image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100.0, "iscrowd": 0}]}
+    return gt, dets
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e200], ids=["area underflows to 0", "area overflows to inf"])
+@pytest.mark.parametrize("crowd", [0, 1])
+@pytest.mark.parametrize("far_gt", [False, True])
+def test_nan_iou_counts_as_a_match_like_pycocotools(size, crowd, far_gt):
+    """A pair whose IoU is NaN passes pycocotools' ``iou < threshold`` test: it is a match, and a later ground truth
+    (even at IoU 0) replaces it; every cell equals pycocotools'."""
+    gt, dets = _degenerate_scene(size, crowd, far_gt)
+    ours, ref = coco_evaluate(gt, dets), pycoco_eval(gt, dets)
+    np.testing.assert_array_equal(ours.precision, ref.eval["precision"])
+    np.testing.assert_array_equal(ours.recall, ref.eval["recall"])
+    np.testing.assert_array_equal(ours.stats, ref.stats)
