@@ -188,8 +188,8 @@ class _RedactedTail:
 
     def read(self, final: bool = False) -> str:
         """The redacted tail so far; ``final`` releases the bytes held back (the stream has ended)."""
-        self._file.seek(self._offset)
-        while chunk := self._file.read(_READ_BYTES):
+        # pread leaves the file offset alone: the process writes through the same open file, at that offset
+        while chunk := os.pread(self._file.fileno(), _READ_BYTES, self._offset):
             self._offset += len(chunk)
             self._feed(self._pending + chunk)
         if final and self._pending:
