@@ -20,6 +20,16 @@ KolenaError
 └── RunnerError                           an evaluator job's process cannot be started
 ```
 """
+from typing import Any
+
+SHOWN_CHARACTERS = 80
+
+
+def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
+    """A value as an error message shows it: its ``repr`` (so control characters are visible), cut to ``limit``
+    characters with an ellipsis."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class KolenaError(Exception):
@@ -86,7 +96,8 @@ class LocatorError(MediaError):
         self.locator = locator
 
     def __str__(self) -> str:
-        return f"{self.reason}: {self.locator}"
+        plain = isinstance(self.locator, str) and self.locator.isprintable() and len(self.locator) <= 300
+        return f"{self.reason}: {self.locator if plain else shown(self.locator)}"
 
 
 class ImageDecodeError(MediaError):

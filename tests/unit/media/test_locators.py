@@ -16,7 +16,7 @@ def _reason(locator: str, options: FetchOptions = FAST) -> str:
     with pytest.raises(LocatorError) as info:
         read_locator(locator, options)
     assert info.value.locator == locator
-    assert str(info.value) == f"{info.value.reason}: {locator}"
+    assert str(info.value) == f"{info.value.reason}: {locator if locator.isprintable() else repr(locator)}"
     return info.value.reason
 
 

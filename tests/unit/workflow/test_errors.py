@@ -25,3 +25,11 @@ def test_error_hierarchy(name, bases):
         assert issubclass(cls, base)
     with pytest.raises(errors.KolenaError, match="boom"):
         raise cls("x", "boom") if cls is errors.LocatorError else cls("boom")
+
+
+def test_a_long_or_unprintable_locator_is_shown_cut_and_escaped():
+    assert str(errors.LocatorError("/data/a.png", "file not found")) == "file not found: /data/a.png"
+    long = str(errors.LocatorError("/x" * 3000, "file not found"))
+    assert len(long) < 120 and long.endswith("…")
+    assert "\\x00" in str(errors.LocatorError("a\x00b", "NUL in locator"))
+    assert errors.shown("é" * 100).startswith("'éé") and len(errors.shown("é" * 100)) == 80
