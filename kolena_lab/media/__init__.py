@@ -2,7 +2,16 @@
 from kolena_lab.media.cache import DiskCache, default_cache, default_cache_dir
 from kolena_lab.errors import ImageDecodeError, LocatorError, MediaError
 from kolena_lab.media.kinds import MediaKind, MediaSource, media_kind, media_source
-from kolena_lab.media.locators import FetchOptions, local_path, locator_version, open_locator, read_locator
+from kolena_lab.media.locators import (
+    DATA_ROOT_ENV,
+    FetchOptions,
+    data_root,
+    local_path,
+    locator_version,
+    open_locator,
+    read_locator,
+    set_data_root,
+)
 from kolena_lab.media.overlays import (
     GROUND_TRUTH_COLOR,
     INFERENCE_COLOR,
@@ -14,6 +23,7 @@ from kolena_lab.media.placeholders import error_placeholder, placeholder
 from kolena_lab.media.thumbnails import DEFAULT_MAX_PIXELS, DEFAULT_SIZE, Thumbnail, thumbnail, thumbnails
 
 __all__ = [
+    "DATA_ROOT_ENV",
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_SIZE",
     "DiskCache",
@@ -28,6 +38,8 @@ __all__ = [
     "Overlay",
     "Thumbnail",
     "collect_annotations",
+    "data_root",
+    "set_data_root",
     "default_cache",
     "default_cache_dir",
     "draw_overlay",

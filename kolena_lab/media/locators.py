@@ -1,6 +1,7 @@
 """Resolve locators to readable bytes and to a version string that changes when the bytes do.
 
-Supported: local paths (``~`` expanded), ``file://`` URLs, ``http(s)://`` through requests (timeouts, retries with
+Supported: local paths (``~`` expanded; a relative path is taken from the data root, see :func:`set_data_root`,
+else the working directory), ``file://`` URLs, ``http(s)://`` through requests (timeouts, retries with
 backoff on connection errors and 5xx), and ``s3://`` / ``gs://`` (``gcs://``) through fsspec when it is installed.
 The whole locator, query included, is handed to ``fsspec.core.url_to_fs``: s3fs reads ``?versionId=`` and gcsfs
 ``?generation=`` (or ``#generation``) from it and turn on ``version_aware`` themselves, so a pinned version is read.
@@ -15,7 +16,7 @@ import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Iterator, Tuple, Union
+from typing import IO, Iterator, Optional, Tuple, Union
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -50,6 +51,24 @@ class FetchOptions:
 
 DEFAULT_FETCH = FetchOptions()
 
+DATA_ROOT_ENV = "KOLENA_LAB_DATA_ROOT"
+_data_root: Optional[str] = None
+
+
+def set_data_root(path: Optional[Union[str, os.PathLike]]) -> None:
+    """Take relative local locators from ``path`` (``None``: from ``KOLENA_LAB_DATA_ROOT``, else the working
+    directory). Samples stored with locators relative to a project's data folder keep their identity when the folder
+    moves: point the data root at its new place."""
+    global _data_root
+    if path is not None and not os.path.isdir(os.path.expanduser(path)):
+        raise LocatorError(str(path), "data root is not a directory")
+    _data_root = None if path is None else os.path.abspath(os.path.expanduser(path))
+
+
+def data_root() -> Optional[str]:
+    """The folder relative local locators are read from (None: the working directory)."""
+    return _data_root or os.environ.get(DATA_ROOT_ENV) or None
+
 
 def _short(text: str) -> str:
     text = " ".join(str(text).split())
@@ -79,7 +98,8 @@ def local_path(locator: str) -> str:
     if _scheme(locator) != "file":
         raise LocatorError(locator, "not a local file locator")
     if "://" not in locator:
-        return os.path.expanduser(locator)
+        path, root = os.path.expanduser(locator), data_root()
+        return os.path.join(root, path) if root and not os.path.isabs(path) else path
     parts = urlsplit(locator)
     if parts.netloc not in ("", "localhost"):
         raise LocatorError(locator, f"file:// URL names a remote host '{_short(parts.netloc)}'")

@@ -2,14 +2,16 @@
 import dataclasses
 import io
 import json
+import os
 import re
 import typing
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type, Union
 
 import numpy as np
 import pandas as pd
 
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _serialize
 from kolena_lab.workflow.definition import bound_classes
@@ -277,6 +279,23 @@ def _read_table(csv: Union[str, Path, bytes, pd.DataFrame]) -> pd.DataFrame:
     return dataframe_from_csv(str(csv))
 
 
+def relative_locators(locators: Iterable[str], root: Union[str, os.PathLike]) -> List[str]:
+    """Local locators rewritten relative to ``root`` (with ``/``), e.g. ``frame["locator"] =
+    relative_locators(frame["locator"], "data")``: samples stored so keep their identity when the folder moves
+    (``kolena_lab.set_data_root`` says where it is now). A URL or a path outside ``root`` is refused."""
+    base = os.path.abspath(os.path.expanduser(root))
+    out = []
+    for i, locator in enumerate(locators):
+        if not isinstance(locator, str) or not locator or "://" in locator and not locator.startswith("file://"):
+            raise InputValidationError(f"locator {i} is not a local path: {shown(locator)}")
+        path = os.path.abspath(os.path.expanduser(locator.removeprefix("file://")))
+        relative = os.path.relpath(path, base)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            raise InputValidationError(f"locator {i} is outside the data root {shown(base)}: {shown(locator)}")
+        out.append(relative.replace(os.sep, "/"))
+    return out
+
+
 __all__ = [
     "InferenceCsvImport",
     "csv_key",
@@ -285,4 +304,5 @@ __all__ = [
     "dataframe_to_csv",
     "dataframe_to_parquet",
     "model_from_inference_csv",
+    "relative_locators",
 ]
