@@ -12,6 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Un
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
+from kolena_lab.workflow._values import compile_checker
+
 T = TypeVar("T", bound="DataObject")
 
 _REGISTRY: Dict[str, type] = {}
@@ -33,7 +35,7 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "hints", "serializers", "implicit")
+    __slots__ = ("fields", "names", "hints", "serializers", "implicit", "check")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
@@ -41,6 +43,11 @@ class _ClassInfo:
         self.hints = _type_hints(cls)
         self.serializers = tuple((f.name, _serializer(self.hints.get(f.name, Any)) or _serialize) for f in self.fields)
         self.implicit = tuple((n, f) for n, f in cls._implicit_extras() if n not in self.names)  # type: ignore
+        # a field whose default is None takes None, whatever its type says (as pydantic makes it Optional)
+        checked = [(f.name, Optional[self.hints.get(f.name, Any)] if f.default is None else self.hints.get(f.name, Any))
+                   for f in self.fields if f.init and f.name not in getattr(cls, "_post_init_checked", ())]
+        extras = [(n, hint) for n, hint in getattr(cls, "_extra_hints", {}).items() if n not in self.names]
+        self.check = compile_checker(cls, checked, getattr(cls, "_finite_numbers", False), extras)
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:
@@ -97,11 +104,17 @@ class _DataObjectMeta(ABCMeta):
             attributes = obj.__dict__
             attributes.update(extras)
             attributes[_EXTRAS_ATTR] = tuple(extras)
+        if info.check is not None:
+            info.check(obj)
         return obj
 
 
 class DataObject(metaclass=_DataObjectMeta):
-    """Base of every data object: a frozen dataclass whose extra keyword arguments are kept as attributes."""
+    """Base of every data object: a frozen dataclass whose extra keyword arguments are kept as attributes.
+
+    Field values are checked against the declared field types on construction (see ``_values``); a wrong one raises
+    ``InputValidationError`` naming the class, the field and the value.
+    """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -160,6 +173,14 @@ class DataObject(metaclass=_DataObjectMeta):
             if key not in info.names and key != "data_type":
                 kwargs[key] = _deserialize(value, Any)
         return cls(**kwargs)
+
+
+def check_values(obj: DataObject) -> None:
+    """Check ``obj``'s field values again (e.g. after something changed them in place); ``InputValidationError`` if
+    one is wrong."""
+    check = _info(type(obj)).check
+    if check is not None:
+        check(obj)
 
 
 def _alias_tag(tag: str, cls: type) -> None:

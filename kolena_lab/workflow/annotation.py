@@ -2,9 +2,13 @@
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
+import numpy as np
+
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _alias_tag
+from kolena_lab.workflow._values import short_repr
 
 
 class _AnnotationType(DataType):
@@ -28,24 +32,40 @@ class _AnnotationType(DataType):
 
 
 def _number(value: Any, name: str) -> float:
+    """``value`` as a finite float; ``InputValidationError`` naming the field otherwise."""
+    if isinstance(value, (str, bytes)):
+        raise InputValidationError(f"{name} must be a number, got {short_repr(value)}")
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"'{name}' must be a number, got {value!r}") from None
+        raise InputValidationError(f"{name} must be a number, got {short_repr(value)}") from None
+    if not math.isfinite(number):
+        raise InputValidationError(f"{name} must be a finite number, got {short_repr(value)}")
+    return number
 
 
 def _point(value: Any, dims: int, name: str) -> Tuple[float, ...]:
+    if isinstance(value, (str, bytes, dict)):
+        raise InputValidationError(f"{name} must be a sequence of {dims} numbers, got {short_repr(value)}")
     try:
         coords = tuple(float(v) for v in value)
     except (TypeError, ValueError):
-        raise ValueError(f"'{name}' must be a sequence of {dims} numbers, got {value!r}") from None
+        raise InputValidationError(f"{name} must be a sequence of {dims} numbers, got {short_repr(value)}") from None
     if len(coords) != dims:
-        raise ValueError(f"'{name}' must have {dims} coordinates, got {len(coords)}")
+        raise InputValidationError(f"{name} must have {dims} coordinates, got {len(coords)}: {short_repr(value)}")
+    if not all(map(math.isfinite, coords)):
+        raise InputValidationError(f"{name} must hold finite numbers, got {short_repr(value)}")
     return coords
 
 
-def _points(value: Sequence[Any], dims: int, name: str) -> List[Tuple[float, ...]]:
+def _points(value: Any, dims: int, name: str) -> List[Tuple[float, ...]]:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InputValidationError(f"{name} must be a list of points, got {short_repr(value)}")
     return [_point(p, dims, f"{name}[{i}]") for i, p in enumerate(value)]
+
+
+def _name(obj: Any, field_name: str) -> str:
+    return f"{type(obj).__name__}.{field_name}"
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -54,7 +74,9 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class Annotation(TypedDataObject):
-    """Base of every annotation."""
+    """Base of every annotation; its numbers (coordinates, scores, times) must be finite."""
+
+    _finite_numbers: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -67,14 +89,15 @@ class BoundingBox(Annotation):
     height: float = field(init=False)
     area: float = field(init=False)
     aspect_ratio: float = field(init=False)
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.BOUNDING_BOX
 
     def __post_init__(self) -> None:
-        _set(self, "top_left", _point(self.top_left, 2, "top_left"))
-        _set(self, "bottom_right", _point(self.bottom_right, 2, "bottom_right"))
+        _set(self, "top_left", _point(self.top_left, 2, _name(self, "top_left")))
+        _set(self, "bottom_right", _point(self.bottom_right, 2, _name(self, "bottom_right")))
         width = abs(self.bottom_right[0] - self.top_left[0])
         height = abs(self.bottom_right[1] - self.top_left[1])
         _set(self, "width", width)
@@ -98,7 +121,7 @@ class ScoredBoundingBox(BoundingBox):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self.score, _name(self, "score")))
 
 
 @dataclass(frozen=True)
@@ -110,7 +133,7 @@ class ScoredLabeledBoundingBox(BoundingBox):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self.score, _name(self, "score")))
 
 
 @dataclass(frozen=True)
@@ -118,15 +141,17 @@ class Polygon(Annotation):
     """A closed polygon of at least three points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYGON
 
     def __post_init__(self) -> None:
-        if len(self.points) < 3:
-            raise ValueError(f"Polygon must have at least three points ({len(self.points)} provided)")
-        _set(self, "points", _points(self.points, 2, "points"))
+        points = _points(self.points, 2, _name(self, "points"))
+        if len(points) < 3:
+            raise InputValidationError(f"Polygon must have at least three points ({len(points)} provided)")
+        _set(self, "points", points)
 
 
 @dataclass(frozen=True)
@@ -156,13 +181,14 @@ class Keypoints(Annotation):
     """An ordered set of 2D points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.KEYPOINTS
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, "points"))
+        _set(self, "points", _points(self.points, 2, _name(self, "points")))
 
 
 @dataclass(frozen=True)
@@ -170,13 +196,14 @@ class Polyline(Annotation):
     """An open line through 2D points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYLINE
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, "points"))
+        _set(self, "points", _points(self.points, 2, _name(self, "points")))
 
 
 @dataclass(frozen=True)
@@ -184,13 +211,14 @@ class Keypoints3D(Annotation):
     """An ordered set of 3D points."""
 
     points: List[Tuple[float, float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.KEYPOINTS_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, "points"))
+        _set(self, "points", _points(self.points, 3, _name(self, "points")))
 
 
 @dataclass(frozen=True)
@@ -198,13 +226,14 @@ class Polyline3D(Annotation):
     """An open line through 3D points."""
 
     points: List[Tuple[float, float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYLINE_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, "points"))
+        _set(self, "points", _points(self.points, 3, _name(self, "points")))
 
 
 @dataclass(frozen=True)
@@ -215,15 +244,16 @@ class BoundingBox3D(Annotation):
     dimensions: Tuple[float, float, float]
     rotations: Tuple[float, float, float]
     volume: float = field(init=False)
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"center", "dimensions", "rotations"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.BOUNDING_BOX_3D
 
     def __post_init__(self) -> None:
-        _set(self, "center", _point(self.center, 3, "center"))
-        _set(self, "dimensions", _point(self.dimensions, 3, "dimensions"))
-        _set(self, "rotations", _point(self.rotations, 3, "rotations"))
+        _set(self, "center", _point(self.center, 3, _name(self, "center")))
+        _set(self, "dimensions", _point(self.dimensions, 3, _name(self, "dimensions")))
+        _set(self, "rotations", _point(self.rotations, 3, _name(self, "rotations")))
         _set(self, "volume", abs(math.prod(self.dimensions)))
 
 
@@ -261,7 +291,15 @@ class SegmentationMask(Annotation):
         return _AnnotationType.SEGMENTATION_MASK
 
     def __post_init__(self) -> None:
-        _set(self, "labels", {int(k): v for k, v in self.labels.items()})
+        if not isinstance(self.labels, dict):
+            raise InputValidationError(f"SegmentationMask.labels must be a dict of pixel values to labels, got {short_repr(self.labels)}")
+        labels = {}
+        for key, label in self.labels.items():
+            try:
+                labels[int(key)] = label
+            except (TypeError, ValueError):
+                raise InputValidationError(f"SegmentationMask.labels keys must be pixel values (ints), got {short_repr(key)}") from None
+        _set(self, "labels", labels)
 
 
 @dataclass(frozen=True)
@@ -293,7 +331,7 @@ class ScoredClassificationLabel(ClassificationLabel):
     score: float
 
     def __post_init__(self) -> None:
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self.score, _name(self, "score")))
 
 
 Label = ClassificationLabel
@@ -313,8 +351,9 @@ class TimeSegment(Annotation):
         return _AnnotationType.TIME_SEGMENT
 
     def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
+        start, end = _number(self.start, _name(self, "start")), _number(self.end, _name(self, "end"))
+        if start > end:
+            raise InputValidationError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
 
 
 @dataclass(frozen=True)
@@ -352,8 +391,12 @@ class TextSegment(Annotation):
         return _AnnotationType.TEXT_SEGMENT
 
     def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise InputValidationError(f"TextSegment {name} must be an int, got {short_repr(value)}")
         if not 0 <= self.start < self.end:
-            raise ValueError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
+            raise InputValidationError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
 
 
 @dataclass(frozen=True)
