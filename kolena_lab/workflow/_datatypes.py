@@ -12,7 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Un
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
-from kolena_lab.workflow._values import compile_checker
+from kolena_lab.errors import InputValidationError
+from kolena_lab.workflow._values import compile_checker, short_repr
 
 T = TypeVar("T", bound="DataObject")
 
@@ -213,7 +214,7 @@ def _serialize(value: Any) -> Any:
         return _serialize(value.tolist())
     if isinstance(value, Enum):
         return _serialize(value.value)
-    raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")
+    raise InputValidationError(f"unsupported value type '{type(value).__name__}' for value {short_repr(value)}")
 
 
 def _as_float(value: Any) -> Any:

@@ -9,11 +9,20 @@ from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Set, 
 from tqdm.auto import tqdm
 
 from kolena_lab import store
-from kolena_lab.errors import CancelledError, IncorrectUsageError, WorkflowMismatchError
+from kolena_lab.errors import (
+    CancelledError,
+    DuplicateDatapointIdError,
+    IncorrectUsageError,
+    InputValidationError,
+    WorkflowMismatchError,
+)
 from kolena_lab.workflow import _codec
+from kolena_lab.workflow import _result_checks as _checks
+from kolena_lab.workflow._inference_checks import batch_inferences, encode_inference
+from kolena_lab.workflow._values import short_repr
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
-from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
+from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, TestCases, is_configured
 from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
@@ -185,7 +194,7 @@ class TestRun:
                 by_key = by_key or {self._sample_keys()[m.sample_id]: m.sample_id for m in members}
                 sample_id = by_key.get(_codec.sample_key(sample))
                 if sample_id is None:
-                    raise ValueError(unknown(sample))
+                    raise InputValidationError(unknown(sample))
             ids.append(sample_id)
         return ids
 
@@ -273,12 +282,25 @@ class TestRun:
         return self.model.infer is not None or self.model.infer_batch is not None
 
     def upload_inferences(self, inferences: Sequence[Tuple[TestSample, Inference]]) -> None:
-        """Store inferences computed elsewhere, in one transaction."""
-        samples = [sample for sample, _ in inferences]
+        """Store inferences computed elsewhere, in one transaction; all are checked first (a sample given twice raises
+        ``DuplicateDatapointIdError``) and none is stored if one is wrong."""
+        pairs = _checks._pairs(inferences, "test sample, inference", "upload_inferences")
+        samples = [sample for sample, _ in pairs]
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, TestSample):
+                raise InputValidationError(f"upload_inferences[{i}] must pair a test sample with its inference, got "
+                                           f"{type(sample).__name__} {short_repr(sample)}")
         ids = self._ids_of(samples, list(self._unique().values()),
-                           lambda sample: f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
+                           lambda sample: f"test sample {short_repr(sample_label(sample))} is not in test suite "
+                                          f"'{self.test_suite.name}'")
+        first: Dict[int, int] = {}
+        for position, sample_id in enumerate(ids):
+            if first.setdefault(sample_id, position) != position:
+                raise DuplicateDatapointIdError(f"upload_inferences holds test sample "
+                                                f"{short_repr(sample_label(samples[position]))} twice (items "
+                                                f"{first[sample_id]} and {position})")
         self._put_inferences([(sample_id, self._encode_inference(sample, inference))
-                              for sample_id, (sample, inference) in zip(ids, inferences)])
+                              for sample_id, (sample, inference) in zip(ids, pairs)])
 
     def _put_inferences(self, rows: List[Tuple[int, str]]) -> None:
         if rows:
@@ -286,10 +308,7 @@ class TestRun:
                 store.models.put_inferences(conn, self.model._id, rows)
 
     def _encode_inference(self, sample: TestSample, inference: Inference) -> str:
-        if not isinstance(inference, self.model.workflow.inference_type):
-            raise ValueError(f"inference for test sample {sample!s} is a {type(inference).__name__}, not a "
-                             f"{self.model.workflow.inference_type.__name__}")
-        return _codec.encode(inference)  # type: ignore[return-value]
+        return encode_inference(inference, self.model.workflow.inference_type, sample)
 
     def _infer(self, progress: Optional[_Progress], cancel: Optional[threading.Event]) -> None:
         pending = self._pending()
@@ -335,9 +354,7 @@ class TestRun:
         """Encoded inferences of a batch by ``infer_batch``; when it raises, every sample of the batch fails."""
         samples = [m.sample for m in batch]
         try:
-            inferences = list(self.model.infer_batch(samples))  # type: ignore[misc]
-            if len(inferences) != len(batch):
-                raise ValueError(f"infer_batch returned {len(inferences)} inferences for {len(batch)} samples")
+            inferences = batch_inferences(self.model.infer_batch(samples), samples)  # type: ignore[misc]
         except Exception as e:
             self._fail(e, batch, failed,
                        f"while inferring a batch of {len(batch)} samples starting at {sample_label(samples[0])}")
@@ -393,16 +410,23 @@ class TestRun:
     def _evaluate_class(self, evaluator: Evaluator, configuration: Optional[EvaluatorConfiguration],
                         inferences: Dict[int, Inference]) -> tuple:
         sample_metrics, case_metrics, plots = {}, [], {}
+        name = f"evaluator '{self.evaluator_name}'"
         for test_case, members in self._members.items():
             triples = [(m.sample, m.ground_truth, inferences[m.sample_id]) for m in members]
-            per_sample = evaluator.compute_test_sample_metrics(test_case, triples, configuration)
-            sample_metrics[test_case._version_id] = self._sample_rows(per_sample, members)
+            where = f"{name}: compute_test_sample_metrics of test case '{test_case.name}'"
+            per_sample = _checks.sample_metrics(
+                evaluator.compute_test_sample_metrics(test_case, triples, configuration), where)
+            sample_metrics[test_case._version_id] = self._sample_rows(per_sample, members, where)
             metrics = [m for _, m in per_sample]
-            case_metrics.append((test_case, evaluator.compute_test_case_metrics(test_case, triples, metrics,
-                                                                                configuration)))
-            plots[test_case] = evaluator.compute_test_case_plots(test_case, triples, metrics, configuration) or []
-        suite_metrics = (evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration)
-                         if self._covers_suite() else None)
+            case_metrics.append((test_case, _checks.case_metrics(
+                evaluator.compute_test_case_metrics(test_case, triples, metrics, configuration),
+                f"{name}: compute_test_case_metrics of test case '{test_case.name}'")))
+            plots[test_case] = _checks.plots(
+                evaluator.compute_test_case_plots(test_case, triples, metrics, configuration),
+                f"{name}: compute_test_case_plots of test case '{test_case.name}'")
+        suite_metrics = (_checks.suite_metrics(
+            evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration),
+            f"{name}: compute_test_suite_metrics") if self._covers_suite() else None)
         return sample_metrics, case_metrics, plots, suite_metrics
 
     def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
@@ -415,18 +439,26 @@ class TestRun:
         args = ([m.sample for m in members], [m.ground_truth for m in members],
                 [inferences[m.sample_id] for m in members], test_cases)
         function: Callable = self.evaluator  # type: ignore[assignment]
-        results = function(*args, configuration) if is_configured(function) else function(*args)
-        if results is None:
-            return {}, [], {}, None
-        if not isinstance(results, EvaluationResults):
-            raise ValueError(f"evaluator function returned {type(results).__name__}, not EvaluationResults")
-        sample_rows = self._sample_rows(results.metrics_test_sample, members)
-        return ({store.results.SUITE_SCOPE: sample_rows}, list(results.metrics_test_case),
-                dict(results.plots_test_case), results.metrics_test_suite if self._covers_suite() else None)
+        results = _checks.evaluation_results(
+            function(*args, configuration) if is_configured(function) else function(*args), self.evaluator_name)
+        name = f"evaluator function '{self.evaluator_name}'"
+        evaluated = list(self._members)
+        per_sample = _checks.sample_metrics(results.metrics_test_sample, f"{name}: metrics_test_sample")
+        sample_rows = self._sample_rows(per_sample, members, f"{name}: metrics_test_sample")
+        case_metrics = _checks.case_metric_pairs(results.metrics_test_case, evaluated, f"{name}: metrics_test_case")
+        plots = _checks.case_plot_pairs(results.plots_test_case, evaluated, f"{name}: plots_test_case")
+        suite_metrics = _checks.suite_metrics(results.metrics_test_suite, f"{name}: metrics_test_suite")
+        return ({store.results.SUITE_SCOPE: sample_rows}, case_metrics, plots,
+                suite_metrics if self._covers_suite() else None)
 
-    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
-        ids = self._ids_of([sample for sample, _ in per_sample], members,
-                           lambda sample: f"metrics were returned for test sample {sample!s}, which is not being tested")
+    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member],
+                     where: str) -> list:
+        """The encoded metrics rows, once each sample of ``members`` is known to have exactly one."""
+        samples = [sample for sample, _ in per_sample]
+        ids = self._ids_of(samples, members, lambda sample: f"{where} holds metrics for test sample "
+                                                            f"{short_repr(sample_label(sample))}, which is not being "
+                                                            "evaluated")
+        _checks.sample_coverage(ids, samples, {m.sample_id: m.sample for m in members}, where)
         return [(sample_id, _codec.encode(metrics)) for sample_id, (_, metrics) in zip(ids, per_sample)]
 
     def _store_results(self, configuration: Optional[EvaluatorConfiguration], sample_metrics: Dict[int, list],
@@ -438,8 +470,6 @@ class TestRun:
             for scope, rows in sample_metrics.items():
                 store.results.put_sample_metrics(conn, model_id, evaluator, name, scope, rows)
             for test_case, metrics in case_metrics:
-                if test_case not in version_ids:
-                    raise ValueError(f"metrics were returned for test case {test_case!r}, not in this suite")
                 encoded_plots = _codec.dumps([p._to_dict() for p in plots.get(test_case) or []])
                 store.results.put_case_metrics(conn, model_id, evaluator, name, version_ids[test_case],
                                                _codec.encode(metrics), encoded_plots)

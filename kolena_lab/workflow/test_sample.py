@@ -86,7 +86,8 @@ class TestSample(TypedDataObject):
     """
 
     __test__ = False  # not a pytest test class
-    _extra_hints: ClassVar[Dict[str, Any]] = {METADATA_FIELD: Metadata}  # `metadata=` is checked as a Metadata field
+    # `metadata=` on a type that declares no such field is an extra, free-form as in Kolena, but a dict keyed by strings
+    _extra_hints: ClassVar[Dict[str, Any]] = {METADATA_FIELD: Dict[str, Any]}
 
     @classmethod
     def _data_type(cls) -> _TestSampleType:
