@@ -34,7 +34,8 @@ def sample_metrics(value: Any, where: str) -> List[Tuple[TestSample, MetricsTest
     for i, (sample, metrics) in enumerate(pairs):
         if not isinstance(sample, TestSample):
             raise InputValidationError(f"{where}[{i}] must pair a test sample with its metrics, got {_got(sample)}")
-        _metrics(metrics, MetricsTestSample, f"{where}[{i}] (metrics of test sample {short_repr(sample_label(sample))})")
+        _metrics(metrics, MetricsTestSample,
+                 f"{where}[{i}] (metrics of test sample {short_repr(sample_label(sample))})")
     return pairs
 
 

@@ -292,13 +292,15 @@ class SegmentationMask(Annotation):
 
     def __post_init__(self) -> None:
         if not isinstance(self.labels, dict):
-            raise InputValidationError(f"SegmentationMask.labels must be a dict of pixel values to labels, got {short_repr(self.labels)}")
+            raise InputValidationError("SegmentationMask.labels must be a dict of pixel values to labels, got "
+                                       f"{short_repr(self.labels)}")
         labels = {}
         for key, label in self.labels.items():
             try:
                 labels[int(key)] = label
             except (TypeError, ValueError):
-                raise InputValidationError(f"SegmentationMask.labels keys must be pixel values (ints), got {short_repr(key)}") from None
+                raise InputValidationError("SegmentationMask.labels keys must be pixel values (ints), got "
+                                           f"{short_repr(key)}") from None
         _set(self, "labels", labels)
 
 

@@ -6,8 +6,6 @@ import threading
 import warnings
 from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Set, Tuple, Union
 
-from tqdm.auto import tqdm
-
 from kolena_lab import store
 from kolena_lab.errors import (
     CancelledError,
@@ -18,13 +16,12 @@ from kolena_lab.errors import (
 )
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow import _result_checks as _checks
-from kolena_lab.workflow._inference_checks import batch_inferences, encode_inference
+from kolena_lab.workflow._inferring import InferenceFailure, Inferrer, Member
 from kolena_lab.workflow._values import short_repr
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, TestCases, is_configured
 from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
-from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.test_case import TestCase
@@ -34,8 +31,6 @@ from kolena_lab.workflow.test_suite import TestSuite
 _NO_CONFIGURATION = ""
 _DEFAULT_BATCH_SIZE = 64
 _ON_ERROR = ("raise", "skip")
-
-_Progress = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,24 +48,6 @@ class InferencePlan:
         if self.to_infer and not self.can_infer:
             text += " — this model has no infer function here: those samples will fail"
         return text
-
-
-@dataclasses.dataclass(frozen=True)
-class InferenceFailure:
-    """A sample whose inference raised, in a run with ``on_error="skip"``: the model, the sample's label, the error."""
-
-    model: str
-    sample: str
-    error: str
-
-
-class _Member:
-    """One sample of one test case, decoded, with its store id."""
-
-    __slots__ = ("sample_id", "sample", "ground_truth")
-
-    def __init__(self, sample_id: int, sample: TestSample, ground_truth: Optional[GroundTruth]):
-        self.sample_id, self.sample, self.ground_truth = sample_id, sample, ground_truth
 
 
 class TestRun:
@@ -126,23 +103,23 @@ class TestRun:
         self.jobs: List[int] = []
         self.failures: List[InferenceFailure] = []
         self.skipped_test_cases: List[TestCase] = []
-        self.inferred = 0
+        self._inferrer = Inferrer(model, self.batch_size, on_error, self.failures)
         for test_case in test_cases or []:
             if test_case.workflow.name != model.workflow.name:
                 raise WorkflowMismatchError(f"test case '{test_case.name}' belongs to workflow "
                                             f"'{test_case.workflow.name}', not '{model.workflow.name}'")
         self._test_cases = list(test_suite.test_cases if test_cases is None else test_cases)
         self._members = self._load_members()
-        self._unique_members: Optional[Dict[int, _Member]] = None  # derived from _members, cached
+        self._unique_members: Optional[Dict[int, Member]] = None  # derived from _members, cached
         self._keys: Optional[Dict[int, str]] = None  # each unique sample's identity key, computed once
         if not any(self._members.values()):
             raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
 
-    def _load_members(self) -> Dict[TestCase, List[_Member]]:
+    def _load_members(self) -> Dict[TestCase, List[Member]]:
         workflow = self.model.workflow
         samples: Dict[int, TestSample] = {}
         ground_truths: Dict[str, Any] = {}
-        out: Dict[TestCase, List[_Member]] = {}
+        out: Dict[TestCase, List[Member]] = {}
         with store.get_store().read() as conn:
             for test_case in self._test_cases:
                 members = []
@@ -151,7 +128,7 @@ class TestRun:
                         samples[sample_id] = _codec.decode_sample(workflow.test_sample_type, key, metadata)
                     if gt not in ground_truths:
                         ground_truths[gt] = _codec.decode(workflow.ground_truth_type, gt)
-                    members.append(_Member(sample_id, samples[sample_id], ground_truths[gt]))
+                    members.append(Member(sample_id, samples[sample_id], ground_truths[gt]))
                 out[test_case] = members
         return out
 
@@ -170,7 +147,7 @@ class TestRun:
                           "with the ground truth of the last test case holding it. An Evaluator class evaluates each "
                           "test case with its own ground truths.", stacklevel=4)
 
-    def _unique(self) -> Dict[int, _Member]:
+    def _unique(self) -> Dict[int, Member]:
         """Each sample of the suite once; the ground truth of the last test case holding it."""
         if self._unique_members is None:
             self._unique_members = {m.sample_id: m for members in self._members.values() for m in members}
@@ -181,7 +158,7 @@ class TestRun:
             self._keys = {sid: _codec.sample_key(m.sample) for sid, m in self._unique().items()}
         return self._keys
 
-    def _ids_of(self, samples: Sequence[TestSample], members: Sequence[_Member],
+    def _ids_of(self, samples: Sequence[TestSample], members: Sequence[Member],
                 unknown: Callable[[TestSample], str]) -> List[int]:
         """The store ids of ``samples`` among ``members``: by object when they are the objects handed out, else by
         identity key; ``unknown(sample)`` is the error message for a sample that is not a member."""
@@ -197,6 +174,11 @@ class TestRun:
                     raise InputValidationError(unknown(sample))
             ids.append(sample_id)
         return ids
+
+    @property
+    def inferred(self) -> int:
+        """How many inferences this run stored."""
+        return self._inferrer.inferred
 
     @property
     def test_cases(self) -> List[TestCase]:
@@ -270,7 +252,7 @@ class TestRun:
         """The samples that still need an inference (all of them with ``reset=True``)."""
         return [m.sample for m in self._pending()]
 
-    def _pending(self) -> List[_Member]:
+    def _pending(self) -> List[Member]:
         unique = self._unique()
         if self.reset:
             return list(unique.values())
@@ -299,94 +281,13 @@ class TestRun:
                 raise DuplicateDatapointIdError(f"upload_inferences holds test sample "
                                                 f"{short_repr(sample_label(samples[position]))} twice (items "
                                                 f"{first[sample_id]} and {position})")
-        self._put_inferences([(sample_id, self._encode_inference(sample, inference))
-                              for sample_id, (sample, inference) in zip(ids, pairs)])
+        self._inferrer.put([(sample_id, self._inferrer.encode(sample, inference))
+                            for sample_id, (sample, inference) in zip(ids, pairs)])
 
-    def _put_inferences(self, rows: List[Tuple[int, str]]) -> None:
-        if rows:
-            with store.get_store().transaction() as conn:
-                store.models.put_inferences(conn, self.model._id, rows)
-
-    def _encode_inference(self, sample: TestSample, inference: Inference) -> str:
-        return encode_inference(inference, self.model.workflow.inference_type, sample)
-
-    def _infer(self, progress: Optional[_Progress], cancel: Optional[threading.Event]) -> None:
-        pending = self._pending()
-        if progress is not None:
-            self._infer_members(pending, progress, cancel)
-        elif pending:
-            with tqdm(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
-                self._infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
-
-    def _infer_members(self, pending: List[_Member], progress: _Progress, cancel: Optional[threading.Event]) -> None:
-        """Infer ``pending`` in batches, storing each batch (and the part of one inferred before a cancel or an error)
-        in one transaction; then leave out the test cases holding a failed sample."""
-        failed: Set[int] = set()
-        total = len(pending)
-        progress(0, total)
-        for start in range(0, total, self.batch_size):
-            batch, rows = pending[start:start + self.batch_size], []
-            try:
-                if self.model.infer_batch is not None:
-                    self._check_cancel(cancel, 0)
-                    rows.extend(self._infer_batch(batch, failed))
-                    progress(start + len(batch), total)
-                else:
-                    for done, member in enumerate(batch, start + 1):
-                        self._check_cancel(cancel, len(rows))
-                        row = self._infer_one(member, failed)
-                        if row is not None:
-                            rows.append(row)
-                        progress(done, total)
-            finally:
-                self._put_inferences(rows)
-                self.inferred += len(rows)
+    def _infer(self, progress: Optional[Callable[[int, int], None]], cancel: Optional[threading.Event]) -> None:
+        failed = self._inferrer.infer(self._pending(), progress, cancel)
         if failed:
             self._leave_out(failed)
-
-    def _check_cancel(self, cancel: Optional[threading.Event], unstored: int) -> None:
-        """Raise ``CancelledError`` once ``cancel`` is set; ``unstored`` inferences are about to be stored."""
-        if cancel is not None and cancel.is_set():
-            raise CancelledError(f"cancelled after {self.inferred + unstored} inferences of model "
-                                 f"'{self.model.name}' (they are kept)")
-
-    def _infer_batch(self, batch: List[_Member], failed: Set[int]) -> List[Tuple[int, str]]:
-        """Encoded inferences of a batch by ``infer_batch``; when it raises, every sample of the batch fails."""
-        samples = [m.sample for m in batch]
-        try:
-            inferences = batch_inferences(self.model.infer_batch(samples), samples)  # type: ignore[misc]
-        except Exception as e:
-            self._fail(e, batch, failed,
-                       f"while inferring a batch of {len(batch)} samples starting at {sample_label(samples[0])}")
-            return []
-        rows = []
-        for member, inference in zip(batch, inferences):
-            try:
-                rows.append((member.sample_id, self._encode_inference(member.sample, inference)))
-            except ValueError as e:
-                self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
-        return rows
-
-    def _infer_one(self, member: _Member, failed: Set[int]) -> Optional[Tuple[int, str]]:
-        """The encoded inference of one sample by ``infer``, or None when it failed."""
-        try:
-            if self.model.infer is None:
-                raise ValueError("model must implement `infer`")
-            return member.sample_id, self._encode_inference(member.sample, self.model.infer(member.sample))
-        except Exception as e:
-            self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
-            return None
-
-    def _fail(self, error: Exception, members: Sequence[_Member], failed: Set[int], note: str) -> None:
-        """Apply the error policy to samples whose inference raised ``error``: re-raise it with ``note``, or record
-        each sample's failure. Called inside the ``except`` block."""
-        if self.on_error == "raise":
-            _note(error, note)
-            raise error
-        message = f"{type(error).__name__}: {error}"
-        for member in members:
-            failed.add(member.sample_id)
-            self.failures.append(InferenceFailure(self.model.name, sample_label(member.sample), message))
 
     def evaluate(self) -> None:
         """Evaluate every configuration on the stored inferences and store the results."""
@@ -451,7 +352,7 @@ class TestRun:
         return ({store.results.SUITE_SCOPE: sample_rows}, case_metrics, plots,
                 suite_metrics if self._covers_suite() else None)
 
-    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member],
+    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[Member],
                      where: str) -> list:
         """The encoded metrics rows, once each sample of ``members`` is known to have exactly one."""
         samples = [sample for sample, _ in per_sample]
@@ -507,11 +408,6 @@ def evaluator_name(evaluator: Any) -> str:
     function's (or class's) name."""
     display_name = None if isinstance(evaluator, type) else getattr(evaluator, "display_name", None)
     return display_name() if callable(display_name) else getattr(evaluator, "__name__", type(evaluator).__name__)
-
-
-def _note(error: BaseException, note: str) -> None:
-    if hasattr(error, "add_note"):
-        error.add_note(note)
 
 
 def test(
