@@ -7,7 +7,7 @@ from typing import Callable, List, Literal, Optional, Sequence, Set, Tuple
 from tqdm.auto import tqdm
 
 from kolena_lab import store
-from kolena_lab.errors import CancelledError
+from kolena_lab.errors import CancelledError, InputValidationError
 from kolena_lab.workflow._inference_checks import batch_inferences, encode_inference
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
@@ -118,7 +118,7 @@ class Inferrer:
         """The encoded inference of one sample by ``infer``, or None when it failed."""
         try:
             if self.model.infer is None:
-                raise ValueError("model must implement `infer`")
+                raise InputValidationError(f"model '{self.model.name}' must implement `infer`")
             return member.sample_id, self.encode(member.sample, self.model.infer(member.sample))
         except Exception as e:
             self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")

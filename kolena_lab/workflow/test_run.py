@@ -81,9 +81,9 @@ class TestRun:
         if evaluator is None:
             _check_registered_evaluators(model.workflow.name, configurations)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise InputValidationError(f"batch_size must be a positive integer, got {batch_size!r}")
         if on_error not in _ON_ERROR:
-            raise ValueError(f"on_error must be one of {', '.join(map(repr, _ON_ERROR))}, got {on_error!r}")
+            raise InputValidationError(f"on_error must be one of {', '.join(map(repr, _ON_ERROR))}, got {on_error!r}")
         if isinstance(evaluator, Evaluator):
             configurations = evaluator.configurations or None
         elif callable(evaluator):
@@ -91,10 +91,10 @@ class TestRun:
                 configurations = getattr(evaluator, "configurations", None)
             check_configurations(configurations)
             if is_configured(evaluator) and not configurations:
-                raise ValueError(f"evaluator function '{evaluator_name(evaluator)}' takes a configuration: "
+                raise InputValidationError(f"evaluator function '{evaluator_name(evaluator)}' takes a configuration: "
                                  "pass configurations")
         elif evaluator is not None:
-            raise ValueError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
+            raise InputValidationError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
         self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
