@@ -15,7 +15,7 @@ def _got(value: Any) -> str:
 
 def _pairs(value: Any, what: str, where: str) -> List[Tuple[Any, Any]]:
     if value is None or isinstance(value, (dict, str, bytes)) or not hasattr(value, "__iter__"):
-        raise InputValidationError(f"{where} must be a list of {what} pairs, got {_got(value)}")
+        raise InputValidationError(f"{where} must be a list of ({what}) pairs, got {_got(value)}")
     pairs = list(value)
     for i, pair in enumerate(pairs):
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
