@@ -10,7 +10,9 @@ from kolena_lab.workflow.plot import BarPlot
 
 from ..integration import _classification as c
 from .conftest import store_contents
-from .test_inferences import nothing_stored  # noqa: F401 (a fixture)
+from . import test_inferences
+
+nothing_stored = test_inferences.nothing_stored  # the fixture, shared
 
 PLOT = BarPlot("counts", "label", "n", labels=["a", "b"], values=[1, 2])
 
@@ -54,7 +56,8 @@ CLASS_RESULTS: Dict[str, tuple] = {
     "sample metrics of None": (dict(compute_test_sample_metrics=lambda tc, inf, conf: None), InputValidationError,
                                r"evaluator 'Broken': compute_test_sample_metrics of test case 'a' must be a list of "
                                r"\(test sample, MetricsTestSample\) pairs, got None"),
-    "sample metrics as a dict": (dict(compute_test_sample_metrics=lambda tc, inf, conf: {s: METRICS for s, _, _ in inf}),
+    "sample metrics as a dict": (dict(compute_test_sample_metrics=lambda tc, inf, conf: {s: METRICS
+                                                                                          for s, _, _ in inf}),
                                  InputValidationError, r"compute_test_sample_metrics of test case 'a' must be a list"),
     "one sample metric for four samples": (dict(compute_test_sample_metrics=first), InputValidationError,
                                            r"test case 'a' holds metrics for 1 of 4 test samples; missing e.g. "
@@ -64,7 +67,8 @@ CLASS_RESULTS: Dict[str, tuple] = {
     "metrics of a sample not in the test case": (
         dict(compute_test_sample_metrics=lambda tc, inf, conf: [(c.sample(99), METRICS)]), InputValidationError,
         r"holds metrics for test sample 's3://bucket/img0099.png', which is not being evaluated"),
-    "None for a sample's metrics": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [(s, None) for s, _, _ in inf]),
+    "None for a sample's metrics": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [(s, None)
+                                                                                             for s, _, _ in inf]),
                                     InputValidationError, r"\[0\] \(metrics of test sample 's3://bucket/img0000.png'\) "
                                                           r"must be a MetricsTestSample, got None"),
     "test case metrics for a sample": (
@@ -72,7 +76,8 @@ CLASS_RESULTS: Dict[str, tuple] = {
         r"must be a MetricsTestSample, got CaseMetrics"),
     "samples without metrics": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [s for s, _, _ in inf]),
                                 InputValidationError, r"\[0\] must be a \(test sample, MetricsTestSample\) pair"),
-    "pairs the wrong way round": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [(METRICS, s) for s, _, _ in inf]),
+    "pairs the wrong way round": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [(METRICS, s)
+                                                                                           for s, _, _ in inf]),
                                   InputValidationError, r"\[0\] must pair a test sample with its metrics, got "
                                                         r"SampleMetrics"),
     "locators for samples": (dict(compute_test_sample_metrics=lambda tc, inf, conf: [(s.locator, METRICS)
@@ -100,12 +105,13 @@ CLASS_RESULTS: Dict[str, tuple] = {
     "test case metrics for the suite": (dict(compute_test_suite_metrics=lambda ts, m, conf: CASE), InputValidationError,
                                         r"compute_test_suite_metrics must be a MetricsTestSuite, got CaseMetrics"),
     "suite metrics as a dict": (dict(compute_test_suite_metrics=lambda ts, m, conf: {"mean": 1.0}),
-                                InputValidationError, r"compute_test_suite_metrics must be a MetricsTestSuite, got dict"),
+                                InputValidationError, r"compute_test_suite_metrics must be a MetricsTestSuite, got "
+                                                      r"dict"),
 }
 
 
 @pytest.mark.parametrize("name", list(CLASS_RESULTS))
-def test_wrong_results_of_an_evaluator_class_store_nothing(model, nothing_stored, name):  # noqa: F811
+def test_wrong_results_of_an_evaluator_class_store_nothing(model, nothing_stored, name):
     methods, error, match = CLASS_RESULTS[name]
     evaluator = evaluator_with(**methods)
     with nothing_stored(error, match=match):
@@ -145,7 +151,8 @@ FUNCTION_RESULTS: Dict[str, tuple] = {
     "one sample metric for six samples": (results_with(metrics_test_sample=lambda r: r.metrics_test_sample[:1]),
                                           InputValidationError, r"metrics_test_sample holds metrics for 1 of 6 test "
                                                                 r"samples"),
-    "the same sample twice": (results_with(metrics_test_sample=lambda r: r.metrics_test_sample + r.metrics_test_sample[2:3]),
+    "the same sample twice": (results_with(metrics_test_sample=lambda r: (r.metrics_test_sample
+                                                                          + r.metrics_test_sample[2:3])),
                               DuplicateDatapointIdError, r"metrics_test_sample holds test sample "
                                                          r"'s3://bucket/img0002.png' twice \(items 2 and 6\)"),
     "sample metrics as a dict": (results_with(metrics_test_sample=lambda r: dict(r.metrics_test_sample)),
@@ -155,8 +162,8 @@ FUNCTION_RESULTS: Dict[str, tuple] = {
                                        InputValidationError, r"must be a MetricsTestSample, got CaseMetrics"),
     "sample metrics for a test case": (results_with(metrics_test_case=lambda r: [(tc, METRICS) for tc, _ in
                                                                                  r.metrics_test_case]),
-                                       InputValidationError, r"metrics_test_case\[0\] \(metrics of test case 'a'\) must "
-                                                             r"be a MetricsTestCase, got SampleMetrics"),
+                                       InputValidationError, r"metrics_test_case\[0\] \(metrics of test case 'a'\) "
+                                                             r"must be a MetricsTestCase, got SampleMetrics"),
     "a test case without metrics": (results_with(metrics_test_case=lambda r: r.metrics_test_case[:1]),
                                     InputValidationError, r"metrics_test_case has no metrics for test cases \['b'\]"),
     "a test case twice": (results_with(metrics_test_case=lambda r: r.metrics_test_case + r.metrics_test_case[:1]),
@@ -167,15 +174,16 @@ FUNCTION_RESULTS: Dict[str, tuple] = {
     "test case metrics as a dict": (results_with(metrics_test_case=lambda r: dict(r.metrics_test_case)),
                                     InputValidationError, r"metrics_test_case must be a list of \(test case, "
                                                           r"MetricsTestCase\) pairs, got dict"),
-    "a name for a test case": (results_with(metrics_test_case=lambda r: [(tc.name, m) for tc, m in r.metrics_test_case]),
+    "a name for a test case": (results_with(metrics_test_case=lambda r: [(tc.name, m)
+                                                                         for tc, m in r.metrics_test_case]),
                                InputValidationError, r"metrics_test_case\[0\] is for str 'a', which is not a test case "
                                                      r"being evaluated"),
     "plots as a dict": (results_with(plots_test_case=lambda r: {tc: [PLOT] for tc, _ in r.metrics_test_case}),
                         InputValidationError, r"plots_test_case must be a list of \(test case, list of plots\) pairs"),
     "a dict among a test case's plots": (results_with(plots_test_case=lambda r: [(r.metrics_test_case[0][0],
                                                                                    [{"title": "x"}])]),
-                                         InputValidationError, r"plots_test_case \(plots of test case 'a'\)\[0\] must be "
-                                                               r"a plot"),
+                                         InputValidationError, r"plots_test_case \(plots of test case 'a'\)\[0\] "
+                                                               r"must be a plot"),
     "plots of a name": (results_with(plots_test_case=[("a", [PLOT])]), InputValidationError,
                         r"plots_test_case\[0\] is for str 'a'"),
     "test case metrics for the suite": (results_with(metrics_test_suite=CASE), InputValidationError,
@@ -184,13 +192,13 @@ FUNCTION_RESULTS: Dict[str, tuple] = {
 
 
 @pytest.mark.parametrize("name", list(FUNCTION_RESULTS))
-def test_wrong_results_of_an_evaluator_function_store_nothing(model, nothing_stored, name):  # noqa: F811
+def test_wrong_results_of_an_evaluator_function_store_nothing(model, nothing_stored, name):
     evaluate, error, match = FUNCTION_RESULTS[name]
     with nothing_stored(error, match=match):
         test(*model, evaluate)
 
 
-def test_test_cases_iter_with_lists_of_different_lengths_is_refused(model, nothing_stored):  # noqa: F811
+def test_test_cases_iter_with_lists_of_different_lengths_is_refused(model, nothing_stored):
     def evaluate(test_samples, ground_truths, inferences, test_cases):
         list(test_cases.iter(test_samples, ground_truths, inferences, []))
 
@@ -198,7 +206,7 @@ def test_test_cases_iter_with_lists_of_different_lengths_is_refused(model, nothi
         test(*model, evaluate)
 
 
-def test_metrics_for_a_test_case_of_another_suite_are_refused(model, nothing_stored):  # noqa: F811
+def test_metrics_for_a_test_case_of_another_suite_are_refused(model, nothing_stored):
     other = c.TestCase("other", test_samples=c.members(2))
 
     def evaluate(test_samples, ground_truths, inferences, test_cases):

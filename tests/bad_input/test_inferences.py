@@ -62,7 +62,8 @@ INFER: Dict[str, tuple] = {
     "a dict": (lambda s: {"prediction": "cat"}, r"is a dict \(\{'prediction': 'cat'\}\), not a Inf"),
     "a ground truth": (lambda s: c.gt("cat"), r"is a GT .*not a Inf"),
     "another workflow's class of the same name": (lambda s: Inf(ScoredClassificationLabel("cat", 0.5)),
-                                                   r"not a Inf \(class .*test_inferences.Inf, not .*_classification.Inf"),
+                                                   r"not a Inf \(class .*test_inferences.Inf, not "
+                                                   r".*_classification.Inf"),
     "a label for a prediction": (lambda s: c.Inf(prediction="cat"),
                                  r"Inf.prediction must be a ScoredClassificationLabel, got str 'cat'"),
     "a prediction of None": (lambda s: c.Inf(prediction=None), r"Inf.prediction must be a ScoredClassificationLabel"),
@@ -140,7 +141,8 @@ def _run(suite: Any) -> TestRun:
 # what is uploaded, and the error and message
 UPLOADS: Dict[str, tuple] = {
     "a sample twice": (lambda: [(c.sample(0), GOOD), (c.sample(1), GOOD), (c.sample(0), GOOD)],
-                       DuplicateDatapointIdError, r"holds test sample 's3://bucket/img0000.png' twice \(items 0 and 2\)"),
+                       DuplicateDatapointIdError,
+                       r"holds test sample 's3://bucket/img0000.png' twice \(items 0 and 2\)"),
     "a sample not in the suite": (lambda: [(c.sample(99), GOOD)], InputValidationError,
                                   r"test sample 's3://bucket/img0099.png' is not in test suite 'suite'"),
     "samples without inferences": (lambda: [c.sample(0)], InputValidationError,
