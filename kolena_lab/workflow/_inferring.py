@@ -118,7 +118,7 @@ class Inferrer:
         """The encoded inference of one sample by ``infer``, or None when it failed."""
         try:
             if self.model.infer is None:
-                raise InputValidationError(f"model '{self.model.name}' must implement `infer`")
+                raise InputValidationError("model must implement `infer`")
             return member.sample_id, self.encode(member.sample, self.model.infer(member.sample))
         except Exception as e:
             self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")

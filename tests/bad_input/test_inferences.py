@@ -193,9 +193,10 @@ def test_wrong_arguments_of_test_are_refused_before_anything_runs(suite, unchang
         test(model, suite, **kwargs)
 
 
-def test_a_model_without_infer_fails_naming_it(suite, nothing_stored):
+def test_a_model_without_infer_fails_naming_the_sample(suite, nothing_stored):
     model = c.Model("m")
-    with nothing_stored(InputValidationError, match=r"model 'm' must implement `infer`"):
+    with nothing_stored(InputValidationError,
+                        match=r"model must implement `infer`\nwhile inferring test sample s3://bucket/img0000.png"):
         test(model, suite, c.AccuracyEvaluator())
 
 
