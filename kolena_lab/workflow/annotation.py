@@ -31,41 +31,46 @@ class _AnnotationType(DataType):
         return "ANNOTATION"
 
 
-def _number(value: Any, name: str) -> float:
+def _name(obj: Any, field_name: str, index: Optional[int] = None) -> str:
+    return f"{type(obj).__name__}.{field_name}" + ("" if index is None else f"[{index}]")
+
+
+def _number(obj: Any, value: Any, field_name: str) -> float:
     """``value`` as a finite float; ``InputValidationError`` naming the field otherwise."""
-    if isinstance(value, (str, bytes)):
-        raise InputValidationError(f"{name} must be a number, got {short_repr(value)}")
     try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
-        raise InputValidationError(f"{name} must be a number, got {short_repr(value)}") from None
+        raise InputValidationError(f"{_name(obj, field_name)} must be a number, got {short_repr(value)}") from None
     if not math.isfinite(number):
-        raise InputValidationError(f"{name} must be a finite number, got {short_repr(value)}")
+        raise InputValidationError(f"{_name(obj, field_name)} must be a finite number, got {short_repr(value)}")
     return number
 
 
-def _point(value: Any, dims: int, name: str) -> Tuple[float, ...]:
-    if isinstance(value, (str, bytes, dict)):
-        raise InputValidationError(f"{name} must be a sequence of {dims} numbers, got {short_repr(value)}")
+def _point(obj: Any, value: Any, dims: int, field_name: str, index: Optional[int] = None) -> Tuple[float, ...]:
+    """``value`` as a tuple of ``dims`` finite floats; ``InputValidationError`` naming the field otherwise (the name
+    is only formatted then: this runs for every coordinate of every annotation)."""
     try:
-        coords = tuple(float(v) for v in value)
+        if isinstance(value, (str, bytes, dict)):
+            raise TypeError
+        coords = tuple(map(float, value))
     except (TypeError, ValueError):
-        raise InputValidationError(f"{name} must be a sequence of {dims} numbers, got {short_repr(value)}") from None
+        raise InputValidationError(f"{_name(obj, field_name, index)} must be a sequence of {dims} numbers, got "
+                                   f"{short_repr(value)}") from None
     if len(coords) != dims:
-        raise InputValidationError(f"{name} must have {dims} coordinates, got {len(coords)}: {short_repr(value)}")
+        raise InputValidationError(f"{_name(obj, field_name, index)} must have {dims} coordinates, got "
+                                   f"{len(coords)}: {short_repr(value)}")
     if not all(map(math.isfinite, coords)):
-        raise InputValidationError(f"{name} must hold finite numbers, got {short_repr(value)}")
+        raise InputValidationError(f"{_name(obj, field_name, index)} must hold finite numbers, got "
+                                   f"{short_repr(value)}")
     return coords
 
 
-def _points(value: Any, dims: int, name: str) -> List[Tuple[float, ...]]:
+def _points(obj: Any, value: Any, dims: int) -> List[Tuple[float, ...]]:
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise InputValidationError(f"{name} must be a list of points, got {short_repr(value)}")
-    return [_point(p, dims, f"{name}[{i}]") for i, p in enumerate(value)]
-
-
-def _name(obj: Any, field_name: str) -> str:
-    return f"{type(obj).__name__}.{field_name}"
+        raise InputValidationError(f"{_name(obj, 'points')} must be a list of points, got {short_repr(value)}")
+    return [_point(obj, p, dims, "points", i) for i, p in enumerate(value)]
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -96,8 +101,8 @@ class BoundingBox(Annotation):
         return _AnnotationType.BOUNDING_BOX
 
     def __post_init__(self) -> None:
-        _set(self, "top_left", _point(self.top_left, 2, _name(self, "top_left")))
-        _set(self, "bottom_right", _point(self.bottom_right, 2, _name(self, "bottom_right")))
+        _set(self, "top_left", _point(self, self.top_left, 2, "top_left"))
+        _set(self, "bottom_right", _point(self, self.bottom_right, 2, "bottom_right"))
         width = abs(self.bottom_right[0] - self.top_left[0])
         height = abs(self.bottom_right[1] - self.top_left[1])
         _set(self, "width", width)
@@ -121,7 +126,7 @@ class ScoredBoundingBox(BoundingBox):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, _name(self, "score")))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,7 @@ class ScoredLabeledBoundingBox(BoundingBox):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, _name(self, "score")))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ class Polygon(Annotation):
         return _AnnotationType.POLYGON
 
     def __post_init__(self) -> None:
-        points = _points(self.points, 2, _name(self, "points"))
+        points = _points(self, self.points, 2)
         if len(points) < 3:
             raise InputValidationError(f"Polygon must have at least three points ({len(points)} provided)")
         _set(self, "points", points)
@@ -188,7 +193,7 @@ class Keypoints(Annotation):
         return _AnnotationType.KEYPOINTS
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, _name(self, "points")))
+        _set(self, "points", _points(self, self.points, 2))
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,7 @@ class Polyline(Annotation):
         return _AnnotationType.POLYLINE
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, _name(self, "points")))
+        _set(self, "points", _points(self, self.points, 2))
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,7 @@ class Keypoints3D(Annotation):
         return _AnnotationType.KEYPOINTS_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, _name(self, "points")))
+        _set(self, "points", _points(self, self.points, 3))
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ class Polyline3D(Annotation):
         return _AnnotationType.POLYLINE_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, _name(self, "points")))
+        _set(self, "points", _points(self, self.points, 3))
 
 
 @dataclass(frozen=True)
@@ -251,9 +256,9 @@ class BoundingBox3D(Annotation):
         return _AnnotationType.BOUNDING_BOX_3D
 
     def __post_init__(self) -> None:
-        _set(self, "center", _point(self.center, 3, _name(self, "center")))
-        _set(self, "dimensions", _point(self.dimensions, 3, _name(self, "dimensions")))
-        _set(self, "rotations", _point(self.rotations, 3, _name(self, "rotations")))
+        _set(self, "center", _point(self, self.center, 3, "center"))
+        _set(self, "dimensions", _point(self, self.dimensions, 3, "dimensions"))
+        _set(self, "rotations", _point(self, self.rotations, 3, "rotations"))
         _set(self, "volume", abs(math.prod(self.dimensions)))
 
 
@@ -333,7 +338,7 @@ class ScoredClassificationLabel(ClassificationLabel):
     score: float
 
     def __post_init__(self) -> None:
-        _set(self, "score", _number(self.score, _name(self, "score")))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 Label = ClassificationLabel
@@ -353,7 +358,7 @@ class TimeSegment(Annotation):
         return _AnnotationType.TIME_SEGMENT
 
     def __post_init__(self) -> None:
-        start, end = _number(self.start, _name(self, "start")), _number(self.end, _name(self, "end"))
+        start, end = _number(self, self.start, "start"), _number(self, self.end, "end")
         if start > end:
             raise InputValidationError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
 
