@@ -143,7 +143,8 @@ _ANYTHING = _Rule(lambda _: True, "anything")
 
 def _class_rule(cls: type) -> _Rule:
     name = cls.__name__
-    return _Rule(lambda v: isinstance(v, cls), f"a {name}" if name[0].lower() not in "aeiou" else f"an {name}")
+    return _Rule(lambda v: isinstance(v, cls), f"a {name}" if name[0].lower() not in "aeiou" else f"an {name}",
+                 frozenset([cls]))
 
 
 def _union(rules: List[_Rule]) -> _Rule:
@@ -166,20 +167,22 @@ def _sequence(item: Optional[_Rule]) -> _Rule:
     kinds = (list, tuple, np.ndarray)
     if item is None:
         return _Rule(lambda v: isinstance(v, kinds), "a list")
-    item_exact, item_slow = item.exact, item.ok
-
-    def item_ok(x: Any) -> bool:
-        return type(x) in item_exact or item_slow(x)
-
+    item_exact, item_ok = item.exact, item.ok
     # a 1-D numpy array of numbers needs no loop where the items may be any number (or any integer)
     whole = {"a number": "iuf", "an int": "iu"}.get(item.expected, "")
 
+    def each(items: Any) -> bool:
+        for x in items:
+            if type(x) not in item_exact and not item_ok(x):
+                return False
+        return True
+
     def ok(v: Any) -> bool:
         if type(v) is list or type(v) is tuple:
-            return all(map(item_ok, v))
+            return each(v)
         if isinstance(v, np.ndarray):
-            return (v.ndim == 1 and v.dtype.kind in whole) or all(map(item_ok, v.tolist()))
-        return isinstance(v, (list, tuple)) and all(map(item_ok, v))
+            return (v.ndim == 1 and v.dtype.kind in whole) or each(v.tolist())
+        return isinstance(v, (list, tuple)) and each(v)
 
     return _Rule(ok, f"a list whose items are each {item.expected}", items=("seq", item))
 
@@ -211,6 +214,11 @@ def _dict(key: Optional[_Rule], value: Optional[_Rule]) -> _Rule:
     def ok(v: Any) -> bool:
         if not isinstance(v, dict):
             return False
+        if value is _ANYTHING:
+            for k in v:
+                if type(k) not in key_exact and not key_ok(k):
+                    return False
+            return True
         for k, x in v.items():
             if not ((type(k) in key_exact or key_ok(k)) and (type(x) in value_exact or value_ok(x))):
                 return False

@@ -123,6 +123,7 @@ class ScoredBoundingBox(BoundingBox):
     """A bounding box with a confidence score."""
 
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right", "score"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -135,6 +136,7 @@ class ScoredLabeledBoundingBox(BoundingBox):
 
     label: str
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right", "score"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -336,6 +338,7 @@ class ScoredClassificationLabel(ClassificationLabel):
     """A class label with a confidence score."""
 
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"score"})
 
     def __post_init__(self) -> None:
         _set(self, "score", _number(self, self.score, "score"))
