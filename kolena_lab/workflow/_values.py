@@ -9,7 +9,8 @@ What is accepted (a superset of what the types say, as Kolena's pydantic datacla
 - A ``bool`` is accepted (and kept) where a number is declared, as Python and Kolena treat it as one.
 - ``List[X]`` (and ``Sequence``, ``Tuple[X, ...]``): a list, tuple or numpy array of X. ``Tuple[X, Y]``: a sequence
   of that length. ``Dict[K, V]``: a dict of K to V. ``Optional``/``Union``: any member. ``Literal``: its values.
-- A class (an annotation, asset, test sample, plain data object, enum): an instance of it or of a subclass.
+- A class (an annotation, asset, test sample, plain data object): an instance of it or of a subclass. An enum: a
+  member, or a member's value (what a stored member is read back as).
 - Anything else (``Any``, type variables, pydantic's own types, unresolved forward references) is not checked.
 
 Derived fields (``init=False``) and extra attributes other than ``metadata`` are not checked.
@@ -266,6 +267,10 @@ def rule_for(hint: Any, finite: bool = False) -> Optional[_Rule]:
         return _float_rule(finite)
     if issubclass(hint, str) and not issubclass(hint, Enum):
         return _str_rule()
+    if issubclass(hint, Enum):  # a member, or a member's value (what a stored member is read back as)
+        values = frozenset(m.value for m in hint if isinstance(m.value, typing.Hashable))
+        return _Rule(lambda v: isinstance(v, hint) or (isinstance(v, typing.Hashable) and v in values),
+                     f"a {hint.__name__} or one of its values", frozenset([hint]))
     if hasattr(hint, "__get_validators__") and not hasattr(hint, "__dataclass_fields__"):
         return None  # a pydantic custom type: pydantic validated it
     return _class_rule(hint)

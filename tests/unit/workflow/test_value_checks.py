@@ -51,7 +51,7 @@ class Everything(GroundTruth):
     ("values", (1, 2.5)), ("values", np.array([1.0, math.nan])), ("values", np.arange(3)), ("values", []),
     ("box", LabeledBoundingBox((0, 0), (1, 1), "a")),  # a subclass of the declared type
     ("boxes", (BoundingBox((0, 0), (1, 1)),)),
-    ("color", Color.RED),
+    ("color", Color.RED), ("color", "red"),
     ("mode", "b"),
     ("pair", [1, "x"]),
     ("table", {"a": np.int64(1)}),
@@ -79,7 +79,7 @@ def test_what_kolena_accepts_is_accepted_and_kept_as_given(field, value):
     ("box", (0, 0, 1, 1), "Everything.box must be a BoundingBox or None, got tuple"),
     ("boxes", [BoundingBox((0, 0), (1, 1)), {"top_left": (0, 0)}], "Everything.boxes[1] must be a BoundingBox"),
     ("asset", "a.png", "Everything.asset must be an ImageAsset or None"),
-    ("color", "red", "Everything.color must be a Color or None"),
+    ("color", "blue", "Everything.color must be a Color or one of its values or None"),
     ("mode", "c", "Everything.mode must be one of 'a', 'b', got str 'c'"),
     ("pair", [1], "Everything.pair must be a sequence of 2 values"),
     ("pair", [1, 2], "Everything.pair[1] must be a str, got int 2"),
