@@ -102,9 +102,10 @@ def per_test_case(pairs: List[Tuple[Any, Any]], test_cases: Sequence[Any], where
 
 
 def case_metric_pairs(value: Any, test_cases: Sequence[Any], where: str) -> List[Tuple[Any, MetricsTestCase]]:
-    """``(test case, MetricsTestCase)`` pairs: one for each test case being evaluated."""
+    """``(test case, MetricsTestCase)`` pairs: at most one for each test case being evaluated (a function evaluator may
+    leave a test case without metrics)."""
     pairs = _pairs(value, "test case, MetricsTestCase", where)
-    per_test_case(pairs, test_cases, where, required=True)
+    per_test_case(pairs, test_cases, where, required=False)
     for i, (test_case, metrics) in enumerate(pairs):
         _metrics(metrics, MetricsTestCase, f"{where}[{i}] (metrics of test case '{test_case.name}')")
     return pairs

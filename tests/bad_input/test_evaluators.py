@@ -164,8 +164,6 @@ FUNCTION_RESULTS: Dict[str, tuple] = {
                                                                                  r.metrics_test_case]),
                                        InputValidationError, r"metrics_test_case\[0\] \(metrics of test case 'a'\) "
                                                              r"must be a MetricsTestCase, got SampleMetrics"),
-    "a test case without metrics": (results_with(metrics_test_case=lambda r: r.metrics_test_case[:1]),
-                                    InputValidationError, r"metrics_test_case has no metrics for test cases \['b'\]"),
     "a test case twice": (results_with(metrics_test_case=lambda r: r.metrics_test_case + r.metrics_test_case[:1]),
                           InputValidationError, r"metrics_test_case holds test case 'a' twice"),
     "None for test case metrics": (results_with(metrics_test_case=lambda r: [(tc, None) for tc, _ in
