@@ -81,23 +81,17 @@ def suite_metrics(value: Any, where: str) -> Optional[MetricsTestSuite]:
     return value
 
 
-def per_test_case(pairs: List[Tuple[Any, Any]], test_cases: Sequence[Any], where: str,
-                  required: bool) -> Dict[Any, Any]:
-    """``{test case: value}`` from ``(test case, value)`` pairs: each a test case being evaluated, none twice, and
-    (when ``required``) none missing."""
+def per_test_case(pairs: List[Tuple[Any, Any]], test_cases: Sequence[Any], where: str) -> Dict[Any, Any]:
+    """``{test case: value}`` from ``(test case, value)`` pairs: each for a test case being evaluated, none twice."""
     known = set(test_cases)
     out: Dict[Any, Any] = {}
     for i, (test_case, value) in enumerate(pairs):
-        name = getattr(test_case, "name", None)
         if test_case not in known:
             raise InputValidationError(f"{where}[{i}] is for {_got(test_case)}, which is not a test case being "
                                        "evaluated")
         if test_case in out:
-            raise InputValidationError(f"{where} holds test case '{name}' twice")
+            raise InputValidationError(f"{where} holds test case '{test_case.name}' twice")
         out[test_case] = value
-    missing = [tc.name for tc in test_cases if tc not in out]
-    if required and missing:
-        raise InputValidationError(f"{where} has no metrics for test cases {short_repr(missing)}")
     return out
 
 
@@ -105,7 +99,7 @@ def case_metric_pairs(value: Any, test_cases: Sequence[Any], where: str) -> List
     """``(test case, MetricsTestCase)`` pairs: at most one for each test case being evaluated (a function evaluator may
     leave a test case without metrics)."""
     pairs = _pairs(value, "test case, MetricsTestCase", where)
-    per_test_case(pairs, test_cases, where, required=False)
+    per_test_case(pairs, test_cases, where)
     for i, (test_case, metrics) in enumerate(pairs):
         _metrics(metrics, MetricsTestCase, f"{where}[{i}] (metrics of test case '{test_case.name}')")
     return pairs
@@ -115,7 +109,7 @@ def case_plot_pairs(value: Any, test_cases: Sequence[Any], where: str) -> Dict[A
     """``{test case: plots}`` from ``(test case, list of plots)`` pairs; a test case may have none."""
     pairs = _pairs(value, "test case, list of plots", where)
     return {test_case: plots(items, f"{where} (plots of test case '{test_case.name}')")
-            for test_case, items in per_test_case(pairs, test_cases, where, required=False).items()}
+            for test_case, items in per_test_case(pairs, test_cases, where).items()}
 
 
 def evaluation_results(value: Any, evaluator: str) -> EvaluationResults:

@@ -429,6 +429,11 @@ def test(
     per transaction (64 by default); inferences stored before a failure are kept, so a re-run continues from there.
     ``on_error="skip"`` lists the samples whose inference raises in the run's ``failures`` and evaluates the test
     cases without them instead of failing.
+
+    Each inference is checked before it is stored (its class and field values; ``InputValidationError`` naming the
+    sample), and so are the evaluator's results before any of them is stored: metrics of the right types, exactly one
+    per sample, at most one per test case. A function evaluator returning None is refused (``no_op_evaluator`` stores
+    empty metrics).
     """
     run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size, on_error=on_error)
     run.run()
