@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import types
-from collections import abc
 import typing
+from collections import abc
 from enum import Enum
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
 
