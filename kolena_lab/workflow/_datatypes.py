@@ -12,6 +12,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Un
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
+from kolena_lab.errors import InputValidationError
+from kolena_lab.workflow._values import compile_checker, short_repr
+
 T = TypeVar("T", bound="DataObject")
 
 _REGISTRY: Dict[str, type] = {}
@@ -33,7 +36,7 @@ class DataType(str, Enum):
 class _ClassInfo:
     """What serialisation needs to know about a dataclass, computed once per class."""
 
-    __slots__ = ("fields", "names", "hints", "serializers", "implicit")
+    __slots__ = ("fields", "names", "hints", "serializers", "implicit", "check")
 
     def __init__(self, cls: type):
         self.fields = dataclasses.fields(cls)
@@ -41,6 +44,11 @@ class _ClassInfo:
         self.hints = _type_hints(cls)
         self.serializers = tuple((f.name, _serializer(self.hints.get(f.name, Any)) or _serialize) for f in self.fields)
         self.implicit = tuple((n, f) for n, f in cls._implicit_extras() if n not in self.names)  # type: ignore
+        # a field whose default is None takes None, whatever its type says (as pydantic makes it Optional)
+        checked = [(f.name, Optional[self.hints.get(f.name, Any)] if f.default is None else self.hints.get(f.name, Any))
+                   for f in self.fields if f.init and f.name not in getattr(cls, "_post_init_checked", ())]
+        extras = [(n, hint) for n, hint in getattr(cls, "_extra_hints", {}).items() if n not in self.names]
+        self.check = compile_checker(cls, checked, getattr(cls, "_finite_numbers", False), extras)
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:
@@ -97,11 +105,17 @@ class _DataObjectMeta(ABCMeta):
             attributes = obj.__dict__
             attributes.update(extras)
             attributes[_EXTRAS_ATTR] = tuple(extras)
+        if info.check is not None:
+            info.check(obj)
         return obj
 
 
 class DataObject(metaclass=_DataObjectMeta):
-    """Base of every data object: a frozen dataclass whose extra keyword arguments are kept as attributes."""
+    """Base of every data object: a frozen dataclass whose extra keyword arguments are kept as attributes.
+
+    Field values are checked against the declared field types on construction (see ``_values``); a wrong one raises
+    ``InputValidationError`` naming the class, the field and the value.
+    """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -162,6 +176,14 @@ class DataObject(metaclass=_DataObjectMeta):
         return cls(**kwargs)
 
 
+def check_values(obj: DataObject) -> None:
+    """Check ``obj``'s field values again (e.g. after something changed them in place); ``InputValidationError`` if
+    one is wrong."""
+    check = _info(type(obj)).check
+    if check is not None:
+        check(obj)
+
+
 def _alias_tag(tag: str, cls: type) -> None:
     """Decode objects tagged ``tag`` (another name of ``cls``'s type) as ``cls``."""
     _REGISTRY.setdefault(tag, cls)
@@ -192,7 +214,7 @@ def _serialize(value: Any) -> Any:
         return _serialize(value.tolist())
     if isinstance(value, Enum):
         return _serialize(value.value)
-    raise ValueError(f"unsupported value type '{type(value).__name__}' for value {value!r}")
+    raise InputValidationError(f"unsupported value type '{type(value).__name__}' for value {short_repr(value)}")
 
 
 def _as_float(value: Any) -> Any:

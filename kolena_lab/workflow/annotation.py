@@ -2,9 +2,13 @@
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
+import numpy as np
+
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _alias_tag
+from kolena_lab.workflow._values import short_repr
 
 
 class _AnnotationType(DataType):
@@ -27,25 +31,46 @@ class _AnnotationType(DataType):
         return "ANNOTATION"
 
 
-def _number(value: Any, name: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"'{name}' must be a number, got {value!r}") from None
+def _name(obj: Any, field_name: str, index: Optional[int] = None) -> str:
+    return f"{type(obj).__name__}.{field_name}" + ("" if index is None else f"[{index}]")
 
 
-def _point(value: Any, dims: int, name: str) -> Tuple[float, ...]:
+def _number(obj: Any, value: Any, field_name: str) -> float:
+    """``value`` as a finite float; ``InputValidationError`` naming the field otherwise."""
     try:
-        coords = tuple(float(v) for v in value)
+        if isinstance(value, (str, bytes)):
+            raise TypeError
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"'{name}' must be a sequence of {dims} numbers, got {value!r}") from None
+        raise InputValidationError(f"{_name(obj, field_name)} must be a number, got {short_repr(value)}") from None
+    if not math.isfinite(number):
+        raise InputValidationError(f"{_name(obj, field_name)} must be a finite number, got {short_repr(value)}")
+    return number
+
+
+def _point(obj: Any, value: Any, dims: int, field_name: str, index: Optional[int] = None) -> Tuple[float, ...]:
+    """``value`` as a tuple of ``dims`` finite floats; ``InputValidationError`` naming the field otherwise (the name
+    is only formatted then: this runs for every coordinate of every annotation)."""
+    try:
+        if isinstance(value, (str, bytes, dict)):
+            raise TypeError
+        coords = tuple(map(float, value))
+    except (TypeError, ValueError):
+        raise InputValidationError(f"{_name(obj, field_name, index)} must be a sequence of {dims} numbers, got "
+                                   f"{short_repr(value)}") from None
     if len(coords) != dims:
-        raise ValueError(f"'{name}' must have {dims} coordinates, got {len(coords)}")
+        raise InputValidationError(f"{_name(obj, field_name, index)} must have {dims} coordinates, got "
+                                   f"{len(coords)}: {short_repr(value)}")
+    if not all(map(math.isfinite, coords)):
+        raise InputValidationError(f"{_name(obj, field_name, index)} must hold finite numbers, got "
+                                   f"{short_repr(value)}")
     return coords
 
 
-def _points(value: Sequence[Any], dims: int, name: str) -> List[Tuple[float, ...]]:
-    return [_point(p, dims, f"{name}[{i}]") for i, p in enumerate(value)]
+def _points(obj: Any, value: Any, dims: int) -> List[Tuple[float, ...]]:
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise InputValidationError(f"{_name(obj, 'points')} must be a list of points, got {short_repr(value)}")
+    return [_point(obj, p, dims, "points", i) for i, p in enumerate(value)]
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -54,7 +79,9 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class Annotation(TypedDataObject):
-    """Base of every annotation."""
+    """Base of every annotation; its numbers (coordinates, scores, times) must be finite."""
+
+    _finite_numbers: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -67,14 +94,15 @@ class BoundingBox(Annotation):
     height: float = field(init=False)
     area: float = field(init=False)
     aspect_ratio: float = field(init=False)
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.BOUNDING_BOX
 
     def __post_init__(self) -> None:
-        _set(self, "top_left", _point(self.top_left, 2, "top_left"))
-        _set(self, "bottom_right", _point(self.bottom_right, 2, "bottom_right"))
+        _set(self, "top_left", _point(self, self.top_left, 2, "top_left"))
+        _set(self, "bottom_right", _point(self, self.bottom_right, 2, "bottom_right"))
         width = abs(self.bottom_right[0] - self.top_left[0])
         height = abs(self.bottom_right[1] - self.top_left[1])
         _set(self, "width", width)
@@ -95,10 +123,11 @@ class ScoredBoundingBox(BoundingBox):
     """A bounding box with a confidence score."""
 
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right", "score"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 @dataclass(frozen=True)
@@ -107,10 +136,11 @@ class ScoredLabeledBoundingBox(BoundingBox):
 
     label: str
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"top_left", "bottom_right", "score"})
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 @dataclass(frozen=True)
@@ -118,15 +148,17 @@ class Polygon(Annotation):
     """A closed polygon of at least three points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYGON
 
     def __post_init__(self) -> None:
-        if len(self.points) < 3:
-            raise ValueError(f"Polygon must have at least three points ({len(self.points)} provided)")
-        _set(self, "points", _points(self.points, 2, "points"))
+        points = _points(self, self.points, 2)
+        if len(points) < 3:
+            raise InputValidationError(f"Polygon must have at least three points ({len(points)} provided)")
+        _set(self, "points", points)
 
 
 @dataclass(frozen=True)
@@ -156,13 +188,14 @@ class Keypoints(Annotation):
     """An ordered set of 2D points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.KEYPOINTS
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, "points"))
+        _set(self, "points", _points(self, self.points, 2))
 
 
 @dataclass(frozen=True)
@@ -170,13 +203,14 @@ class Polyline(Annotation):
     """An open line through 2D points."""
 
     points: List[Tuple[float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYLINE
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 2, "points"))
+        _set(self, "points", _points(self, self.points, 2))
 
 
 @dataclass(frozen=True)
@@ -184,13 +218,14 @@ class Keypoints3D(Annotation):
     """An ordered set of 3D points."""
 
     points: List[Tuple[float, float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.KEYPOINTS_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, "points"))
+        _set(self, "points", _points(self, self.points, 3))
 
 
 @dataclass(frozen=True)
@@ -198,13 +233,14 @@ class Polyline3D(Annotation):
     """An open line through 3D points."""
 
     points: List[Tuple[float, float, float]]
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"points"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.POLYLINE_3D
 
     def __post_init__(self) -> None:
-        _set(self, "points", _points(self.points, 3, "points"))
+        _set(self, "points", _points(self, self.points, 3))
 
 
 @dataclass(frozen=True)
@@ -215,15 +251,16 @@ class BoundingBox3D(Annotation):
     dimensions: Tuple[float, float, float]
     rotations: Tuple[float, float, float]
     volume: float = field(init=False)
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"center", "dimensions", "rotations"})
 
     @classmethod
     def _data_type(cls) -> _AnnotationType:
         return _AnnotationType.BOUNDING_BOX_3D
 
     def __post_init__(self) -> None:
-        _set(self, "center", _point(self.center, 3, "center"))
-        _set(self, "dimensions", _point(self.dimensions, 3, "dimensions"))
-        _set(self, "rotations", _point(self.rotations, 3, "rotations"))
+        _set(self, "center", _point(self, self.center, 3, "center"))
+        _set(self, "dimensions", _point(self, self.dimensions, 3, "dimensions"))
+        _set(self, "rotations", _point(self, self.rotations, 3, "rotations"))
         _set(self, "volume", abs(math.prod(self.dimensions)))
 
 
@@ -261,7 +298,17 @@ class SegmentationMask(Annotation):
         return _AnnotationType.SEGMENTATION_MASK
 
     def __post_init__(self) -> None:
-        _set(self, "labels", {int(k): v for k, v in self.labels.items()})
+        if not isinstance(self.labels, dict):
+            raise InputValidationError("SegmentationMask.labels must be a dict of pixel values to labels, got "
+                                       f"{short_repr(self.labels)}")
+        labels = {}
+        for key, label in self.labels.items():
+            try:
+                labels[int(key)] = label
+            except (TypeError, ValueError):
+                raise InputValidationError("SegmentationMask.labels keys must be pixel values (ints), got "
+                                           f"{short_repr(key)}") from None
+        _set(self, "labels", labels)
 
 
 @dataclass(frozen=True)
@@ -291,9 +338,10 @@ class ScoredClassificationLabel(ClassificationLabel):
     """A class label with a confidence score."""
 
     score: float
+    _post_init_checked: ClassVar[FrozenSet[str]] = frozenset({"score"})
 
     def __post_init__(self) -> None:
-        _set(self, "score", _number(self.score, "score"))
+        _set(self, "score", _number(self, self.score, "score"))
 
 
 Label = ClassificationLabel
@@ -313,8 +361,9 @@ class TimeSegment(Annotation):
         return _AnnotationType.TIME_SEGMENT
 
     def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
+        start, end = _number(self, self.start, "start"), _number(self, self.end, "end")
+        if start > end:
+            raise InputValidationError(f"TimeSegment start ({self.start}) must not be after end ({self.end})")
 
 
 @dataclass(frozen=True)
@@ -352,8 +401,12 @@ class TextSegment(Annotation):
         return _AnnotationType.TEXT_SEGMENT
 
     def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise InputValidationError(f"TextSegment {name} must be an int, got {short_repr(value)}")
         if not 0 <= self.start < self.end:
-            raise ValueError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
+            raise InputValidationError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """Assets: files attached to test samples, ground truths, inferences or metrics, referenced by locator."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject
+from kolena_lab.workflow._values import check_optional_numbers
 
 
 class _AssetType(DataType):
@@ -23,7 +25,9 @@ class _AssetType(DataType):
 
 @dataclass(frozen=True)
 class Asset(TypedDataObject):
-    """Base of every asset."""
+    """Base of every asset; its numbers must be finite."""
+
+    _finite_numbers: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -124,14 +128,15 @@ class VideoAsset(BaseVideoAsset):
     frame_rate: Optional[float] = None
 
     def __post_init__(self) -> None:
+        check_optional_numbers(self, ("start", "end", "frame_rate"))
         if self.start is not None and self.start < 0:
-            raise ValueError(f"VideoAsset start must be >= 0, got {self.start}")
+            raise InputValidationError(f"VideoAsset start must be >= 0, got {self.start}")
         if self.end is not None and self.end < 0:
-            raise ValueError(f"VideoAsset end must be >= 0, got {self.end}")
+            raise InputValidationError(f"VideoAsset end must be >= 0, got {self.end}")
         if self.start is not None and self.end is not None and self.start > self.end:
-            raise ValueError(f"VideoAsset start ({self.start}) must not be after end ({self.end})")
+            raise InputValidationError(f"VideoAsset start ({self.start}) must not be after end ({self.end})")
         if self.frame_rate is not None and not self.frame_rate > 0:
-            raise ValueError(f"VideoAsset frame_rate must be > 0, got {self.frame_rate}")
+            raise InputValidationError(f"VideoAsset frame_rate must be > 0, got {self.frame_rate}")
 
 
 __all__ = [

@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
 
 import numpy as np
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._codec import sample_key
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -45,9 +46,10 @@ class TestCases:
         metrics_test_samples: List[MetricsTestSample],
     ) -> Iterator[Tuple[Any, List[TestSample], List[GroundTruth], List[Inference], List[MetricsTestSample]]]:
         """Yield ``(test_case, samples, ground_truths, inferences, sample_metrics)`` per test case, in suite order."""
-        lengths = {len(test_samples), len(ground_truths), len(inferences), len(metrics_test_samples)}
-        if len(lengths) != 1:
-            raise ValueError("test_samples, ground_truths, inferences and metrics_test_samples must have equal lengths")
+        lengths = [len(test_samples), len(ground_truths), len(inferences), len(metrics_test_samples)]
+        if len(set(lengths)) != 1:
+            raise InputValidationError("test_cases.iter: test_samples, ground_truths, inferences and "
+                                       f"metrics_test_samples must have equal lengths, got {lengths}")
         keys = [self._key(s) for s in test_samples]
         for test_case, members in self._memberships:
             idx = [i for i, k in enumerate(keys) if k in members]

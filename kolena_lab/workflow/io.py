@@ -151,6 +151,7 @@ class _InferenceTable:
         self.inference_type = inference_type
         self.columns = list(columns)
         hints = typing.get_type_hints(inference_type)
+        self._hints = hints
         self._sources: List[Tuple[str, str, Any]] = []  # (field, column|object|default, detail): where values come from
         required = _required_fields(inference_type)
         for field in dataclasses.fields(inference_type):
@@ -177,8 +178,8 @@ class _InferenceTable:
         values: Dict[str, Any] = {}
         for name, how, detail in self._sources:
             if how == "column":
-                value = row[detail]
-                values[name] = None if _missing(value) else value
+                value = row[detail]  # a data object's cell holds its dict: decoded as the field's type
+                values[name] = None if _missing(value) else _deserialize(value, self._hints.get(name, Any))
             elif how == "object":
                 names = [f.name for f in dataclasses.fields(detail) if f.init and f.name in self.columns]
                 cells = {n: row[n] for n in names if not _missing(row[n])}

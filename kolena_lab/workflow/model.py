@@ -1,14 +1,16 @@
 """Models: a unique name, metadata and tags, an optional ``infer`` function, and stored inferences."""
 import json
+import math
 import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import pandas as pd
 
 from kolena_lab import store
-from kolena_lab.errors import NameConflictError, NotFoundError
+from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError
 from kolena_lab.workflow import _codec, _dataframe, catalog
 from kolena_lab.workflow._bound import WorkflowBound
+from kolena_lab.workflow._values import short_repr
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.test_case import TestCase
@@ -143,14 +145,41 @@ class Model(WorkflowBound, abstract=True):
 
 
 def _metadata_json(metadata: Optional[Dict[str, Any]]) -> str:
+    """Model metadata as JSON: a dict keyed by strings, whose numbers are finite (NaN and infinities are not JSON)."""
     if metadata is not None and not isinstance(metadata, dict):
-        raise ValueError(f"model metadata must be a dict, got {type(metadata).__name__}")
-    return json.dumps(metadata or {}, sort_keys=True, default=str)
+        raise InputValidationError(f"model metadata must be a dict, got {type(metadata).__name__} "
+                                   f"{short_repr(metadata)}")
+    bad = _non_finite(metadata or {}, "metadata")
+    if bad is not None:
+        raise InputValidationError(f"model {bad}")
+    return json.dumps(metadata or {}, sort_keys=True, default=str, allow_nan=False)
+
+
+def _non_finite(value: Any, path: str) -> Optional[str]:
+    """What is wrong in ``value`` (a key that is not a string, a NaN or infinite number), or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path} keys must be strings, got {type(key).__name__} {short_repr(key)}"
+            bad = _non_finite(item, f"{path}[{key!r}]")
+            if bad is not None:
+                return bad
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            bad = _non_finite(item, f"{path}[{i}]")
+            if bad is not None:
+                return bad
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{path} must hold finite numbers (NaN and infinities are not JSON), got {value!r}"
+    return None
 
 
 def _tags_json(tags: Optional[Set[str]]) -> str:
     if isinstance(tags, str):
-        raise ValueError("model tags must be a set of strings, not a string")
+        raise InputValidationError("model tags must be a set of strings, not a string")
+    for tag in tags or ():
+        if not isinstance(tag, str):
+            raise InputValidationError(f"model tags must be strings, got {type(tag).__name__} {short_repr(tag)}")
     return json.dumps(sorted(tags or ()))
 
 

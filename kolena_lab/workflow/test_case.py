@@ -2,7 +2,7 @@
 import json
 import warnings
 from contextlib import contextmanager
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -11,6 +11,7 @@ from kolena_lab import store
 from kolena_lab.errors import (
     DuplicateDatapointIdError,
     IncorrectUsageError,
+    InputValidationError,
     NameConflictError,
     NotFoundError,
     StoreError,
@@ -19,6 +20,8 @@ from kolena_lab.errors import (
 from kolena_lab.workflow import _codec, _dataframe, _frame_cache, catalog
 from kolena_lab.workflow._versioning import Chunk, Encoded, edited_members, write_test_case_version
 from kolena_lab.workflow._bound import WorkflowBound
+from kolena_lab.workflow._datatypes import DataObject
+from kolena_lab.workflow._values import short_repr
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.workflow import Workflow, check_name
@@ -55,6 +58,7 @@ class TestCase(WorkflowBound, abstract=True):
         reset: bool = False,
     ):
         name = check_name(name, "test case name")
+        test_samples = _pairs(test_samples, "test_samples")
         with self._store().read() as conn:
             row = store.test_cases.get(conn, name)
         if row is None:
@@ -91,7 +95,7 @@ class TestCase(WorkflowBound, abstract=True):
     ) -> "TestCase":
         """Create a new test case; an existing name raises ``NameConflictError``."""
         obj = cls.__new__(cls)
-        obj._create(check_name(name, "test case name"), description, test_samples)
+        obj._create(check_name(name, "test case name"), description, _pairs(test_samples, "test_samples"))
         return obj
 
     @classmethod
@@ -104,11 +108,13 @@ class TestCase(WorkflowBound, abstract=True):
         """
         if not isinstance(getattr(cls, "workflow", None), Workflow):
             raise NotImplementedError(f"{cls.__name__} must be bound to a workflow to call init_many")
+        data = _pairs(data, "init_many data", "(name, test samples)")
         names = [check_name(name, "test case name") for name, _ in data]
         if len(set(names)) != len(names):
             repeated = sorted({n for n in names if names.count(n) > 1})
             raise IncorrectUsageError(f"init_many was given the same test case more than once: {repeated}")
-        members = [list(test_samples or []) for _, test_samples in data]
+        members = [_pairs(test_samples, f"init_many test samples of '{name}'") or []
+                   for name, (_, test_samples) in zip(names, data)]
         kept: List[str] = []
 
         def write(merge: bool) -> int:
@@ -263,7 +269,7 @@ class TestCase(WorkflowBound, abstract=True):
                 f"of workflow '{workflow.name}'",
             )
         if ground_truth is not None and not isinstance(ground_truth, workflow.ground_truth_type):
-            raise ValueError(
+            raise InputValidationError(
                 f"ground truth for test sample {sample!s} is a {type(ground_truth).__name__}, not a "
                 f"{workflow.ground_truth_type.__name__} of workflow '{workflow.name}'",
             )
@@ -352,6 +358,22 @@ class TestCase(WorkflowBound, abstract=True):
             sample_id = self._test_case._encode_member(test_sample, None)[0]  # type: ignore[arg-type]
             self._added.pop(sample_id, None)
             self._removed.add(sample_id)
+
+
+def _pairs(items: Any, argument: str, what: str = "(test sample, ground truth)") -> Any:
+    """``items`` as a list of pairs (None stays None); ``InputValidationError`` naming the first item that is not a
+    pair, e.g. a test sample given without its ground truth."""
+    if items is None:
+        return None
+    if isinstance(items, (str, bytes, dict, DataObject, pd.DataFrame)) or not hasattr(items, "__iter__"):
+        raise InputValidationError(f"{argument} must be a list of {what} pairs, got {type(items).__name__} "
+                                   f"{short_repr(items)}")
+    items = list(items)
+    for i, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise InputValidationError(f"{argument}[{i}] must be a {what} pair, got {type(item).__name__} "
+                                       f"{short_repr(item)}")
+    return items
 
 
 def _merge_repeats(encoded: Iterable[Encoded]) -> Tuple[List[Encoded], int]:

@@ -6,16 +6,22 @@ import threading
 import warnings
 from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Set, Tuple, Union
 
-from tqdm.auto import tqdm
-
 from kolena_lab import store
-from kolena_lab.errors import CancelledError, IncorrectUsageError, WorkflowMismatchError
+from kolena_lab.errors import (
+    CancelledError,
+    DuplicateDatapointIdError,
+    IncorrectUsageError,
+    InputValidationError,
+    WorkflowMismatchError,
+)
 from kolena_lab.workflow import _codec
+from kolena_lab.workflow import _result_checks as _checks
+from kolena_lab.workflow._inferring import InferenceFailure, Inferrer, Member
+from kolena_lab.workflow._values import short_repr
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
-from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, EvaluationResults, TestCases, is_configured
+from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, TestCases, is_configured
 from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
-from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.test_case import TestCase
@@ -25,8 +31,6 @@ from kolena_lab.workflow.test_suite import TestSuite
 _NO_CONFIGURATION = ""
 _DEFAULT_BATCH_SIZE = 64
 _ON_ERROR = ("raise", "skip")
-
-_Progress = Callable[[int, int], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,24 +48,6 @@ class InferencePlan:
         if self.to_infer and not self.can_infer:
             text += " — this model has no infer function here: those samples will fail"
         return text
-
-
-@dataclasses.dataclass(frozen=True)
-class InferenceFailure:
-    """A sample whose inference raised, in a run with ``on_error="skip"``: the model, the sample's label, the error."""
-
-    model: str
-    sample: str
-    error: str
-
-
-class _Member:
-    """One sample of one test case, decoded, with its store id."""
-
-    __slots__ = ("sample_id", "sample", "ground_truth")
-
-    def __init__(self, sample_id: int, sample: TestSample, ground_truth: Optional[GroundTruth]):
-        self.sample_id, self.sample, self.ground_truth = sample_id, sample, ground_truth
 
 
 class TestRun:
@@ -95,9 +81,9 @@ class TestRun:
         if evaluator is None:
             _check_registered_evaluators(model.workflow.name, configurations)
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise InputValidationError(f"batch_size must be a positive integer, got {batch_size!r}")
         if on_error not in _ON_ERROR:
-            raise ValueError(f"on_error must be one of {', '.join(map(repr, _ON_ERROR))}, got {on_error!r}")
+            raise InputValidationError(f"on_error must be one of {', '.join(map(repr, _ON_ERROR))}, got {on_error!r}")
         if isinstance(evaluator, Evaluator):
             configurations = evaluator.configurations or None
         elif callable(evaluator):
@@ -105,10 +91,10 @@ class TestRun:
                 configurations = getattr(evaluator, "configurations", None)
             check_configurations(configurations)
             if is_configured(evaluator) and not configurations:
-                raise ValueError(f"evaluator function '{evaluator_name(evaluator)}' takes a configuration: "
+                raise InputValidationError(f"evaluator function '{evaluator_name(evaluator)}' takes a configuration: "
                                  "pass configurations")
         elif evaluator is not None:
-            raise ValueError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
+            raise InputValidationError(f"evaluator must be an Evaluator or a function, got {type(evaluator).__name__}")
         self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
@@ -117,23 +103,23 @@ class TestRun:
         self.jobs: List[int] = []
         self.failures: List[InferenceFailure] = []
         self.skipped_test_cases: List[TestCase] = []
-        self.inferred = 0
+        self._inferrer = Inferrer(model, self.batch_size, on_error, self.failures)
         for test_case in test_cases or []:
             if test_case.workflow.name != model.workflow.name:
                 raise WorkflowMismatchError(f"test case '{test_case.name}' belongs to workflow "
                                             f"'{test_case.workflow.name}', not '{model.workflow.name}'")
         self._test_cases = list(test_suite.test_cases if test_cases is None else test_cases)
         self._members = self._load_members()
-        self._unique_members: Optional[Dict[int, _Member]] = None  # derived from _members, cached
+        self._unique_members: Optional[Dict[int, Member]] = None  # derived from _members, cached
         self._keys: Optional[Dict[int, str]] = None  # each unique sample's identity key, computed once
         if not any(self._members.values()):
             raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
 
-    def _load_members(self) -> Dict[TestCase, List[_Member]]:
+    def _load_members(self) -> Dict[TestCase, List[Member]]:
         workflow = self.model.workflow
         samples: Dict[int, TestSample] = {}
         ground_truths: Dict[str, Any] = {}
-        out: Dict[TestCase, List[_Member]] = {}
+        out: Dict[TestCase, List[Member]] = {}
         with store.get_store().read() as conn:
             for test_case in self._test_cases:
                 members = []
@@ -142,7 +128,7 @@ class TestRun:
                         samples[sample_id] = _codec.decode_sample(workflow.test_sample_type, key, metadata)
                     if gt not in ground_truths:
                         ground_truths[gt] = _codec.decode(workflow.ground_truth_type, gt)
-                    members.append(_Member(sample_id, samples[sample_id], ground_truths[gt]))
+                    members.append(Member(sample_id, samples[sample_id], ground_truths[gt]))
                 out[test_case] = members
         return out
 
@@ -161,7 +147,7 @@ class TestRun:
                           "with the ground truth of the last test case holding it. An Evaluator class evaluates each "
                           "test case with its own ground truths.", stacklevel=4)
 
-    def _unique(self) -> Dict[int, _Member]:
+    def _unique(self) -> Dict[int, Member]:
         """Each sample of the suite once; the ground truth of the last test case holding it."""
         if self._unique_members is None:
             self._unique_members = {m.sample_id: m for members in self._members.values() for m in members}
@@ -172,7 +158,7 @@ class TestRun:
             self._keys = {sid: _codec.sample_key(m.sample) for sid, m in self._unique().items()}
         return self._keys
 
-    def _ids_of(self, samples: Sequence[TestSample], members: Sequence[_Member],
+    def _ids_of(self, samples: Sequence[TestSample], members: Sequence[Member],
                 unknown: Callable[[TestSample], str]) -> List[int]:
         """The store ids of ``samples`` among ``members``: by object when they are the objects handed out, else by
         identity key; ``unknown(sample)`` is the error message for a sample that is not a member."""
@@ -185,9 +171,14 @@ class TestRun:
                 by_key = by_key or {self._sample_keys()[m.sample_id]: m.sample_id for m in members}
                 sample_id = by_key.get(_codec.sample_key(sample))
                 if sample_id is None:
-                    raise ValueError(unknown(sample))
+                    raise InputValidationError(unknown(sample))
             ids.append(sample_id)
         return ids
+
+    @property
+    def inferred(self) -> int:
+        """How many inferences this run stored."""
+        return self._inferrer.inferred
 
     @property
     def test_cases(self) -> List[TestCase]:
@@ -261,7 +252,7 @@ class TestRun:
         """The samples that still need an inference (all of them with ``reset=True``)."""
         return [m.sample for m in self._pending()]
 
-    def _pending(self) -> List[_Member]:
+    def _pending(self) -> List[Member]:
         unique = self._unique()
         if self.reset:
             return list(unique.values())
@@ -273,103 +264,30 @@ class TestRun:
         return self.model.infer is not None or self.model.infer_batch is not None
 
     def upload_inferences(self, inferences: Sequence[Tuple[TestSample, Inference]]) -> None:
-        """Store inferences computed elsewhere, in one transaction."""
-        samples = [sample for sample, _ in inferences]
+        """Store inferences computed elsewhere, in one transaction; all are checked first (a sample given twice raises
+        ``DuplicateDatapointIdError``) and none is stored if one is wrong."""
+        pairs = _checks._pairs(inferences, "test sample, inference", "upload_inferences")
+        samples = [sample for sample, _ in pairs]
+        for i, sample in enumerate(samples):
+            if not isinstance(sample, TestSample):
+                raise InputValidationError(f"upload_inferences[{i}] must pair a test sample with its inference, got "
+                                           f"{type(sample).__name__} {short_repr(sample)}")
         ids = self._ids_of(samples, list(self._unique().values()),
-                           lambda sample: f"test sample {sample!s} is not in test suite '{self.test_suite.name}'")
-        self._put_inferences([(sample_id, self._encode_inference(sample, inference))
-                              for sample_id, (sample, inference) in zip(ids, inferences)])
+                           lambda sample: f"test sample {short_repr(sample_label(sample))} is not in test suite "
+                                          f"'{self.test_suite.name}'")
+        first: Dict[int, int] = {}
+        for position, sample_id in enumerate(ids):
+            if first.setdefault(sample_id, position) != position:
+                raise DuplicateDatapointIdError(f"upload_inferences holds test sample "
+                                                f"{short_repr(sample_label(samples[position]))} twice (items "
+                                                f"{first[sample_id]} and {position})")
+        self._inferrer.put([(sample_id, self._inferrer.encode(sample, inference))
+                            for sample_id, (sample, inference) in zip(ids, pairs)])
 
-    def _put_inferences(self, rows: List[Tuple[int, str]]) -> None:
-        if rows:
-            with store.get_store().transaction() as conn:
-                store.models.put_inferences(conn, self.model._id, rows)
-
-    def _encode_inference(self, sample: TestSample, inference: Inference) -> str:
-        if not isinstance(inference, self.model.workflow.inference_type):
-            raise ValueError(f"inference for test sample {sample!s} is a {type(inference).__name__}, not a "
-                             f"{self.model.workflow.inference_type.__name__}")
-        return _codec.encode(inference)  # type: ignore[return-value]
-
-    def _infer(self, progress: Optional[_Progress], cancel: Optional[threading.Event]) -> None:
-        pending = self._pending()
-        if progress is not None:
-            self._infer_members(pending, progress, cancel)
-        elif pending:
-            with tqdm(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
-                self._infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
-
-    def _infer_members(self, pending: List[_Member], progress: _Progress, cancel: Optional[threading.Event]) -> None:
-        """Infer ``pending`` in batches, storing each batch (and the part of one inferred before a cancel or an error)
-        in one transaction; then leave out the test cases holding a failed sample."""
-        failed: Set[int] = set()
-        total = len(pending)
-        progress(0, total)
-        for start in range(0, total, self.batch_size):
-            batch, rows = pending[start:start + self.batch_size], []
-            try:
-                if self.model.infer_batch is not None:
-                    self._check_cancel(cancel, 0)
-                    rows.extend(self._infer_batch(batch, failed))
-                    progress(start + len(batch), total)
-                else:
-                    for done, member in enumerate(batch, start + 1):
-                        self._check_cancel(cancel, len(rows))
-                        row = self._infer_one(member, failed)
-                        if row is not None:
-                            rows.append(row)
-                        progress(done, total)
-            finally:
-                self._put_inferences(rows)
-                self.inferred += len(rows)
+    def _infer(self, progress: Optional[Callable[[int, int], None]], cancel: Optional[threading.Event]) -> None:
+        failed = self._inferrer.infer(self._pending(), progress, cancel)
         if failed:
             self._leave_out(failed)
-
-    def _check_cancel(self, cancel: Optional[threading.Event], unstored: int) -> None:
-        """Raise ``CancelledError`` once ``cancel`` is set; ``unstored`` inferences are about to be stored."""
-        if cancel is not None and cancel.is_set():
-            raise CancelledError(f"cancelled after {self.inferred + unstored} inferences of model "
-                                 f"'{self.model.name}' (they are kept)")
-
-    def _infer_batch(self, batch: List[_Member], failed: Set[int]) -> List[Tuple[int, str]]:
-        """Encoded inferences of a batch by ``infer_batch``; when it raises, every sample of the batch fails."""
-        samples = [m.sample for m in batch]
-        try:
-            inferences = list(self.model.infer_batch(samples))  # type: ignore[misc]
-            if len(inferences) != len(batch):
-                raise ValueError(f"infer_batch returned {len(inferences)} inferences for {len(batch)} samples")
-        except Exception as e:
-            self._fail(e, batch, failed,
-                       f"while inferring a batch of {len(batch)} samples starting at {sample_label(samples[0])}")
-            return []
-        rows = []
-        for member, inference in zip(batch, inferences):
-            try:
-                rows.append((member.sample_id, self._encode_inference(member.sample, inference)))
-            except ValueError as e:
-                self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
-        return rows
-
-    def _infer_one(self, member: _Member, failed: Set[int]) -> Optional[Tuple[int, str]]:
-        """The encoded inference of one sample by ``infer``, or None when it failed."""
-        try:
-            if self.model.infer is None:
-                raise ValueError("model must implement `infer`")
-            return member.sample_id, self._encode_inference(member.sample, self.model.infer(member.sample))
-        except Exception as e:
-            self._fail(e, [member], failed, f"while inferring test sample {sample_label(member.sample)}")
-            return None
-
-    def _fail(self, error: Exception, members: Sequence[_Member], failed: Set[int], note: str) -> None:
-        """Apply the error policy to samples whose inference raised ``error``: re-raise it with ``note``, or record
-        each sample's failure. Called inside the ``except`` block."""
-        if self.on_error == "raise":
-            _note(error, note)
-            raise error
-        message = f"{type(error).__name__}: {error}"
-        for member in members:
-            failed.add(member.sample_id)
-            self.failures.append(InferenceFailure(self.model.name, sample_label(member.sample), message))
 
     def evaluate(self) -> None:
         """Evaluate every configuration on the stored inferences and store the results."""
@@ -393,16 +311,23 @@ class TestRun:
     def _evaluate_class(self, evaluator: Evaluator, configuration: Optional[EvaluatorConfiguration],
                         inferences: Dict[int, Inference]) -> tuple:
         sample_metrics, case_metrics, plots = {}, [], {}
+        name = f"evaluator '{self.evaluator_name}'"
         for test_case, members in self._members.items():
             triples = [(m.sample, m.ground_truth, inferences[m.sample_id]) for m in members]
-            per_sample = evaluator.compute_test_sample_metrics(test_case, triples, configuration)
-            sample_metrics[test_case._version_id] = self._sample_rows(per_sample, members)
+            where = f"{name}: compute_test_sample_metrics of test case '{test_case.name}'"
+            per_sample = _checks.sample_metrics(
+                evaluator.compute_test_sample_metrics(test_case, triples, configuration), where)
+            sample_metrics[test_case._version_id] = self._sample_rows(per_sample, members, where)
             metrics = [m for _, m in per_sample]
-            case_metrics.append((test_case, evaluator.compute_test_case_metrics(test_case, triples, metrics,
-                                                                                configuration)))
-            plots[test_case] = evaluator.compute_test_case_plots(test_case, triples, metrics, configuration) or []
-        suite_metrics = (evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration)
-                         if self._covers_suite() else None)
+            case_metrics.append((test_case, _checks.case_metrics(
+                evaluator.compute_test_case_metrics(test_case, triples, metrics, configuration),
+                f"{name}: compute_test_case_metrics of test case '{test_case.name}'")))
+            plots[test_case] = _checks.plots(
+                evaluator.compute_test_case_plots(test_case, triples, metrics, configuration),
+                f"{name}: compute_test_case_plots of test case '{test_case.name}'")
+        suite_metrics = (_checks.suite_metrics(
+            evaluator.compute_test_suite_metrics(self.test_suite, case_metrics, configuration),
+            f"{name}: compute_test_suite_metrics") if self._covers_suite() else None)
         return sample_metrics, case_metrics, plots, suite_metrics
 
     def _evaluate_function(self, configuration: Optional[EvaluatorConfiguration],
@@ -415,18 +340,26 @@ class TestRun:
         args = ([m.sample for m in members], [m.ground_truth for m in members],
                 [inferences[m.sample_id] for m in members], test_cases)
         function: Callable = self.evaluator  # type: ignore[assignment]
-        results = function(*args, configuration) if is_configured(function) else function(*args)
-        if results is None:
-            return {}, [], {}, None
-        if not isinstance(results, EvaluationResults):
-            raise ValueError(f"evaluator function returned {type(results).__name__}, not EvaluationResults")
-        sample_rows = self._sample_rows(results.metrics_test_sample, members)
-        return ({store.results.SUITE_SCOPE: sample_rows}, list(results.metrics_test_case),
-                dict(results.plots_test_case), results.metrics_test_suite if self._covers_suite() else None)
+        results = _checks.evaluation_results(
+            function(*args, configuration) if is_configured(function) else function(*args), self.evaluator_name)
+        name = f"evaluator function '{self.evaluator_name}'"
+        evaluated = list(self._members)
+        per_sample = _checks.sample_metrics(results.metrics_test_sample, f"{name}: metrics_test_sample")
+        sample_rows = self._sample_rows(per_sample, members, f"{name}: metrics_test_sample")
+        case_metrics = _checks.case_metric_pairs(results.metrics_test_case, evaluated, f"{name}: metrics_test_case")
+        plots = _checks.case_plot_pairs(results.plots_test_case, evaluated, f"{name}: plots_test_case")
+        suite_metrics = _checks.suite_metrics(results.metrics_test_suite, f"{name}: metrics_test_suite")
+        return ({store.results.SUITE_SCOPE: sample_rows}, case_metrics, plots,
+                suite_metrics if self._covers_suite() else None)
 
-    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[_Member]) -> list:
-        ids = self._ids_of([sample for sample, _ in per_sample], members,
-                           lambda sample: f"metrics were returned for test sample {sample!s}, which is not being tested")
+    def _sample_rows(self, per_sample: Sequence[Tuple[TestSample, DataObject]], members: Sequence[Member],
+                     where: str) -> list:
+        """The encoded metrics rows, once each sample of ``members`` is known to have exactly one."""
+        samples = [sample for sample, _ in per_sample]
+        ids = self._ids_of(samples, members, lambda sample: f"{where} holds metrics for test sample "
+                                                            f"{short_repr(sample_label(sample))}, which is not being "
+                                                            "evaluated")
+        _checks.sample_coverage(ids, samples, {m.sample_id: m.sample for m in members}, where)
         return [(sample_id, _codec.encode(metrics)) for sample_id, (_, metrics) in zip(ids, per_sample)]
 
     def _store_results(self, configuration: Optional[EvaluatorConfiguration], sample_metrics: Dict[int, list],
@@ -438,8 +371,6 @@ class TestRun:
             for scope, rows in sample_metrics.items():
                 store.results.put_sample_metrics(conn, model_id, evaluator, name, scope, rows)
             for test_case, metrics in case_metrics:
-                if test_case not in version_ids:
-                    raise ValueError(f"metrics were returned for test case {test_case!r}, not in this suite")
                 encoded_plots = _codec.dumps([p._to_dict() for p in plots.get(test_case) or []])
                 store.results.put_case_metrics(conn, model_id, evaluator, name, version_ids[test_case],
                                                _codec.encode(metrics), encoded_plots)
@@ -479,11 +410,6 @@ def evaluator_name(evaluator: Any) -> str:
     return display_name() if callable(display_name) else getattr(evaluator, "__name__", type(evaluator).__name__)
 
 
-def _note(error: BaseException, note: str) -> None:
-    if hasattr(error, "add_note"):
-        error.add_note(note)
-
-
 def test(
     model: Model,
     test_suite: TestSuite,
@@ -503,6 +429,11 @@ def test(
     per transaction (64 by default); inferences stored before a failure are kept, so a re-run continues from there.
     ``on_error="skip"`` lists the samples whose inference raises in the run's ``failures`` and evaluates the test
     cases without them instead of failing.
+
+    Each inference is checked before it is stored (its class and field values; ``InputValidationError`` naming the
+    sample), and so are the evaluator's results before any of them is stored: metrics of the right types, exactly one
+    per sample, at most one per test case. A function evaluator returning None is refused (``no_op_evaluator`` stores
+    empty metrics).
     """
     run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size, on_error=on_error)
     run.run()

@@ -10,7 +10,9 @@ from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tupl
 
 import numpy as np
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _info
+from kolena_lab.workflow._values import check_optional_numbers
 from kolena_lab.workflow.asset import ImageAsset
 
 
@@ -84,6 +86,8 @@ class TestSample(TypedDataObject):
     """
 
     __test__ = False  # not a pytest test class
+    # `metadata=` on a type that declares no such field is an extra, free-form as in Kolena, but a dict keyed by strings
+    _extra_hints: ClassVar[Dict[str, Any]] = {METADATA_FIELD: Dict[str, Any]}
 
     @classmethod
     def _data_type(cls) -> _TestSampleType:
@@ -160,12 +164,13 @@ class Video(BaseVideo):
     end: Optional[float] = None
 
     def __post_init__(self) -> None:
+        check_optional_numbers(self, ("start", "end"))
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise ValueError(f"Video {name} must be >= 0, got {value}")
+                raise InputValidationError(f"Video {name} must be >= 0, got {value}")
         if self.start is not None and self.end is not None and self.start > self.end:
-            raise ValueError(f"Video start ({self.start}) must not be after end ({self.end})")
+            raise InputValidationError(f"Video start ({self.start}) must not be after end ({self.end})")
 
 
 @dataclass(frozen=True, eq=False)

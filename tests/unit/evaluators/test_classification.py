@@ -106,7 +106,11 @@ def test_bad_input_is_named():
     cases = _data.test_cases(samples, {"all": range(3)})
     with pytest.raises(ValueError, match="inference type 'DetInf' has no field typed ScoredClassificationLabel"):
         ClassificationEvaluator()(samples, gts, [_data.DetInf(bboxes=[])] * 3, cases, None)
-    bad = _data.ClsInf(scores=[ScoredClassificationLabel("k0", float("nan"))])
+    with pytest.raises(ValueError, match="score must be a finite number"):
+        ScoredClassificationLabel("k0", float("nan"))  # refused on construction; the evaluator checks all the same
+    nan_label = ScoredClassificationLabel("k0", 0.5)
+    object.__setattr__(nan_label, "score", float("nan"))
+    bad = _data.ClsInf(scores=[nan_label])
     with pytest.raises(ValueError, match="img00001.jpg must hold ScoredClassificationLabels with finite scores"):
         ClassificationEvaluator()(samples, gts, [infs[0], bad, infs[2]], cases, None)
     with pytest.raises(ValueError, match="'threshold_strategy'"):

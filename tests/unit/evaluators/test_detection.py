@@ -21,6 +21,7 @@ from kolena_lab.metrics import (
 from kolena_lab.workflow import GroundTruth, Inference
 from kolena_lab.workflow.annotation import (
     BoundingBox,
+    ClassificationLabel,
     LabeledBoundingBox,
     LabeledPolygon,
     ScoredBoundingBox,
@@ -230,7 +231,7 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="equal lengths"):
         ObjectDetectionEvaluator()(samples, gts[:2], infs, cases, None)
     with pytest.raises(ValueError, match="no field typed List\\[BoundingBox\\]"):
-        ObjectDetectionEvaluator()(samples, [_data.ClsGT(label=None)] * 3, infs, cases, None)
+        ObjectDetectionEvaluator()(samples, [_data.ClsGT(label=ClassificationLabel("c0"))] * 3, infs, cases, None)
     bad = _data.DetInf(bboxes=[ScoredLabeledBoundingBox((0, 0), (1, 1), "c0", 1.5)])
     with pytest.raises(InputValidationError, match="img00001.jpg.*score in \\[0, 1\\]"):
         ObjectDetectionEvaluator()(samples, gts, [infs[0], bad, infs[2]], cases, None)

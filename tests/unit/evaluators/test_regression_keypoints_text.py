@@ -99,5 +99,9 @@ def test_text_equals_corpus_rates_per_test_case(normalize):
         assert m.token_f1 == pytest.approx(float(np.mean(token_f1(r, h))) if r else 0.0, abs=1e-15)
         assert m.n_samples == len(idx)
     one = _data.test_cases(samples[:1], {"a": [0]})
+    with pytest.raises(ValueError, match="TextGT.transcript must be a str, got NoneType None"):
+        _data.TextGT(None)  # refused on construction; the evaluator checks all the same
+    missing = _data.TextGT("")
+    object.__setattr__(missing, "transcript", None)
     with pytest.raises(ValueError, match="field 'transcript' of test sample .*img00000.jpg must be a string"):
-        TextEvaluator()(samples[:1], [_data.TextGT(None)], [_data.TextInf("x")], one, None)
+        TextEvaluator()(samples[:1], [missing], [_data.TextInf("x")], one, None)

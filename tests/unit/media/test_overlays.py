@@ -84,8 +84,11 @@ def test_labels_and_scores() -> None:
 def test_scale_and_bad_coordinates() -> None:
     pixels = _draw(Overlay(ground_truths=[BoundingBox((80, 80), (400, 400))]), scale=(0.25, 0.25))
     assert tuple(pixels[50, 20]) == GROUND_TRUTH_COLOR and tuple(pixels[20, 50]) == GROUND_TRUTH_COLOR
-    odd = [BoundingBox((float("nan"), 0), (10, 10)), Polygon([(0, 0), (float("inf"), 5), (5, 5)]),
-           BoundingBox((1e30, -1e30), (-1e30, 1e30)), BoundingBox((50, 50), (10, 10)), Keypoints([])]
+    nan_box, inf_polygon = BoundingBox((0, 0), (10, 10)), Polygon([(0, 0), (5, 5), (5, 5)])
+    object.__setattr__(nan_box, "top_left", (float("nan"), 0))  # refused on construction, yet drawn safely
+    object.__setattr__(inf_polygon, "points", [(0, 0), (float("inf"), 5), (5, 5)])
+    odd = [nan_box, inf_polygon, BoundingBox((1e30, -1e30), (-1e30, 1e30)), BoundingBox((50, 50), (10, 10)),
+           Keypoints([])]
     drawn = _draw(Overlay(ground_truths=odd))
     assert tuple(drawn[30, 10]) == GROUND_TRUTH_COLOR  # the reversed box is drawn; the others never raise
 

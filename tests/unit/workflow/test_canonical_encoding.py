@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from kolena_lab.workflow import GroundTruth, Image, Inference, Video, _codec, _dataframe
+from kolena_lab.workflow._values import rule_for
 from kolena_lab.workflow.annotation import BoundingBox, ScoredPolygon, TimeSegment
 
 
@@ -242,10 +243,19 @@ def annotation(rng: random.Random, name: str) -> Any:
     return [segment] if name == "segs" else segment
 
 
+def fitting(rng: random.Random, name: str) -> Any:
+    """A random value that field ``name`` accepts (fields are checked against their types on construction)."""
+    rule = rule_for(Optional[HINTS[name]])
+    while True:
+        candidate = value(rng)
+        if rule is None or rule.ok(candidate):
+            return candidate
+
+
 def test_encoding_a_decoded_copy_changes_nothing():
     rng = random.Random(7)
     for _ in range(3000):
-        kwargs = {name: annotation(rng, name) if name in ("seg", "box", "segs") else value(rng)
+        kwargs = {name: annotation(rng, name) if name in ("seg", "box", "segs") else fitting(rng, name)
                   for name in rng.sample(sorted(HINTS), rng.randrange(1, 6))}
         extras = {"extra": value(rng)} if rng.random() < 0.3 else {}
         obj = Generated(**kwargs, **extras)

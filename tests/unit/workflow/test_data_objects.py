@@ -28,6 +28,7 @@ from kolena_lab.workflow.annotation import (
     ScoredLabeledBoundingBox,
     ScoredLabeledPolygon,
 )
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import _info
 from kolena_lab.workflow.plot import Curve, CurvePlot
 from kolena_lab.workflow.workflow import Workflow
@@ -135,9 +136,13 @@ def test_a_field_may_be_named_cls():
 # --- subclassing: stdlib, pydantic, mixed ---------------------------------------------------------------------------
 
 
-def test_stdlib_dataclass_subclass_does_no_type_checks():
-    gt = StdGT(value="not a float", name=3)  # type: ignore[arg-type]
-    assert gt.value == "not a float" and gt.name == 3
+def test_stdlib_dataclass_subclass_checks_types_without_coercing():
+    with pytest.raises(InputValidationError, match=r"StdGT.value must be a number, got str 'not a float'"):
+        StdGT(value="not a float", name="a")  # type: ignore[arg-type]
+    with pytest.raises(InputValidationError, match="StdGT.name must be a str, got int 3"):
+        StdGT(value=1, name=3)  # type: ignore[arg-type]
+    gt = StdGT(value=1, name="a")
+    assert gt.value == 1 and type(gt.value) is int  # accepted as it is, not coerced
 
 
 def test_pydantic_dataclass_subclass_coerces():
