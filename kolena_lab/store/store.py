@@ -5,6 +5,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
@@ -42,7 +43,7 @@ class Store:
             if self.is_sqlite:
                 self._prepare_sqlite_file(parsed.database)
                 self.engine = create_engine(
-                    parsed,
+                    _read_only_snapshot(parsed) or parsed,
                     isolation_level="AUTOCOMMIT",  # transactions are begun explicitly, IMMEDIATE for writes
                     connect_args={"timeout": lock_timeout, "check_same_thread": False},
                 )
@@ -66,6 +67,11 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self._shown})"
 
+    @property
+    def display_url(self) -> str:
+        """The store's URL as given, its password hidden."""
+        return _hide_password(self.url.strip())
+
     @staticmethod
     def _prepare_sqlite_file(database: Optional[str]) -> None:
         if not database or database == ":memory:":
@@ -73,10 +79,10 @@ class Store:
         if database.startswith("file:"):  # a SQLite URI (e.g. ?mode=ro) names an existing file: leave it alone
             return
         path = Path(database)
-        if path.is_dir():
-            raise InputValidationError(f"the store URL names a directory, '{path}': give a file path such as "
-                                       f"'sqlite:///{path / 'lab.db'}'")
         try:
+            if path.is_dir():
+                raise InputValidationError(f"the store URL names a directory, '{path}': give a file path such as "
+                                           f"'sqlite:///{path / 'lab.db'}'")
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -241,6 +247,22 @@ def _parse_url(url: Any) -> Any:
             "('postgresql+psycopg://user@host/database')",
         )
     return parsed
+
+
+def _read_only_snapshot(parsed: Any) -> Any:
+    """For a SQLite file in a folder this process cannot write, whose write-ahead log is empty: the URL reading it
+    as an unchanging file. SQLite reads a file in WAL mode through a shared-memory file beside it, which it cannot
+    create there; the file alone holds every committed transaction then. None for any other store."""
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        return None
+    path = Path(database).absolute()
+    shared, log = Path(f"{path}-shm"), Path(f"{path}-wal")
+    if not path.is_file() or os.access(path.parent, os.W_OK) or shared.exists():
+        return None
+    if log.exists() and log.stat().st_size > 0:
+        return None
+    return parsed.set(database=f"file:{quote(str(path))}?mode=ro&immutable=1", query={"uri": "true"})
 
 
 def _hide_password(url: str) -> str:
