@@ -188,7 +188,7 @@ class Store:
     def _translated(self, error: Exception) -> KolenaError:
         """The ``kolena_lab`` error saying what a database error means for the user."""
         original = getattr(error, "orig", None) or error
-        text = " ".join(str(original).split()) or type(original).__name__
+        text = _without_password(" ".join(str(original).split()) or type(original).__name__, self.url)
         message, where = text.lower(), repr(self)
         if "locked" in message or "busy" in message:
             return StoreError(f"the store {where} is locked by another process; gave up after {self._lock_timeout:g} s")
@@ -267,6 +267,19 @@ def _read_only_snapshot(parsed: Any) -> Any:
 
 def _hide_password(url: str) -> str:
     return _PASSWORD.sub(r"\1***@", url)
+
+
+def _without_password(text: str, url: str) -> str:
+    """``text`` (a driver's message) without any part of the password in ``url``, even one the driver took for a
+    host name (a password holding an unescaped ``@``)."""
+    found = _PASSWORD.search(url)
+    if found is None:
+        return text
+    password = found.group(0)[len(found.group(1)):-1]
+    for part in sorted({password, *password.split("@")}, key=len, reverse=True):
+        if len(part) >= 3:
+            text = text.replace(part, "***")
+    return text
 
 
 def _cut(text: str, limit: int = 200) -> str:
