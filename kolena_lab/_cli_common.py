@@ -60,7 +60,10 @@ def errors() -> Iterator[None]:
 class Main(click.Group):
     """The command group whose errors reach the user as one line (``error: ...``) and the exit code of their kind:
     a ``KolenaError`` by ``exit_code``, anything else 4. With ``--debug`` (a parameter of the group) the traceback is
-    shown instead."""
+    shown instead. A command running a user's script (``script_commands``) shows the script's own errors as Python
+    does."""
+
+    script_commands = frozenset({"run-kolena"})
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -68,7 +71,8 @@ class Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as e:
-            if ctx.params.get("debug"):
+            if ctx.params.get("debug") or (ctx.invoked_subcommand in self.script_commands
+                                           and not isinstance(e, KolenaError)):
                 raise
             if isinstance(e, KolenaError):
                 click.echo(f"error: {_one_line(str(e))}", err=True)

@@ -169,7 +169,7 @@ class Store:
                 try:
                     yield conn
                 finally:
-                    conn.exec_driver_sql("ROLLBACK")
+                    _rollback(conn)
             else:
                 with conn.begin():
                     yield conn
@@ -190,6 +190,11 @@ class Store:
         original = getattr(error, "orig", None) or error
         text = _without_password(" ".join(str(original).split()) or type(original).__name__, self.url)
         message, where = text.lower(), repr(self)
+        if isinstance(original, self._dbapi.IntegrityError):
+            return InputValidationError(f"the store {where} refused the write, which would break its integrity "
+                                        f"({_cut(text)}): nothing was written")
+        if isinstance(original, self._dbapi.DataError):
+            return InputValidationError(f"the store {where} refused a value ({_cut(text)}): nothing was written")
         if "locked" in message or "busy" in message:
             return StoreError(f"the store {where} is locked by another process; gave up after {self._lock_timeout:g} s")
         if "readonly" in message or "read-only" in message or "read only" in message:
@@ -201,11 +206,6 @@ class Store:
             return StoreError(f"the store {where} is corrupt or not a kolena_lab store")
         if "unable to open" in message:
             return StoreError(f"the store {where} cannot be opened: check the path and permissions")
-        if isinstance(original, self._dbapi.IntegrityError):
-            return InputValidationError(f"the store {where} refused the write, which would break its integrity "
-                                        f"({_cut(text)}): nothing was written")
-        if isinstance(original, self._dbapi.DataError):
-            return InputValidationError(f"the store {where} refused a value ({_cut(text)}): nothing was written")
         if isinstance(original, self._dbapi.OperationalError) and not self.is_sqlite:
             return StoreError(f"the store {where} cannot be reached: {_cut(text)}")
         return StoreError(f"the store {where} failed ({type(original).__name__}: {_cut(text)})")

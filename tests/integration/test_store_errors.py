@@ -284,3 +284,25 @@ def test_no_database_error_leaves_the_store(sqlite_store):
     with pytest.raises(StoreError, match="failed"):
         with sqlite_store.read() as conn:
             conn.connection.driver_connection.execute("SELECT * FROM nowhere")  # the driver's own error
+
+
+def test_database_errors_are_translated_on_both_backends(lab):
+    from kolena_lab.store._sql import fetch_all, run
+
+    with pytest.raises(InputValidationError, match="refused the write, which would break its integrity"):
+        with lab.transaction() as conn:
+            run(conn, "INSERT INTO kl_meta (key, value) VALUES ('a', NULL)")
+    with pytest.raises(StoreError, match="failed"):
+        with lab.read() as conn:
+            fetch_all(conn, "SELECT * FROM nowhere")
+    with pytest.raises(NameConflictError, match="a test suite named 's' exists already"):
+        with lab.transaction() as conn:
+            workflow_id = c.workflow._register(conn)
+            kolena_lab.store.test_suites.create(conn, workflow_id, "s", "", "[]")
+            kolena_lab.store.test_suites.create(conn, workflow_id, "s", "", "[]")
+    if not lab.is_sqlite:  # PostgreSQL enforces column widths and refuses NUL in text
+        with pytest.raises(InputValidationError, match="refused a value"):
+            with lab.transaction() as conn:
+                run(conn, "INSERT INTO kl_meta (key, value) VALUES (?, 'x')", ("k" * 100,))
+    assert lab.counts() == {name: 0 for name in lab.counts()}
+    assert c.TestCase("after", test_samples=c.members(2)).version == 1
