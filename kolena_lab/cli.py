@@ -2,8 +2,8 @@
 scripts written for Kolena unchanged (``run-kolena``).
 
 Exit codes: 0 ok, 1 not found (or a job that failed), 2 bad input or usage, 3 the store cannot be used, 4 another
-error. Every read command takes ``--json``. The automatic-evaluation
-commands (evaluator, run, jobs, worker) are in ``cli_automation``.
+error; an error is one line (``--debug`` shows its traceback). Every read command takes ``--json``. The
+automatic-evaluation commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
 import ast
 import json

@@ -236,8 +236,8 @@ def _parse_url(url: Any) -> Any:
         parsed = make_url(url.strip())
     except (ArgumentError, ValueError) as e:
         raise InputValidationError(
-            f"the store URL {_cut(repr(_hide_password(url)))} is not a URL ({_cut(str(e))}): give 'sqlite:///path/to/lab.db' or "
-            "'postgresql+psycopg://user@host/database'",
+            f"the store URL {_cut(repr(_hide_password(url)))} is not a URL ({_cut(str(e))}): give "
+            "'sqlite:///path/to/lab.db' or 'postgresql+psycopg://user@host/database'",
         ) from None
     backend = parsed.get_backend_name()
     if backend not in _BACKENDS:
