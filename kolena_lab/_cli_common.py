@@ -2,7 +2,7 @@
 import json
 import sys
 from contextlib import contextmanager
-from typing import Iterator, List, Sequence
+from typing import Any, Iterator, List, Sequence
 
 import click
 
@@ -55,6 +55,35 @@ def errors() -> Iterator[None]:
         sys.exit(NOT_FOUND)
     except _BAD_INPUT as e:
         raise click.UsageError(str(e)) from None
+
+
+class Main(click.Group):
+    """The command group whose errors reach the user as one line (``error: ...``) and the exit code of their kind:
+    a ``KolenaError`` by ``exit_code``, anything else 4. With ``--debug`` (a parameter of the group) the traceback is
+    shown instead. A command running a user's script (``script_commands``) shows the script's own errors as Python
+    does."""
+
+    script_commands = frozenset({"run-kolena"})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if ctx.params.get("debug") or (ctx.invoked_subcommand in self.script_commands
+                                           and not isinstance(e, KolenaError)):
+                raise
+            if isinstance(e, KolenaError):
+                click.echo(f"error: {_one_line(str(e))}", err=True)
+                ctx.exit(exit_code(e))
+            click.echo(f"error: unexpected {type(e).__name__}: {_one_line(str(e))} (run with --debug for the "
+                       "traceback)", err=True)
+            ctx.exit(OTHER)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "(no message)"
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

@@ -2,8 +2,8 @@
 scripts written for Kolena unchanged (``run-kolena``).
 
 Exit codes: 0 ok, 1 not found (or a job that failed), 2 bad input or usage, 3 the store cannot be used, 4 another
-error. Every read command takes ``--json``. The automatic-evaluation
-commands (evaluator, run, jobs, worker) are in ``cli_automation``.
+error; an error is one line (``--debug`` shows its traceback). Every read command takes ``--json``. The
+automatic-evaluation commands (evaluator, run, jobs, worker) are in ``cli_automation``.
 """
 import ast
 import json
@@ -16,8 +16,8 @@ import click
 
 import kolena_lab
 from kolena_lab import automation, cli_automation
-from kolena_lab._cli_common import NOT_FOUND, emit, errors, exit_code, json_option, workflow_option
-from kolena_lab.errors import KolenaError, NotFoundError
+from kolena_lab._cli_common import NOT_FOUND, Main, emit, errors, json_option, workflow_option
+from kolena_lab.errors import InputValidationError, NotFoundError
 from kolena_lab.kolena_alias import run_kolena
 from kolena_lab.ui.export import export_html
 from kolena_lab.workflow import catalog, query
@@ -65,14 +65,22 @@ def _where(values: Sequence[str]) -> Tuple[Optional[str], List[query.Filter]]:
     return " and ".join(queries) or None, filters
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(kolena_lab.__version__, prog_name="kolena-lab")
 @click.option("--url", envvar=kolena_lab.ENV_URL, default=None,
               help="Store URL (default: $KOLENA_LAB_URL, else .kolena_lab/lab.db under the working directory).")
-def main(url: Optional[str]) -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(url: Optional[str], debug: bool) -> None:
     """kolena_lab: test ML models on versioned test cases, locally."""
-    if url:
+    if not url:
+        return
+    try:
         kolena_lab.initialize(url=url)
+    except InputValidationError as e:
+        source = click.get_current_context().get_parameter_source("url")
+        if source == click.core.ParameterSource.ENVIRONMENT:
+            raise InputValidationError(f"{kolena_lab.ENV_URL}: {e}") from None
+        raise
 
 
 @main.command()
@@ -278,9 +286,5 @@ for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli
 
 
 def run() -> None:
-    """Entry point: a KolenaError becomes a one-line message and the exit code of its kind (see ``_cli_common``)."""
-    try:
-        main(standalone_mode=True)
-    except KolenaError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(exit_code(e))
+    """Entry point: an error becomes a one-line message and the exit code of its kind (see ``_cli_common.Main``)."""
+    main(standalone_mode=True)

@@ -1,5 +1,16 @@
 """Persistence behind a narrow interface: SQLAlchemy Core on a SQLite file or a PostgreSQL server."""
-from kolena_lab.store import evaluators, jobs, meta, models, results, samples, test_cases, test_suites, workflows
+from kolena_lab.store import (
+    checks,
+    evaluators,
+    jobs,
+    meta,
+    models,
+    results,
+    samples,
+    test_cases,
+    test_suites,
+    workflows,
+)
 from kolena_lab.store._sql import page_cache
 from kolena_lab.store.store import ENV_URL, Store, default_url, get_store, initialize
 
@@ -10,6 +21,7 @@ __all__ = [
     "get_store",
     "initialize",
     "page_cache",
+    "checks",
     "evaluators",
     "jobs",
     "meta",

@@ -5,6 +5,9 @@ from itertools import chain
 from typing import Any, Dict, Iterator, Optional, Sequence
 
 from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import IntegrityError
+
+from kolena_lab.errors import NameConflictError
 
 CHUNK = 500  # ids per ``IN (...)`` list: well under every driver's parameter limit
 ROWS_PER_STATEMENT = 8_192  # SQLite bulk inserts, within the build's limit on parameters per statement
@@ -17,6 +20,15 @@ def _native(conn: Connection, sql: str) -> str:
 def run(conn: Connection, sql: str, params: Sequence[Any] = ()) -> CursorResult:
     """Execute one statement."""
     return conn.exec_driver_sql(_native(conn, sql), tuple(params))
+
+
+def insert_named(conn: Connection, kind: str, name: str, sql: str, params: Sequence[Any]) -> None:
+    """Insert a named object's row: a row of that name stored meanwhile (by another process) raises
+    ``NameConflictError`` naming it."""
+    try:
+        run(conn, sql, params)
+    except IntegrityError as e:
+        raise NameConflictError(f"a {kind} named {name!r} exists already: nothing was written") from e
 
 
 def fetch_all(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list:

@@ -4,6 +4,7 @@ from typing import Any, List, NamedTuple, Optional
 from sqlalchemy.engine import Connection
 
 from kolena_lab.store._sql import run
+from kolena_lab.store.checks import check_json, check_name
 
 
 class EvaluatorRow(NamedTuple):
@@ -28,6 +29,8 @@ _SELECT = (
 def put(conn: Connection, workflow_id: int, name: str, kind: str, target: str, configurations: str,
         secret: Optional[str], timeout: float, working_dir: str) -> int:
     """Register an evaluator, replacing the definition of one of that name; returns its id."""
+    name = check_name(name, "evaluator name")
+    check_json(configurations, f"configurations of evaluator {name!r}")
     values = (kind, target, configurations, secret, timeout, working_dir)
     updated = run(conn, "UPDATE kl_evaluators SET kind = ?, target = ?, configurations = ?, secret = ?, timeout = ?, "
                         "working_dir = ? WHERE workflow_id = ? AND name = ?", (*values, workflow_id, name)).rowcount

@@ -3,7 +3,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import bulk_insert, chunks, run
+from kolena_lab.store._sql import bulk_insert, chunks, insert_named, run
+from kolena_lab.store.checks import check_json, check_name, check_tags
 
 
 class ModelRow(NamedTuple):
@@ -32,14 +33,22 @@ def list_all(conn: Connection, workflow: Optional[str] = None) -> List[ModelRow]
 
 def create(conn: Connection, workflow_id: int, name: str, metadata: str, tags: str) -> int:
     """A new model; returns its id."""
-    run(conn, "INSERT INTO kl_models (workflow_id, name, metadata, tags) VALUES (?, ?, ?, ?)",
-        (workflow_id, name, metadata, tags))
+    name = check_name(name, "model name")
+    _check(name, metadata, tags)
+    insert_named(conn, "model", name, "INSERT INTO kl_models (workflow_id, name, metadata, tags) VALUES (?, ?, ?, ?)",
+                 (workflow_id, name, metadata, tags))
     return run(conn, "SELECT id FROM kl_models WHERE name = ?", (name,)).scalar_one()
 
 
 def update(conn: Connection, model_id: int, metadata: str, tags: str) -> None:
     """Replace a model's metadata and tags."""
+    _check(run(conn, "SELECT name FROM kl_models WHERE id = ?", (model_id,)).scalar(), metadata, tags)
     run(conn, "UPDATE kl_models SET metadata = ?, tags = ? WHERE id = ?", (metadata, tags, model_id))
+
+
+def _check(name: str, metadata: str, tags: str) -> None:
+    check_json(metadata, f"metadata of model {name!r}")
+    check_tags(tags, f"model {name!r}")
 
 
 def inferred_ids(conn: Connection, model_id: int, sample_ids: Sequence[int]) -> Set[int]:

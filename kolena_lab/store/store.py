@@ -1,22 +1,25 @@
 """Opening the store: engine, schema creation and versioning, transactions, and clear errors."""
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from kolena_lab.errors import SchemaVersionError, StoreError
+from kolena_lab.errors import InputValidationError, KolenaError, SchemaVersionError, StoreError
 from kolena_lab.store import _tables as t
 from kolena_lab.store import meta
 
 ENV_URL = "KOLENA_LAB_URL"
 DEFAULT_PATH = Path(".kolena_lab") / "lab.db"
 LOCK_TIMEOUT_SECONDS = 15.0
+_BACKENDS = ("sqlite", "postgresql")
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
 
 
 def default_url() -> str:
@@ -28,35 +31,58 @@ class Store:
     """One database holding every workflow's objects; each write is one transaction."""
 
     def __init__(self, url: str, lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+        """Open (creating on first use) the store at ``url``; a URL that cannot name a store raises
+        ``InputValidationError``, a store that cannot be reached or read raises ``StoreError``."""
         self.url = url
-        parsed = make_url(url)
+        parsed = _parse_url(url)
+        self._shown = repr(_hide_password(url.strip()))
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._lock_timeout = lock_timeout
-        if self.is_sqlite:
-            self._prepare_sqlite_file(parsed.database)
-            self.engine = create_engine(
-                url,
-                isolation_level="AUTOCOMMIT",  # transactions are begun explicitly, IMMEDIATE for writes
-                connect_args={"timeout": lock_timeout, "check_same_thread": False},
-                poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
-            )
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+        self._checkpointer: Optional[_Checkpointer] = None
+        try:
+            if self.is_sqlite:
+                self._prepare_sqlite_file(parsed.database)
+                self.engine = create_engine(
+                    _read_only_snapshot(parsed) or parsed,
+                    isolation_level="AUTOCOMMIT",  # transactions are begun explicitly, IMMEDIATE for writes
+                    connect_args={"timeout": lock_timeout, "check_same_thread": False},
+                )
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            else:
+                self.engine = create_engine(parsed, pool_pre_ping=True)
+        except KolenaError:
+            raise
+        except ImportError as e:
+            raise StoreError(f"the database driver of the store URL {self._shown} is not installed ({e})") from None
+        except (ArgumentError, NoSuchModuleError, TypeError, ValueError) as e:
+            raise InputValidationError(f"the store URL {self._shown} cannot be used: {e}") from None
+        self._dbapi = self.engine.dialect.dbapi
         self._checkpointer = _Checkpointer(self.engine) if self.is_sqlite else None
-        self._initialize_schema()
+        try:
+            self._initialize_schema()
+        except BaseException:
+            self.dispose()
+            raise
 
     def __repr__(self) -> str:
-        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Store({self._shown})"
+
+    @property
+    def display_url(self) -> str:
+        """The store's URL as given, its password hidden."""
+        return _hide_password(self.url.strip())
 
     @staticmethod
     def _prepare_sqlite_file(database: Optional[str]) -> None:
         if not database or database == ":memory:":
-            raise StoreError("an in-memory SQLite store is not supported: give a file path")
+            raise InputValidationError("an in-memory SQLite store is not supported: give a file path")
         if database.startswith("file:"):  # a SQLite URI (e.g. ?mode=ro) names an existing file: leave it alone
             return
         path = Path(database)
         try:
+            if path.is_dir():
+                raise InputValidationError(f"the store URL names a directory, '{path}': give a file path such as "
+                                           f"'sqlite:///{path / 'lab.db'}'")
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -118,16 +144,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection in a write transaction: committed on success, rolled back on any error."""
+        """A connection in a write transaction: committed on success, rolled back on any error (a failed commit
+        too)."""
         with self._translate_errors(), self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
                 try:
                     yield conn
+                    conn.exec_driver_sql("COMMIT")
                 except BaseException:
-                    conn.exec_driver_sql("ROLLBACK")
+                    _rollback(conn)
                     raise
-                conn.exec_driver_sql("COMMIT")
                 self._checkpointer.request()  # type: ignore[union-attr]
             else:
                 with conn.begin():
@@ -142,29 +169,46 @@ class Store:
                 try:
                     yield conn
                 finally:
-                    conn.exec_driver_sql("ROLLBACK")
+                    _rollback(conn)
             else:
                 with conn.begin():
                     yield conn
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
+        """The one place where database errors become ``kolena_lab`` errors: no SQLAlchemy, sqlite3 or psycopg
+        exception leaves the store."""
         try:
             yield
-        except (OperationalError, DBAPIError) as e:
-            message = str(getattr(e, "orig", e)).lower()
-            where = repr(self)
-            if "locked" in message or "busy" in message:
-                raise StoreError(
-                    f"the store {where} is locked by another process; gave up after {self._lock_timeout:g} s",
-                ) from e
-            if "readonly" in message or "read-only" in message:
-                raise StoreError(f"the store {where} is read-only: nothing was written") from e
-            if "not a database" in message or "malformed" in message:
-                raise StoreError(f"the store {where} is corrupt or not a kolena_lab store") from e
-            if "unable to open" in message:
-                raise StoreError(f"the store {where} cannot be opened: check the path and permissions") from e
+        except KolenaError:
             raise
+        except (SQLAlchemyError, self._dbapi.Error) as e:
+            raise self._translated(e) from e
+
+    def _translated(self, error: Exception) -> KolenaError:
+        """The ``kolena_lab`` error saying what a database error means for the user."""
+        original = getattr(error, "orig", None) or error
+        text = _without_password(" ".join(str(original).split()) or type(original).__name__, self.url)
+        message, where = text.lower(), repr(self)
+        if isinstance(original, self._dbapi.IntegrityError):
+            return InputValidationError(f"the store {where} refused the write, which would break its integrity "
+                                        f"({_cut(text)}): nothing was written")
+        if isinstance(original, self._dbapi.DataError):
+            return InputValidationError(f"the store {where} refused a value ({_cut(text)}): nothing was written")
+        if "locked" in message or "busy" in message:
+            return StoreError(f"the store {where} is locked by another process; gave up after {self._lock_timeout:g} s")
+        if "readonly" in message or "read-only" in message or "read only" in message:
+            return StoreError(f"the store {where} is read-only: nothing was written")
+        if "full" in message and ("disk" in message or "database" in message) or "no space left" in message:
+            return StoreError(f"the store {where} is full (no space left on its disk, or its size limit reached): "
+                              "nothing was written")
+        if "not a database" in message or "malformed" in message:
+            return StoreError(f"the store {where} is corrupt or not a kolena_lab store")
+        if "unable to open" in message:
+            return StoreError(f"the store {where} cannot be opened: check the path and permissions")
+        if isinstance(original, self._dbapi.OperationalError) and not self.is_sqlite:
+            return StoreError(f"the store {where} cannot be reached: {_cut(text)}")
+        return StoreError(f"the store {where} failed ({type(original).__name__}: {_cut(text)})")
 
     def counts(self) -> Dict[str, int]:
         """How many objects of each kind the store holds."""
@@ -181,6 +225,73 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.engine.dispose()
+
+
+def _parse_url(url: Any) -> Any:
+    """``url`` parsed, naming a SQLite file or a PostgreSQL database, or an ``InputValidationError`` showing it
+    (passwords hidden)."""
+    if not isinstance(url, str) or not url.strip():
+        raise InputValidationError(f"the store URL must be a non-empty string, got {url!r}")
+    try:
+        parsed = make_url(url.strip())
+    except (ArgumentError, ValueError) as e:
+        raise InputValidationError(
+            f"the store URL {_cut(repr(_hide_password(url)))} is not a URL ({_cut(str(e))}): give "
+            "'sqlite:///path/to/lab.db' or 'postgresql+psycopg://user@host/database'",
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in _BACKENDS:
+        raise InputValidationError(
+            f"the store URL {_cut(repr(_hide_password(url)))} names the database '{backend}': "
+            "kolena_lab stores in a SQLite file ('sqlite:///path/to/lab.db') or PostgreSQL "
+            "('postgresql+psycopg://user@host/database')",
+        )
+    return parsed
+
+
+def _read_only_snapshot(parsed: Any) -> Any:
+    """For a SQLite file in a folder this process cannot write, whose write-ahead log is empty: the URL reading it
+    as an unchanging file. SQLite reads a file in WAL mode through a shared-memory file beside it, which it cannot
+    create there; the file alone holds every committed transaction then. None for any other store."""
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        return None
+    path = Path(database).absolute()
+    shared, log = Path(f"{path}-shm"), Path(f"{path}-wal")
+    if not path.is_file() or os.access(path.parent, os.W_OK) or shared.exists():
+        return None
+    if log.exists() and log.stat().st_size > 0:
+        return None
+    return parsed.set(database=f"file:{quote(str(path))}?mode=ro&immutable=1", query={"uri": "true"})
+
+
+def _hide_password(url: str) -> str:
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def _without_password(text: str, url: str) -> str:
+    """``text`` (a driver's message) without any part of the password in ``url``, even one the driver took for a
+    host name (a password holding an unescaped ``@``)."""
+    found = _PASSWORD.search(url)
+    if found is None:
+        return text
+    password = found.group(0)[len(found.group(1)):-1]
+    for part in sorted({password, *password.split("@")}, key=len, reverse=True):
+        if len(part) >= 3:
+            text = text.replace(part, "***")
+    return text
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _rollback(conn: Connection) -> None:
+    """Roll the transaction back; a connection where that fails (its transaction is gone) is discarded."""
+    try:
+        conn.exec_driver_sql("ROLLBACK")
+    except Exception:
+        conn.invalidate()
 
 
 class _Checkpointer:
@@ -249,6 +360,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
 
 _lock = threading.Lock()
 _current: Optional[Store] = None
+_failed: Optional[str] = None  # why the last initialize() failed; no store is current until the next one succeeds
 
 
 def initialize(
@@ -264,14 +376,23 @@ def initialize(
     accepts Kolena's ``initialize(api_token, verbose=..., proxies=...)`` so Kolena code runs unchanged: no token is
     needed, and one given is ignored (a first argument containing ``://`` is taken as the URL). ``lock_timeout`` is
     how long a write waits for another process holding the SQLite file before failing.
+
+    A store that cannot be opened raises, and leaves no store in use: until an ``initialize`` succeeds, every call
+    needing the store raises ``StoreError`` rather than write elsewhere.
     """
-    if url is None and api_token is not None and "://" in api_token:
+    if url is None and isinstance(api_token, str) and "://" in api_token:
         url = api_token
-    global _current
+    global _current, _failed
     with _lock:
         if _current is not None:
             _current.dispose()
-        _current = Store(url or default_url(), lock_timeout)
+            _current = None
+        try:
+            _current = _open(url, lock_timeout)
+        except KolenaError as e:
+            _failed = str(e)
+            raise
+        _failed = None
         return _current
 
 
@@ -280,5 +401,18 @@ def get_store() -> Store:
     global _current
     with _lock:
         if _current is None:
-            _current = Store(default_url())
+            if _failed is not None:
+                raise StoreError(f"no store is in use: the last initialize() failed ({_failed}); call initialize() "
+                                 "again")
+            _current = _open(None, LOCK_TIMEOUT_SECONDS)
         return _current
+
+
+def _open(url: Optional[str], lock_timeout: float) -> Store:
+    """The store at ``url``, else at ``default_url()``; a bad URL from ``KOLENA_LAB_URL`` is said to come from it."""
+    if url is not None or not os.environ.get(ENV_URL):
+        return Store(url or default_url(), lock_timeout)
+    try:
+        return Store(default_url(), lock_timeout)
+    except InputValidationError as e:
+        raise InputValidationError(f"{ENV_URL}: {e}") from None

@@ -3,7 +3,8 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import bulk_insert, fetch_all, run
+from kolena_lab.store._sql import bulk_insert, fetch_all, insert_named, run
+from kolena_lab.store.checks import check_name, check_text
 
 
 class TestCaseRow(NamedTuple):
@@ -44,8 +45,11 @@ def latest_sizes(conn: Connection) -> Dict[int, int]:
 
 def create(conn: Connection, workflow_id: int, name: str, description: str) -> int:
     """A new test case at version 0 (with an empty version-0 row); returns its id."""
-    run(conn, "INSERT INTO kl_test_cases (workflow_id, name, description, latest_version) VALUES (?, ?, ?, 0)",
-        (workflow_id, name, description))
+    name = check_name(name, "test case name")
+    check_text(description, f"description of test case {name!r}")
+    insert_named(conn, "test case", name,
+                 "INSERT INTO kl_test_cases (workflow_id, name, description, latest_version) VALUES (?, ?, ?, 0)",
+                 (workflow_id, name, description))
     test_case_id = run(conn, "SELECT id FROM kl_test_cases WHERE name = ?", (name,)).scalar_one()
     add_version(conn, test_case_id, 0, 0)
     return test_case_id
@@ -53,6 +57,7 @@ def create(conn: Connection, workflow_id: int, name: str, description: str) -> i
 
 def set_description(conn: Connection, test_case_id: int, description: str) -> None:
     """Change the description; no new version."""
+    check_text(description, "test case description")
     run(conn, "UPDATE kl_test_cases SET description = ? WHERE id = ?", (description, test_case_id))
 
 

@@ -3,7 +3,8 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
-from kolena_lab.store._sql import executemany, run
+from kolena_lab.store._sql import executemany, insert_named, run
+from kolena_lab.store.checks import check_name, check_tags, check_text
 
 
 class TestSuiteRow(NamedTuple):
@@ -55,8 +56,10 @@ _SELECT_VERSION = (
 
 def create(conn: Connection, workflow_id: int, name: str, description: str, tags: str) -> int:
     """A new suite at version 0; returns its id."""
-    run(conn, "INSERT INTO kl_test_suites (workflow_id, name, description, tags, latest_version) "
-              "VALUES (?, ?, ?, ?, 0)", (workflow_id, name, description, tags))
+    name = check_name(name, "test suite name")
+    _check(name, description, tags)
+    insert_named(conn, "test suite", name, "INSERT INTO kl_test_suites (workflow_id, name, description, tags, "
+                 "latest_version) VALUES (?, ?, ?, ?, 0)", (workflow_id, name, description, tags))
     suite_id = run(conn, "SELECT id FROM kl_test_suites WHERE name = ?", (name,)).scalar_one()
     add_version(conn, suite_id, 0, [])
     return suite_id
@@ -64,7 +67,13 @@ def create(conn: Connection, workflow_id: int, name: str, description: str, tags
 
 def update(conn: Connection, suite_id: int, description: str, tags: str) -> None:
     """Change description and tags; no new version."""
+    _check(run(conn, "SELECT name FROM kl_test_suites WHERE id = ?", (suite_id,)).scalar(), description, tags)
     run(conn, "UPDATE kl_test_suites SET description = ?, tags = ? WHERE id = ?", (description, tags, suite_id))
+
+
+def _check(name: str, description: str, tags: str) -> None:
+    check_text(description, f"description of test suite {name!r}")
+    check_tags(tags, f"test suite {name!r}")
 
 
 def version_id(conn: Connection, suite_id: int, version: int) -> Optional[int]:

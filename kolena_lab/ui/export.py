@@ -4,6 +4,8 @@ from typing import Optional, Union
 
 import nbformat
 
+from kolena_lab.errors import InputValidationError
+
 # Static renderings first: a chart's PNG and a table's HTML win over plotly JSON and widget views, which need
 # JavaScript (and, for widgets, a CDN) to show anything.
 STATIC_PRIORITY = [
@@ -33,7 +35,7 @@ def export_html(notebook: Union[str, Path, nbformat.NotebookNode], output: Optio
         source = Path(notebook)
         if not source.is_file():
             raise FileNotFoundError(f"no notebook at '{source}'")
-        nb = nbformat.read(source, as_version=4)
+        nb = _read(source)
         output = source.with_suffix(".html") if output is None else output
     nb = nbformat.from_dict(nb)  # a copy: the caller's notebook keeps its widget state
     nb.metadata.pop("widgets", None)
@@ -44,6 +46,28 @@ def export_html(notebook: Union[str, Path, nbformat.NotebookNode], output: Optio
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(html, encoding="utf-8")
     return target
+
+
+def _read(source: Path) -> nbformat.NotebookNode:
+    """The notebook at ``source`` as nbformat 4, or an ``InputValidationError`` saying why it is not one."""
+    try:
+        nb = nbformat.read(source, as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+        return nb
+    except UnicodeDecodeError:
+        reason = "it is not text (a binary file?)"
+    except nbformat.reader.NotJSONError:
+        reason = "it is not JSON"
+    except Exception as e:  # an unknown or future nbformat, or JSON that is not a notebook (nbformat raises many kinds)
+        reason = f"it is not a notebook this nbformat {nbformat.__version__} can read ({_first_line(e)})"
+    raise InputValidationError(f"cannot export '{source}': {reason}")
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    line = text[0] if text else type(error).__name__
+    return line if len(line) <= 160 else line[:157] + "..."
 
 
 __all__ = ["export_html", "STATIC_PRIORITY"]

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from pathlib import Path
@@ -33,6 +34,10 @@ _FORMAT = 2  # 2: frames carry the sample_id column
 _OBJECT_COLUMNS = b"kolena_lab.object_columns"
 _SUFFIX = ".arrow"
 _STALE_TEMP_SECONDS = 3600.0
+# a snapshot's file name: store id, version id, samples revision, fingerprint; only such files are ever removed
+# (the store id and a samples revision are uuid4 hex; a workflow's revision is "0" before its first change)
+_NAME = re.compile(r"([0-9a-f]{32})-([0-9]{1,19})-(?:0|[0-9a-f]{32})-[0-9a-f]{16}\.arrow")
+_TEMP = re.compile(r"\.([0-9a-f]{32})-[0-9]{1,19}-(?:0|[0-9a-f]{32})-[0-9a-f]{16}\.arrow\.[0-9a-f]{32}\.tmp")
 _SCALARS = (pa.types.is_string, pa.types.is_large_string, pa.types.is_int64, pa.types.is_float64,
             pa.types.is_boolean, pa.types.is_null)
 
@@ -86,10 +91,13 @@ def directory(lab: Store) -> Path:
 
 def _snapshot(lab: Store, workflow: Workflow, version_id: int, stamp: Optional[VersionStamp]) -> Optional[Path]:
     """The file a current snapshot of the version has (or would have); None for a version too small to have one,
-    or a store without an id."""
+    or a store without an id. The name is made only of fixed-format values (a store whose id or revision is of
+    another form, written by hand, has no snapshots), so it never points outside the snapshot folder."""
     if stamp is None or stamp.store_id is None or stamp.n_samples < MIN_ROWS:
         return None
-    name = f"{stamp.store_id}-{version_id}-{stamp.samples_revision}-{_fingerprint(workflow)}{_SUFFIX}"
+    name = f"{stamp.store_id}-{int(version_id)}-{stamp.samples_revision}-{_fingerprint(workflow)}{_SUFFIX}"
+    if _NAME.fullmatch(name) is None:
+        return None
     return directory(lab) / name
 
 
@@ -178,7 +186,7 @@ def _identical(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 def _prune(written: Path) -> None:
     """Remove the written version's other snapshots, stale temporary files, and the least recently used snapshots
-    beyond ``MAX_BYTES``."""
+    beyond ``MAX_BYTES``; only files named as snapshots (or their temporary files) are considered."""
     version = written.name.split("-")[:2]
     now, kept = time.time(), []
     try:
@@ -186,15 +194,20 @@ def _prune(written: Path) -> None:
     except OSError:
         return
     for entry in entries:
+        snapshot, temporary = _NAME.fullmatch(entry.name), _TEMP.fullmatch(entry.name)
+        if snapshot is None and temporary is None:
+            continue
         try:
-            stat = entry.stat()
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            stat = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if entry.name.endswith(_SUFFIX) and entry.name != written.name and entry.name.split("-")[:2] == version:
+        if snapshot is not None and entry.name != written.name and entry.name.split("-")[:2] == version:
             _remove(Path(entry.path))
-        elif entry.name.endswith(".tmp") and stat.st_mtime < now - _STALE_TEMP_SECONDS:
+        elif temporary is not None and stat.st_mtime < now - _STALE_TEMP_SECONDS:
             _remove(Path(entry.path))
-        elif entry.name.endswith(_SUFFIX):
+        elif snapshot is not None:
             kept.append((stat.st_mtime, stat.st_size, entry.path))
     total = 0
     for _, size, name in sorted(kept, reverse=True):

@@ -110,7 +110,7 @@ class ModelInfo(_Record):
 def store_info() -> Dict[str, Any]:
     """The store in use (its URL, passwords hidden) and how many objects of each kind it holds."""
     current = store.get_store()
-    return {"store": current.engine.url.render_as_string(hide_password=True), **current.counts()}
+    return {"store": current.display_url, **current.counts()}
 
 
 def list_workflows() -> List[WorkflowInfo]:

@@ -7,6 +7,8 @@ from typing import Any, Dict, Iterator, Optional, Type
 from sqlalchemy.engine import Connection
 
 from kolena_lab import store
+from kolena_lab.errors import InputValidationError
+from kolena_lab.store.checks import check_name
 from kolena_lab.workflow._datatypes import unwrap_dataclass
 from kolena_lab.workflow._validators import _field_types, validate_data_object_type, validate_test_sample_type
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -15,16 +17,6 @@ from kolena_lab.workflow.test_sample import Composite, TestSample
 
 RESERVED_NAMES = frozenset({"fr", "classification", "detection", "keypoints"})
 _DEFINED: Dict[str, "Workflow"] = {}  # every workflow defined in this process, by name (the latest wins)
-
-
-def check_name(name: Any, what: str) -> str:
-    """A stripped, non-empty name, or a ``ValueError`` saying which name is wrong."""
-    if not isinstance(name, str):
-        raise ValueError(f"{what} must be a string, got {type(name).__name__}")
-    stripped = name.strip()
-    if not stripped:
-        raise ValueError(f"{what} must not be empty or whitespace")
-    return stripped
 
 
 @dataclass(frozen=True)
@@ -39,7 +31,7 @@ class Workflow:
     def __post_init__(self) -> None:
         name = check_name(self.name, "workflow name")
         if name.lower() in RESERVED_NAMES:
-            raise ValueError(f"workflow name '{name}' is reserved; choose another name")
+            raise InputValidationError(f"workflow name '{name}' is reserved; choose another name")
         object.__setattr__(self, "name", name)
         for field in ("test_sample_type", "ground_truth_type", "inference_type"):  # a pydantic proxy: its class
             object.__setattr__(self, field, unwrap_dataclass(getattr(self, field)))
@@ -50,14 +42,16 @@ class Workflow:
             ("inference", self.inference_type, Inference),
         ):
             if not (isinstance(cls, type) and issubclass(cls, base)):
-                raise ValueError(f"{what} type must derive from {base.__name__}: {cls!r}")
+                raise InputValidationError(f"{what} type must derive from {base.__name__}: {cls!r}")
             validate_data_object_type(cls, composite=composite)
         _DEFINED[name] = self
 
     def schema(self) -> Dict[str, Any]:
-        """A description of the types, stored with the workflow."""
+        """A description of the types, stored with the workflow: each class's name and qualified name, and its fields'
+        types. A workflow stored under a name keeps these: other types under that name are refused."""
         return {
-            role: {"type": cls.__name__, "fields": {n: _type_name(t) for n, t in _field_types(cls).items()}}
+            role: {"type": cls.__name__, "class": cls.__qualname__,
+                   "fields": {n: _type_name(t) for n, t in _field_types(cls).items()}}
             for role, cls in (
                 ("test_sample", self.test_sample_type),
                 ("ground_truth", self.ground_truth_type),

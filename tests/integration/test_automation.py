@@ -192,8 +192,10 @@ def test_two_jobs_of_one_model_suite_and_evaluator_never_run_at_once(sqlite_stor
     with store.get_store().transaction() as conn:  # while one runs, the other cannot be claimed ...
         assert store.jobs.claim(conn, "w1") == first[0].id
         assert store.jobs.claim(conn, "w2") is None
-    with pytest.raises(IntegrityError), store.get_store().transaction() as conn:  # ... nor forced to run
-        store._sql.run(conn, "UPDATE kl_jobs SET status = 'running' WHERE id = ?", (second[0].id,))
+    with pytest.raises(InputValidationError, match="integrity") as refused:  # ... nor forced to run
+        with store.get_store().transaction() as conn:
+            store._sql.run(conn, "UPDATE kl_jobs SET status = 'running' WHERE id = ?", (second[0].id,))
+    assert isinstance(refused.value.__cause__, IntegrityError)
     with store.get_store().transaction() as conn:
         store._sql.run(conn, "UPDATE kl_jobs SET status = 'queued', worker = NULL WHERE id = ?", (first[0].id,))
 

@@ -230,3 +230,33 @@ def test_samples_revision_changes_only_with_metadata(lab):
     assert stamp() == first
     TestCase("changed", test_samples=[(image(0, width=1), None)])
     assert stamp().samples_revision not in ("0", first.samples_revision)
+
+
+@pytest.mark.parametrize("crafted", ["../../escaped", "/tmp/abs", "a" * 31, "A" * 32, "0" * 32 + "/x", ""])
+def test_a_crafted_store_id_makes_no_snapshot_and_writes_nothing_outside(sqlite_store, tmp_path, crafted):
+    with sqlite_store.transaction() as conn:
+        store._sql.run(conn, "UPDATE kl_meta SET value = ? WHERE key = 'store_id'", (crafted,))
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    tc = TestCase("tc", test_samples=awkward())
+    assert_identical(TestCase.load("tc").to_dataframe(), tc.to_dataframe())
+    assert snapshots() == []
+    after = sorted(str(p) for p in tmp_path.rglob("*"))
+    assert [p for p in after if p not in before and not p.startswith(str(tmp_path / "lab.db"))] == []
+
+
+def test_only_snapshot_files_are_pruned(lab, tmp_path):
+    folder = _frame_cache.directory(lab)
+    folder.mkdir(parents=True)
+    foreign = ["notes.arrow", "a-1-b-c.arrow", ".x.tmp", "0" * 32 + "-1-0-" + "f" * 16 + ".arrow.bak"]
+    for name in foreign:
+        (folder / name).write_text("keep me")
+        os.utime(folder / name, (0, 0))  # as old as can be: a stale file to prune if it were ours
+    outside = tmp_path / "outside.arrow"
+    outside.write_text("keep me")
+    (folder / ("0" * 32 + "-1-0-" + "e" * 16 + ".arrow")).symlink_to(outside)
+    TestCase("tc", test_samples=awkward()).to_dataframe()
+    TestCase("tc", test_samples=[*awkward(), (image(99), Label("x"))], reset=True).to_dataframe()
+    assert all((folder / name).read_text() == "keep me" for name in foreign)
+    assert outside.read_text() == "keep me" and (folder / ("0" * 32 + "-1-0-" + "e" * 16 + ".arrow")).is_symlink()
+    written = [name for name in snapshots() if not (folder / name).is_symlink() and name not in foreign]
+    assert len(written) == 2 and all(_frame_cache._NAME.fullmatch(name) for name in written)

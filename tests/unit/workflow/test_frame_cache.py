@@ -136,18 +136,34 @@ def test_an_unreadable_snapshot_is_ignored_and_removed(content, tmp_path):
 def test_prune_keeps_the_newest_files_within_the_budget_and_one_file_per_version(tmp_path, monkeypatch):
     folder = tmp_path / "frames"
     folder.mkdir()
-    for age, name in enumerate(["s-1-r1-f.arrow", "s-2-r1-f.arrow", "s-3-r1-f.arrow", "t-1-r1-f.arrow"]):
+    s, t, r1, r2, f = "a" * 32, "b" * 32, "1" * 32, "2" * 32, "f" * 16
+    for age, name in enumerate([f"{s}-1-{r1}-{f}.arrow", f"{s}-2-{r1}-{f}.arrow", f"{s}-3-{r1}-{f}.arrow",
+                                f"{t}-1-{r1}-{f}.arrow"]):
         (folder / name).write_bytes(b"x" * 100)
         os.utime(folder / name, (1000 - age, 1000 - age))
-    stale = folder / ".s-9-r-f.arrow.0.tmp"
+    stale = folder / f".{s}-9-0-{f}.arrow.{'0' * 32}.tmp"
     stale.write_bytes(b"x")
     os.utime(stale, (0, 0))
     monkeypatch.setattr(_frame_cache, "MAX_BYTES", 300)
-    written = folder / "s-1-r2-f.arrow"
+    written = folder / f"{s}-1-{r2}-{f}.arrow"
     written.write_bytes(b"x" * 100)
     _frame_cache._prune(written)
     # s-1-r1 is the same version's old revision; t-1 is another store's version 1, oldest beyond the budget
-    assert sorted(os.listdir(folder)) == ["s-1-r2-f.arrow", "s-2-r1-f.arrow", "s-3-r1-f.arrow"]
+    assert sorted(os.listdir(folder)) == [f"{s}-1-{r2}-{f}.arrow", f"{s}-2-{r1}-{f}.arrow", f"{s}-3-{r1}-{f}.arrow"]
+
+
+def test_prune_leaves_files_not_named_as_snapshots(tmp_path, monkeypatch):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    foreign = ["s-1-r1-f.arrow", "notes.arrow", ".s-9-r-f.arrow.0.tmp", "data.tmp", f"{'a' * 32}-1-0-{'f' * 16}.txt"]
+    for name in foreign:
+        (folder / name).write_bytes(b"x" * 1000)
+        os.utime(folder / name, (0, 0))
+    monkeypatch.setattr(_frame_cache, "MAX_BYTES", 1)
+    written = folder / f"{'a' * 32}-1-0-{'f' * 16}.arrow"
+    written.write_bytes(b"x")
+    _frame_cache._prune(written)
+    assert sorted(os.listdir(folder)) == sorted([*foreign, written.name])
 
 
 def test_directory_is_beside_a_sqlite_file_and_in_the_user_cache_otherwise(tmp_path, monkeypatch):
