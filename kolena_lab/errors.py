@@ -20,16 +20,26 @@ KolenaError
 └── RunnerError                           an evaluator job's process cannot be started
 ```
 """
+import re
 from typing import Any
 
 SHOWN_CHARACTERS = 80
+# C0 and C1 controls (NUL, newlines, tabs, ESC and CSI of terminal escape sequences), DEL, line and paragraph
+# separators, and the bidirectional overrides and isolates that make text display in another order than it reads
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
-    """A value as an error message shows it: its ``repr`` (so control characters are visible), cut to ``limit``
-    characters with an ellipsis."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """A value as an error message shows it: its ``repr`` (control characters escaped, never obeyed), cut to about
+    ``limit`` characters with the length of a long string."""
+    try:
+        text = ascii(value) if isinstance(value, str) and CONTROL_CHARACTERS.search(value) else repr(value)
+    except Exception:  # a broken __repr__ must not hide the error being reported
+        text = f"<{type(value).__name__}>"
+    if len(text) <= limit:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit - 5]}...{text[-2:]}{size}"
 
 
 class KolenaError(Exception):

@@ -2,26 +2,12 @@
 terminal would misprint) is ever written."""
 import json
 import math
-import re
 from typing import Any, Iterable, List
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import CONTROL_CHARACTERS, InputValidationError, shown
 
 MAX_NAME_LENGTH = 1024  # the schema's column width for test case, suite and model names (PostgreSQL enforces it)
 _MAX_LENGTHS = {"workflow name": 512, "evaluator name": 512, "configuration name": 512}
-# C0 and C1 controls (NUL, newlines, tabs, ESC and CSI of terminal escape sequences), DEL, line and paragraph
-# separators, and the bidirectional overrides and isolates that make text display in another order than it reads
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_SHOWN = 80
-
-
-def shown(value: Any) -> str:
-    """``repr(value)`` cut to about 80 characters, safe to print in a message (escapes are shown, not obeyed)."""
-    text = ascii(value) if isinstance(value, str) and _FORBIDDEN.search(value) else repr(value)
-    if len(text) <= _SHOWN:
-        return text
-    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
-    return f"{text[:_SHOWN - 5]}...{text[-2:]}{size}"
 
 
 def check_name(name: Any, what: str) -> str:
@@ -32,7 +18,7 @@ def check_name(name: Any, what: str) -> str:
     stripped = name.strip()
     if not stripped:
         raise InputValidationError(f"{what} must not be empty or whitespace, got {shown(name)}")
-    bad = _FORBIDDEN.search(stripped)
+    bad = CONTROL_CHARACTERS.search(stripped)
     if bad is not None:
         raise InputValidationError(
             f"{what} must not contain control characters (here {ascii(bad.group())} at position {bad.start()}): "

@@ -12,8 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar, Un
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
-from kolena_lab.errors import InputValidationError
-from kolena_lab.workflow._values import compile_checker, short_repr
+from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.workflow._values import compile_checker
 
 T = TypeVar("T", bound="DataObject")
 
@@ -214,7 +214,7 @@ def _serialize(value: Any) -> Any:
         return _serialize(value.tolist())
     if isinstance(value, Enum):
         return _serialize(value.value)
-    raise InputValidationError(f"unsupported value type '{type(value).__name__}' for value {short_repr(value)}")
+    raise InputValidationError(f"unsupported value type '{type(value).__name__}' for value {shown(value)}")
 
 
 def _as_float(value: Any) -> Any:

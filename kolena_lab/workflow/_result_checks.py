@@ -1,8 +1,8 @@
 """Checking what an evaluator returns before anything of it is stored; errors name the evaluator and what is wrong."""
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from kolena_lab.errors import DuplicateDatapointIdError, InputValidationError
-from kolena_lab.workflow._values import short_repr
+from kolena_lab.errors import DuplicateDatapointIdError, InputValidationError, shown
+
 from kolena_lab.workflow.evaluator import MetricsTestCase, MetricsTestSample, MetricsTestSuite
 from kolena_lab.workflow.evaluator_function import EvaluationResults
 from kolena_lab.workflow.plot import Plot
@@ -10,7 +10,7 @@ from kolena_lab.workflow.test_sample import TestSample, sample_label
 
 
 def _got(value: Any) -> str:
-    return "None" if value is None else f"{type(value).__name__} {short_repr(value)}"
+    return "None" if value is None else f"{type(value).__name__} {shown(value)}"
 
 
 def _pairs(value: Any, what: str, where: str) -> List[Tuple[Any, Any]]:
@@ -35,7 +35,7 @@ def sample_metrics(value: Any, where: str) -> List[Tuple[TestSample, MetricsTest
         if not isinstance(sample, TestSample):
             raise InputValidationError(f"{where}[{i}] must pair a test sample with its metrics, got {_got(sample)}")
         _metrics(metrics, MetricsTestSample,
-                 f"{where}[{i}] (metrics of test sample {short_repr(sample_label(sample))})")
+                 f"{where}[{i}] (metrics of test sample {shown(sample_label(sample))})")
     return pairs
 
 
@@ -46,13 +46,13 @@ def sample_coverage(ids: Sequence[int], samples: Sequence[TestSample], expected:
     seen: Dict[int, int] = {}
     for position, sample_id in enumerate(ids):
         if sample_id in seen:
-            raise DuplicateDatapointIdError(f"{where} holds test sample {short_repr(sample_label(samples[position]))} "
+            raise DuplicateDatapointIdError(f"{where} holds test sample {shown(sample_label(samples[position]))} "
                                             f"twice (items {seen[sample_id]} and {position})")
         seen[sample_id] = position
     missing = [sample for sample_id, sample in expected.items() if sample_id not in seen]
     if missing:
         raise InputValidationError(f"{where} holds metrics for {len(seen)} of {len(expected)} test samples; missing "
-                                   f"e.g. {short_repr(sample_label(missing[0]))}")
+                                   f"e.g. {shown(sample_label(missing[0]))}")
 
 
 def case_metrics(value: Any, where: str) -> MetricsTestCase:

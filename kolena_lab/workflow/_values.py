@@ -27,19 +27,9 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tup
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import InputValidationError, shown
 
-_MAX_REPR = 80
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, abc.Sequence, abc.Iterable, abc.Collection)
-
-
-def short_repr(value: Any, limit: int = _MAX_REPR) -> str:
-    """``repr(value)``, cut to ``limit`` characters with an ellipsis."""
-    try:
-        text = repr(value)
-    except Exception:  # a broken __repr__ must not hide the error being reported
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def check_optional_numbers(obj: Any, names: Sequence[str]) -> None:
@@ -48,7 +38,7 @@ def check_optional_numbers(obj: Any, names: Sequence[str]) -> None:
         value = getattr(obj, name)
         if value is not None and not isinstance(value, (int, float, np.integer, np.floating)):
             raise InputValidationError(f"{type(obj).__name__}.{name} must be a number or None, got "
-                                       f"{type(value).__name__} {short_repr(value)}")
+                                       f"{type(value).__name__} {shown(value)}")
 
 
 def _is_finite(value: Any) -> bool:
@@ -86,10 +76,10 @@ class _Rule:
                 for key, item in value.items():
                     if not self.items[1].ok(key):
                         return (f"{path} keys must each be {self.items[1].expected}, got {type(key).__name__} "
-                                f"{short_repr(key)}")
+                                f"{shown(key)}")
                     if not self.items[2].ok(item):
                         return self.items[2].explain(item, f"{path}[{key!r}]")
-        return f"{path} must be {self.expected}, got {type(value).__name__} {short_repr(value)}"
+        return f"{path} must be {self.expected}, got {type(value).__name__} {shown(value)}"
 
     def _is_container(self, value: Any) -> bool:
         if self.items is None:

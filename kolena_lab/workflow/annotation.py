@@ -6,9 +6,9 @@ from typing import Any, ClassVar, Dict, FrozenSet, List, Optional, Tuple
 
 import numpy as np
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _alias_tag
-from kolena_lab.workflow._values import short_repr
+
 
 
 class _AnnotationType(DataType):
@@ -42,9 +42,9 @@ def _number(obj: Any, value: Any, field_name: str) -> float:
             raise TypeError
         number = float(value)
     except (TypeError, ValueError):
-        raise InputValidationError(f"{_name(obj, field_name)} must be a number, got {short_repr(value)}") from None
+        raise InputValidationError(f"{_name(obj, field_name)} must be a number, got {shown(value)}") from None
     if not math.isfinite(number):
-        raise InputValidationError(f"{_name(obj, field_name)} must be a finite number, got {short_repr(value)}")
+        raise InputValidationError(f"{_name(obj, field_name)} must be a finite number, got {shown(value)}")
     return number
 
 
@@ -57,19 +57,19 @@ def _point(obj: Any, value: Any, dims: int, field_name: str, index: Optional[int
         coords = tuple(map(float, value))
     except (TypeError, ValueError):
         raise InputValidationError(f"{_name(obj, field_name, index)} must be a sequence of {dims} numbers, got "
-                                   f"{short_repr(value)}") from None
+                                   f"{shown(value)}") from None
     if len(coords) != dims:
         raise InputValidationError(f"{_name(obj, field_name, index)} must have {dims} coordinates, got "
-                                   f"{len(coords)}: {short_repr(value)}")
+                                   f"{len(coords)}: {shown(value)}")
     if not all(map(math.isfinite, coords)):
         raise InputValidationError(f"{_name(obj, field_name, index)} must hold finite numbers, got "
-                                   f"{short_repr(value)}")
+                                   f"{shown(value)}")
     return coords
 
 
 def _points(obj: Any, value: Any, dims: int) -> List[Tuple[float, ...]]:
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
-        raise InputValidationError(f"{_name(obj, 'points')} must be a list of points, got {short_repr(value)}")
+        raise InputValidationError(f"{_name(obj, 'points')} must be a list of points, got {shown(value)}")
     return [_point(obj, p, dims, "points", i) for i, p in enumerate(value)]
 
 
@@ -300,14 +300,14 @@ class SegmentationMask(Annotation):
     def __post_init__(self) -> None:
         if not isinstance(self.labels, dict):
             raise InputValidationError("SegmentationMask.labels must be a dict of pixel values to labels, got "
-                                       f"{short_repr(self.labels)}")
+                                       f"{shown(self.labels)}")
         labels = {}
         for key, label in self.labels.items():
             try:
                 labels[int(key)] = label
             except (TypeError, ValueError):
                 raise InputValidationError("SegmentationMask.labels keys must be pixel values (ints), got "
-                                           f"{short_repr(key)}") from None
+                                           f"{shown(key)}") from None
         _set(self, "labels", labels)
 
 
@@ -404,7 +404,7 @@ class TextSegment(Annotation):
         for name in ("start", "end"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InputValidationError(f"TextSegment {name} must be an int, got {short_repr(value)}")
+                raise InputValidationError(f"TextSegment {name} must be an int, got {shown(value)}")
         if not 0 <= self.start < self.end:
             raise InputValidationError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
 

@@ -119,5 +119,5 @@ def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: I
     return out
 
 
-__all__ = ["HEADLINE", "HIGHER_IS_BETTER", "Direction", "MetricDirections", "apply_directions",
+__all__ = ["HEADLINE", "HIGHER_IS_BETTER", "Direction", "MetricDirections",
            "direction_overrides", "metrics_class"]

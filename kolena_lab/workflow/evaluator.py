@@ -5,10 +5,10 @@ from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow._datatypes import DataObject, DataType, TypedDataObject
 from kolena_lab.workflow._validators import validate_metrics_fields
-from kolena_lab.workflow._values import short_repr
+
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.plot import Plot
@@ -101,13 +101,13 @@ def check_configurations(configurations: Optional[List[EvaluatorConfiguration]])
         return
     if isinstance(configurations, (str, bytes, dict, DataObject)) or not hasattr(configurations, "__iter__"):
         raise InputValidationError(f"configurations must be None or a non-empty list, got "
-                                   f"{type(configurations).__name__} {short_repr(configurations)}")
+                                   f"{type(configurations).__name__} {shown(configurations)}")
     if len(configurations) == 0:
         raise InputValidationError("configurations must be None or a non-empty list")
     for i, configuration in enumerate(configurations):
         if not isinstance(configuration, EvaluatorConfiguration):
             raise InputValidationError(f"configurations[{i}] must be an EvaluatorConfiguration, got "
-                                       f"{type(configuration).__name__} {short_repr(configuration)}")
+                                       f"{type(configuration).__name__} {shown(configuration)}")
     names = [c.display_name() for c in configurations]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

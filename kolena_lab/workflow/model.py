@@ -1,16 +1,16 @@
 """Models: a unique name, metadata and tags, an optional ``infer`` function, and stored inferences."""
 import json
-import math
 import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import pandas as pd
 
 from kolena_lab import store
-from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError
+from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, shown
+from kolena_lab.store.checks import check_json
 from kolena_lab.workflow import _codec, _dataframe, catalog
 from kolena_lab.workflow._bound import WorkflowBound
-from kolena_lab.workflow._values import short_repr
+
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.test_case import TestCase
@@ -45,7 +45,7 @@ class Model(WorkflowBound, abstract=True):
         infer_batch: Optional[InferBatchFunction] = None,
     ):
         name = check_name(name, "model name")
-        metadata_json, tags_json = _metadata_json(metadata), _tags_json(tags)
+        metadata_json, tags_json = _metadata_json(metadata, name), _tags_json(tags)
         with self._store().transaction() as conn:
             row = store.models.get(conn, name)
             if row is None:
@@ -74,7 +74,7 @@ class Model(WorkflowBound, abstract=True):
         with cls._store().transaction() as conn:
             if store.models.get(conn, name) is not None:
                 raise NameConflictError(f"model '{name}' already exists")
-            store.models.create(conn, cls.workflow._register(conn), name, _metadata_json(metadata), _tags_json(tags))
+            store.models.create(conn, cls.workflow._register(conn), name, _metadata_json(metadata, name), _tags_json(tags))
         obj = cls.__new__(cls)
         obj._load(name, infer, infer_batch)
         return obj
@@ -103,7 +103,7 @@ class Model(WorkflowBound, abstract=True):
 
     def update(self, metadata: Optional[Dict[str, Any]] = None, tags: Optional[Set[str]] = None) -> None:
         """Replace the stored metadata and/or tags."""
-        metadata_json = _metadata_json(self.metadata if metadata is None else metadata)
+        metadata_json = _metadata_json(self.metadata if metadata is None else metadata, self.name)
         tags_json = _tags_json(self.tags if tags is None else tags)
         with self._store().transaction() as conn:
             store.models.update(conn, self._id, metadata_json, tags_json)
@@ -144,33 +144,33 @@ class Model(WorkflowBound, abstract=True):
         return rows, inferences
 
 
-def _metadata_json(metadata: Optional[Dict[str, Any]]) -> str:
-    """Model metadata as JSON: a dict keyed by strings, whose numbers are finite (NaN and infinities are not JSON)."""
+def _metadata_json(metadata: Optional[Dict[str, Any]], name: str) -> str:
+    """Model metadata as JSON: a dict keyed by strings (at every level), holding finite numbers only."""
     if metadata is not None and not isinstance(metadata, dict):
         raise InputValidationError(f"model metadata must be a dict, got {type(metadata).__name__} "
-                                   f"{short_repr(metadata)}")
-    bad = _non_finite(metadata or {}, "metadata")
+                                   f"{shown(metadata)}")
+    bad = _non_string_key(metadata or {}, "metadata")
     if bad is not None:
         raise InputValidationError(f"model {bad}")
-    return json.dumps(metadata or {}, sort_keys=True, default=str, allow_nan=False)
+    text = json.dumps(metadata or {}, sort_keys=True, default=str)
+    check_json(text, f"metadata of model '{name}'")
+    return text
 
 
-def _non_finite(value: Any, path: str) -> Optional[str]:
-    """What is wrong in ``value`` (a key that is not a string, a NaN or infinite number), or None."""
+def _non_string_key(value: Any, path: str) -> Optional[str]:
+    """Where ``value`` has a dict key that is not a string, or None."""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                return f"{path} keys must be strings, got {type(key).__name__} {short_repr(key)}"
-            bad = _non_finite(item, f"{path}[{key!r}]")
+                return f"{path} keys must be strings, got {type(key).__name__} {shown(key)}"
+            bad = _non_string_key(item, f"{path}[{key!r}]")
             if bad is not None:
                 return bad
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            bad = _non_finite(item, f"{path}[{i}]")
+            bad = _non_string_key(item, f"{path}[{i}]")
             if bad is not None:
                 return bad
-    elif isinstance(value, float) and not math.isfinite(value):
-        return f"{path} must hold finite numbers (NaN and infinities are not JSON), got {value!r}"
     return None
 
 
@@ -179,7 +179,7 @@ def _tags_json(tags: Optional[Set[str]]) -> str:
         raise InputValidationError("model tags must be a set of strings, not a string")
     for tag in tags or ():
         if not isinstance(tag, str):
-            raise InputValidationError(f"model tags must be strings, got {type(tag).__name__} {short_repr(tag)}")
+            raise InputValidationError(f"model tags must be strings, got {type(tag).__name__} {shown(tag)}")
     return json.dumps(sorted(tags or ()))
 
 

@@ -16,12 +16,13 @@ from kolena_lab.errors import (
     NotFoundError,
     StoreError,
     WorkflowMismatchError,
+    shown,
 )
 from kolena_lab.workflow import _codec, _dataframe, _frame_cache, catalog
 from kolena_lab.workflow._versioning import Chunk, Encoded, edited_members, write_test_case_version
 from kolena_lab.workflow._bound import WorkflowBound
 from kolena_lab.workflow._datatypes import DataObject
-from kolena_lab.workflow._values import short_repr
+
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.workflow import Workflow, check_name
@@ -367,12 +368,12 @@ def _pairs(items: Any, argument: str, what: str = "(test sample, ground truth)")
         return None
     if isinstance(items, (str, bytes, dict, DataObject, pd.DataFrame)) or not hasattr(items, "__iter__"):
         raise InputValidationError(f"{argument} must be a list of {what} pairs, got {type(items).__name__} "
-                                   f"{short_repr(items)}")
+                                   f"{shown(items)}")
     items = list(items)
     for i, item in enumerate(items):
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise InputValidationError(f"{argument}[{i}] must be a {what} pair, got {type(item).__name__} "
-                                       f"{short_repr(item)}")
+                                       f"{shown(item)}")
     return items
 
 

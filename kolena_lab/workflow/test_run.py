@@ -13,11 +13,12 @@ from kolena_lab.errors import (
     IncorrectUsageError,
     InputValidationError,
     WorkflowMismatchError,
+    shown,
 )
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow import _result_checks as _checks
 from kolena_lab.workflow._inferring import InferenceFailure, Inferrer, Member
-from kolena_lab.workflow._values import short_repr
+
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, TestCases, is_configured
@@ -271,15 +272,15 @@ class TestRun:
         for i, sample in enumerate(samples):
             if not isinstance(sample, TestSample):
                 raise InputValidationError(f"upload_inferences[{i}] must pair a test sample with its inference, got "
-                                           f"{type(sample).__name__} {short_repr(sample)}")
+                                           f"{type(sample).__name__} {shown(sample)}")
         ids = self._ids_of(samples, list(self._unique().values()),
-                           lambda sample: f"test sample {short_repr(sample_label(sample))} is not in test suite "
+                           lambda sample: f"test sample {shown(sample_label(sample))} is not in test suite "
                                           f"'{self.test_suite.name}'")
         first: Dict[int, int] = {}
         for position, sample_id in enumerate(ids):
             if first.setdefault(sample_id, position) != position:
                 raise DuplicateDatapointIdError(f"upload_inferences holds test sample "
-                                                f"{short_repr(sample_label(samples[position]))} twice (items "
+                                                f"{shown(sample_label(samples[position]))} twice (items "
                                                 f"{first[sample_id]} and {position})")
         self._inferrer.put([(sample_id, self._inferrer.encode(sample, inference))
                             for sample_id, (sample, inference) in zip(ids, pairs)])
@@ -357,7 +358,7 @@ class TestRun:
         """The encoded metrics rows, once each sample of ``members`` is known to have exactly one."""
         samples = [sample for sample, _ in per_sample]
         ids = self._ids_of(samples, members, lambda sample: f"{where} holds metrics for test sample "
-                                                            f"{short_repr(sample_label(sample))}, which is not being "
+                                                            f"{shown(sample_label(sample))}, which is not being "
                                                             "evaluated")
         _checks.sample_coverage(ids, samples, {m.sample_id: m.sample for m in members}, where)
         return [(sample_id, _codec.encode(metrics)) for sample_id, (_, metrics) in zip(ids, per_sample)]

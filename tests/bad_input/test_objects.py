@@ -224,9 +224,9 @@ def test_a_declared_field_on_the_test_case_path_is_checked(unchanged):
 
 
 @pytest.mark.parametrize("metadata, match", [
-    ({"lr": NAN}, r"model metadata\['lr'\] must hold finite numbers"),
-    ({"schedule": [0.1, INF]}, r"model metadata\['schedule'\]\[1\] must hold finite numbers"),
-    ({"nested": {"x": -INF}}, r"model metadata\['nested'\]\['x'\] must hold finite"),
+    ({"lr": NAN}, r"metadata of model 'bad metadata' holds nan at key 'lr': only finite numbers"),
+    ({"schedule": [0.1, INF]}, r"metadata of model 'bad metadata' holds inf at key 'schedule'\[1\]"),
+    ({"nested": {"x": -INF}}, r"metadata of model 'bad metadata' holds -inf at key 'nested'\['x'\]"),
     ({1: "x"}, r"model metadata keys must be strings, got int 1"),
     (["arch", "resnet"], r"model metadata must be a dict, got list"),
 ])
@@ -246,6 +246,6 @@ def test_model_tags_that_are_not_strings_are_refused(unchanged, tags, match):
 
 def test_updating_model_metadata_with_nan_changes_nothing(unchanged):
     model = Model("updated", metadata={"lr": 0.1})
-    with unchanged(InputValidationError, match=r"model metadata\['lr'\] must hold finite"):
+    with unchanged(InputValidationError, match=r"metadata of model 'updated' holds nan at key 'lr'"):
         model.update(metadata={"lr": NAN})
     assert model.metadata == {"lr": 0.1}

@@ -9,10 +9,10 @@ import numpy as np
 import pydantic.dataclasses
 import pytest
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import GroundTruth, Image, Inference, MetricsTestCase, MetricsTestSample
 from kolena_lab.workflow._datatypes import check_values
-from kolena_lab.workflow._values import rule_for, short_repr
+from kolena_lab.workflow._values import rule_for
 from kolena_lab.workflow.annotation import BoundingBox, LabeledBoundingBox, ScoredLabel, TimeSegment
 from kolena_lab.workflow.asset import ImageAsset
 
@@ -158,13 +158,13 @@ def test_rules_of_unchecked_types_are_none():
     assert rule_for(int).ok(3) and not rule_for(int).ok("3")
 
 
-def test_short_repr_cuts_long_values_and_survives_a_broken_repr():
-    assert short_repr("x" * 10) == repr("x" * 10)
-    cut = short_repr("y" * 500)
-    assert len(cut) == 80 and cut.endswith("...")
+def test_shown_cuts_long_values_and_survives_a_broken_repr():
+    assert shown("x" * 10) == repr("x" * 10)
+    cut = shown("y" * 500)
+    assert cut.startswith("'yyy") and cut.endswith("...y' (500 characters)") and len(cut) < 100
 
     class Broken:
         def __repr__(self) -> str:
             raise RuntimeError("no")
 
-    assert short_repr(Broken()) == "<Broken>"
+    assert shown(Broken()) == "<Broken>"
