@@ -92,11 +92,8 @@ def register_evaluator(
     directory), from where entrypoints import. The entrypoint is imported now to check it; a command must exist; an
     image is registered even when no Docker engine is reachable, with a warning.
     """
-    if isinstance(workflow, Workflow):
-        with store.get_store().transaction() as conn:
-            store.workflows.get_or_create(conn, workflow.name, json.dumps(workflow.schema(), sort_keys=True))
-    workflow_name = _name(workflow)
     name = check_name(name, "evaluator name")
+    workflow_name = _name(workflow)
     given = [(kind, value) for kind, value in ((ENTRYPOINT, entrypoint), (COMMAND, command), (IMAGE, image))
              if value is not None]
     if len(given) != 1:
@@ -111,9 +108,10 @@ def register_evaluator(
     if not os.path.isdir(working_dir):
         raise InputValidationError(f"working directory '{working_dir}' does not exist")
     decoded = [_configuration_dict(c, i) for i, c in enumerate(configurations or [], 1)]
-    with store.get_store().read() as conn:
-        if store.workflows.get(conn, workflow_name) is None:
-            raise NotFoundError(f"workflow '{workflow_name}' does not exist")
+    if not isinstance(workflow, Workflow):  # a Workflow object is stored with the evaluator, once all is checked
+        with store.get_store().read() as conn:
+            if store.workflows.get(conn, workflow_name) is None:
+                raise NotFoundError(f"workflow '{workflow_name}' does not exist")
     if kind == ENTRYPOINT:
         make_evaluator(load_entrypoint(target, working_dir), decoded)
     elif kind == COMMAND:
@@ -124,7 +122,10 @@ def register_evaluator(
             warnings.warn(f"evaluator '{name}' is registered, but {problem}: its jobs fail until a Docker engine is "
                           "reachable", stacklevel=2)
     with store.get_store().transaction() as conn:
-        workflow_id = store.workflows.get(conn, workflow_name)[0]  # type: ignore[index]
+        if isinstance(workflow, Workflow):
+            workflow_id = workflow._register(conn)
+        else:
+            workflow_id = store.workflows.get(conn, workflow_name)[0]  # type: ignore[index]
         store.evaluators.put(conn, workflow_id, name, kind, target, json.dumps(decoded), secret, seconds, working_dir)
     return get_evaluator(workflow_name, name)
 

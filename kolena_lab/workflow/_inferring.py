@@ -4,9 +4,9 @@ import dataclasses
 import threading
 from typing import Callable, List, Literal, Optional, Sequence, Set, Tuple
 
-from tqdm.auto import tqdm
 
 from kolena_lab import store
+from kolena_lab._utils.progress import ProgressBar
 from kolena_lab.errors import CancelledError, InputValidationError
 from kolena_lab.workflow._inference_checks import batch_inferences, encode_inference
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -56,13 +56,13 @@ class Inferrer:
         return encode_inference(inference, self._inference_type, sample)
 
     def infer(self, pending: List[Member], progress: Optional[Progress], cancel: Optional[threading.Event]) -> Set[int]:
-        """Infer ``pending`` (with a tqdm bar unless ``progress`` is given); returns the ids of samples that failed
+        """Infer ``pending`` (with a progress bar unless ``progress`` is given); returns the ids of samples that failed
         (with ``on_error="skip"``)."""
         if progress is not None:
             return self._infer_members(pending, progress, cancel)
         if not pending:
             return set()
-        with tqdm(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
+        with ProgressBar(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
             return self._infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
 
     def _infer_members(self, pending: List[Member], progress: Progress,

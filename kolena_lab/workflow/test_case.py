@@ -178,7 +178,7 @@ class TestCase(WorkflowBound, abstract=True):
         """
         name = check_name(name, "test case name")
         if not isinstance(df, pd.DataFrame):
-            raise ValueError(f"expected a pandas DataFrame, got {type(df).__name__}")
+            raise InputValidationError(f"expected a pandas DataFrame, got {type(df).__name__}")
         df = df.reset_index(drop=True)
         workflow = cls.workflow
 
