@@ -94,3 +94,12 @@ def test_message_is_short_and_holds_no_control_character(sqlite_store, name):
         c.TestCase(name, test_samples=c.members(1))
     message = str(info.value)
     assert len(message) < 250 and not any(ch < " " for ch in message) and "characters" in message
+
+
+@pytest.mark.parametrize("bad", [{"name": "eval\nuator", "command": "true"},
+                                 {"name": "ok", "command": "no-such-command-anywhere"},
+                                 {"name": "ok", "entrypoint": "no_such_module:evaluate"}],
+                         ids=["bad name", "missing command", "missing entrypoint"])
+def test_a_refused_evaluator_leaves_its_unstored_workflow_unstored(unchanged, bad):
+    with unchanged(InputValidationError):
+        register_evaluator(c.workflow, **bad)
