@@ -272,4 +272,18 @@ class LiveDetection:
         return inferences, truths
 
 
-__all__ = ["Counts", "LiveDetection", "OperatingPoint", "label_of", "operating_point", "shapes"]
+def live_detection(rows: Sequence[Mapping[str, Any]], configuration: Any = None) -> Optional[LiveDetection]:
+    """The rows' detections matched at the configuration's IoU threshold and mode (the object's fields, or ``IoU=``
+    and ``COCO`` in its stored name; 0.5 and Pascal VOC by default); None when no row has a scored inference or the
+    annotations cannot be matched (a malformed box, say)."""
+    name = configuration if isinstance(configuration, str) else ""
+    mode = getattr(configuration, "mode", None) or ("coco" if "coco" in name.lower() else "pascal")
+    iou = _configured(configuration, "iou_threshold", _IOU) or 0.5
+    try:
+        live = LiveDetection(rows, iou_threshold=iou, mode=mode if mode in ("pascal", "coco") else "pascal")
+    except ValueError:
+        return None
+    return live if live.scored else None
+
+
+__all__ = ["Counts", "LiveDetection", "OperatingPoint", "label_of", "live_detection", "operating_point", "shapes"]
