@@ -221,18 +221,21 @@ def _dashed(pen: _Pen, points: Sequence[Point], color: Color, width: int, closed
                           fill=color, width=width)
 
 
-def _outline(pen: _Pen, points: Sequence[Point], color: Color, outcome: str, closed: bool) -> None:
+def _outline(pen: _Pen, points: Sequence[Point], color: Color, outcome: str, closed: bool, width: int) -> None:
     """A shape's outline: dashed for a false positive, thick and dashed for a missed ground truth, else solid."""
     if outcome in (FALSE_POSITIVE, FALSE_NEGATIVE):
-        _dashed(pen, points, color, pen.width * (2 if outcome == FALSE_NEGATIVE else 1), closed)
+        _dashed(pen, points, color, width * (2 if outcome == FALSE_NEGATIVE else 1), closed)
     elif closed:
-        pen.draw.polygon(list(points), outline=color, width=pen.width)
+        pen.draw.polygon(list(points), outline=color, width=width)
     else:
-        pen.draw.line(list(points), fill=color, width=pen.width, joint="curve")
+        pen.draw.line(list(points), fill=color, width=width, joint="curve")
 
 
 def _draw_shape(pen: _Pen, annotation: Any, data_type: str, color: Color, overlay: Overlay, scale: Point,
-                outcome: str = "", tags: bool = True) -> None:
+                outcome: str = "", tags: bool = True, inference: bool = True) -> None:
+    """One shape; a true-positive inference is a pixel wider so that its ground truth, drawn over it, leaves it
+    showing; ground-truth tags sit inside the shape's top-left corner, inference tags above it."""
+    width = pen.width + 1 if inference and outcome == TRUE_POSITIVE else pen.width
     toggle = _SHAPE_TOGGLES.get(data_type)
     if toggle is None or not getattr(overlay, toggle):
         return
@@ -244,23 +247,23 @@ def _draw_shape(pen: _Pen, annotation: Any, data_type: str, color: Color, overla
         (x0, y0), (x1, y1) = corners
         x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
         if outcome:
-            _outline(pen, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], color, outcome, closed=True)
+            _outline(pen, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], color, outcome, True, width)
         else:
-            pen.draw.rectangle([x0, y0, x1, y1], outline=color, width=pen.width)
+            pen.draw.rectangle([x0, y0, x1, y1], outline=color, width=width)
         anchor = (x0, y0)
     else:
         points = _scaled(annotation.points, scale)
         if not points:
             return
         if data_type in (_POLYGON, _POLYLINE):
-            _outline(pen, points, color, outcome, closed=data_type == _POLYGON)
+            _outline(pen, points, color, outcome, data_type == _POLYGON, width)
         else:
             r = pen.width + 1.5
             for x, y in points:
                 pen.draw.ellipse([x - r, y - r, x + r, y + r], fill=color, outline=(0, 0, 0))
         anchor = min(points, key=lambda p: (p[1], p[0]))
     if caption:
-        _tag(pen, anchor, caption, color)
+        _tag(pen, anchor, caption, color, above=inference)
 
 
 def draw_overlay(image: Image.Image, overlay: Overlay, scale: Point = (1.0, 1.0)) -> Image.Image:
@@ -285,5 +288,5 @@ def draw_overlay(image: Image.Image, overlay: Overlay, scale: Point = (1.0, 1.0)
             data_type = data_type_tag(annotation) or ""
             if data_type != _LABEL:
                 _draw_shape(pen, annotation, data_type, overlay.color(annotation, outcome, inference), overlay,
-                            scale, outcome, tags)
+                            scale, outcome, tags, inference)
     return image
