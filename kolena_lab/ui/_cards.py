@@ -112,11 +112,16 @@ class Drawn:
     outcomes: Tuple[int, int, int] = (0, 0, 0)  # TP, FP, FN drawn
 
     def text(self) -> str:
-        """``"3 of 41 detections shown · 2 ground truths"``, or ``""`` without inferences."""
+        """``"3 of 41 detections"`` (a card's line), or ``""`` without inferences."""
+        return f"{self.shown} of {self.total} detections" if self.total else ""
+
+    def title(self) -> str:
+        """``"3 of 41 detections shown (38 under the confidence threshold) · 2 ground truths"`` (hover text)."""
         if not self.total:
             return ""
-        truths = f" · {self.truths} ground truth{'s' if self.truths != 1 else ''}" if self.truths else ""
-        return f"{self.shown} of {self.total} detections shown{truths}"
+        hidden = f" ({self.total - self.shown} under the confidence threshold)" if self.total > self.shown else ""
+        truths = f" · {self.truths} ground truth{'s' if self.truths != 1 else ''}"
+        return f"{self.shown} of {self.total} detections shown{hidden}{truths}"
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ class Cards:
         detail = " · ".join(f"{f.split('.')[-1]}: {cell_text(row.get(f))}" for f in fields)
         return {"index": position, "locator": locator, "caption": posixpath.basename(locator.rstrip("/")) or locator,
                 "detail": detail, "tags": tags, "badge": badge, "drawn": drawn.text() if drawn is not None else "",
+                "drawn_title": drawn.title() if drawn is not None else "",
                 "src": thumb.data_url if thumb is not None else "",
                 "error": (thumb.error or "") if thumb is not None else ""}
 

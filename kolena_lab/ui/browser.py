@@ -417,6 +417,10 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
                  ("sort", f"{self.view.sort_field} ({'ascending' if self.view.ascending else 'descending'})"
                   if self.view.sort_field else "table order"),
                  ("status", self.status_text())]
+        counts = self.live_metrics()
+        if counts is not None:
+            facts.append(("confidence", f"{self._threshold_text()}: precision {counts.precision:.3f}, recall "
+                                        f"{counts.recall:.3f}, F1 {counts.f1:.3f}"))
         gallery = gallery_html(self._page_items, set(self.gallery.selected), min(self.thumbnail_size, 120),
                                _SNAPSHOT_ITEMS)
         history = self._history_html()

@@ -59,7 +59,7 @@ function buildOption(item, size) {
     const drawn = document.createElement("div");
     drawn.className = "kl-drawn";
     drawn.textContent = item.drawn;
-    drawn.title = item.drawn;
+    drawn.title = item.drawn_title || item.drawn;
     option.appendChild(drawn);
   }
   if (item.detail) {

@@ -145,11 +145,14 @@ def test_the_browser_opens_at_the_operating_point_and_the_slider_recomputes(sqli
     total = 2 + NOISE
     assert all(item["drawn"].startswith("2 of ") or item["drawn"].startswith("1 of ")
                for item in browser.gallery.items), [item["drawn"] for item in browser.gallery.items]
-    assert browser.gallery.items[0]["drawn"] == f"2 of {total} detections shown · 2 ground truths"
+    assert browser.gallery.items[0]["drawn"] == f"2 of {total} detections"
+    assert browser.gallery.items[0]["drawn_title"] == (f"2 of {total} detections shown ({total - 2} under the "
+                                                       "confidence threshold) · 2 ground truths")
+    assert "precision 0.875" in browser.snapshot_html()
     assert browser.gallery.items[3]["badge"]["text"] == "TP 1 · FP 1 · FN 1"
     before = browser.live_metrics_label.value
     browser.confidence_slider.value = 0.0  # as the user moves it
-    assert browser.gallery.items[0]["drawn"] == f"{total} of {total} detections shown · 2 ground truths"
+    assert browser.gallery.items[0]["drawn"] == f"{total} of {total} detections"
     assert browser.live_metrics_label.value != before and browser.live_metrics().fp > counts.fp
     assert browser.live_metrics().precision < counts.precision
     browser.show_details(0)
