@@ -68,7 +68,7 @@ class ConfidenceControls:
         return f"the evaluator's operating point ({self.operating_point.describe()})"
 
     def _refresh_confidence(self) -> None:
-        if "confidence_row" not in self.__dict__:
+        if getattr(self, "confidence_row", None) is None:
             return
         self.confidence_row.layout.display = "" if self.live is not None else "none"
         if self._threshold is None:
@@ -81,8 +81,9 @@ class ConfidenceControls:
         at = (f"confidence ≥ {self._threshold:.2f}" if self._threshold is not None
               else f"the evaluator's operating point ({self.operating_point.describe()})")
         self.live_metrics_label.value = (
-            f'<span class="kl-live" role="status" aria-live="polite" data-precision="{counts.precision:.6f}" '
-            f'data-recall="{counts.recall:.6f}" data-f1="{counts.f1:.6f}" title="From {html.escape(self.operating_point.source)}; '
+            f'<span class="kl-live" aria-live="polite" data-precision="{counts.precision:.6f}" '
+            f'data-recall="{counts.recall:.6f}" data-f1="{counts.f1:.6f}" '
+            f'title="From {html.escape(self.operating_point.source)}; '
             f'every sample of the table">Test case at {html.escape(at)}: <b>precision {counts.precision:.3f}</b> · '
             f"<b>recall {counts.recall:.3f}</b> · <b>F1 {counts.f1:.3f}</b> "
             f"(TP {counts.tp:,} · FP {counts.fp:,} · FN {counts.fn:,})</span>")

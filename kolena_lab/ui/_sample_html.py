@@ -108,8 +108,8 @@ def legend_html(overlay: Optional[Overlay], threshold: str = "") -> str:
     head = (f'<div class="kl-legend-count" data-shown="{shown}" data-total="{total}">'
             f"{shown} of {total} detections shown{hidden} · {len(overlay.ground_truths)} ground truths</div>")
     return (f'<div class="kl-legend" role="group" aria-label="What the image shows" style="font-size:12px;'
-            f'line-height:1.5;max-width:360px">{head}<ul style="list-style:none;padding:0;margin:4px 0;max-height:360px;'
-            f'overflow-y:auto">{"".join(items)}</ul></div>')
+            f'line-height:1.5;max-width:360px">{head}<ul style="list-style:none;padding:0;margin:4px 0;'
+            f'max-height:360px;overflow-y:auto">{"".join(items)}</ul></div>')
 
 
 def detail_html(locator: str, image: Thumbnail, row: pd.Series, size: int, legend: str = "") -> str:

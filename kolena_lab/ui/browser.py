@@ -131,6 +131,7 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         self.gallery = Gallery(self._on_gallery_event, thumbnail_size=self.thumbnail_size,
                                label=f"Samples of {self.table.title}")
         self.detail = w.HTML()
+        self.detail.add_class("kl-detail-view")
         self.close_detail_button = w.Button(description="Close details", layout=w.Layout(width="auto",
                                                                                           display="none"))
         self._build_confidence_controls()

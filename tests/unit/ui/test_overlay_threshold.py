@@ -129,7 +129,8 @@ def test_numbers_and_annotations_are_formatted_for_people() -> None:
     box = ScoredLabeledBoundingBox((23.299999999999983, 10.0), (40.5, 1234.5678), "car", 0.912345)
     assert annotation_text(box) == "car (23.3, 10)–(40.5, 1235) · 0.912"
     assert cell_text(box) == annotation_text(box)
-    assert cell_text([box] * 7).startswith("7: car (23.3, 10)–(40.5, 1235) · 0.912; ") and "… 2 more" in cell_text([box] * 7)
+    seven = cell_text([box] * 7)
+    assert seven.startswith("7: car (23.3, 10)–(40.5, 1235) · 0.912; ") and seven.endswith("… 2 more")
     assert cell_text([]) == "none" and cell_text({"iou": 0.73333}) == "iou: 0.733" and cell_text(None) == ""
     assert "23.299" not in cell_text([box]) and "width=" not in cell_text(box)
 
