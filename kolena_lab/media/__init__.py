@@ -15,9 +15,12 @@ from kolena_lab.media.locators import (
 from kolena_lab.media.overlays import (
     GROUND_TRUTH_COLOR,
     INFERENCE_COLOR,
+    LABEL_PALETTE,
+    MISSED_COLOR,
     Overlay,
     collect_annotations,
     draw_overlay,
+    label_color,
 )
 from kolena_lab.media.placeholders import error_placeholder, placeholder
 from kolena_lab.media.thumbnails import DEFAULT_MAX_PIXELS, DEFAULT_SIZE, Thumbnail, thumbnail, thumbnails
@@ -30,6 +33,8 @@ __all__ = [
     "FetchOptions",
     "GROUND_TRUTH_COLOR",
     "INFERENCE_COLOR",
+    "LABEL_PALETTE",
+    "MISSED_COLOR",
     "ImageDecodeError",
     "LocatorError",
     "MediaError",
@@ -43,6 +48,7 @@ __all__ = [
     "default_cache",
     "default_cache_dir",
     "draw_overlay",
+    "label_color",
     "error_placeholder",
     "local_path",
     "locator_version",

@@ -30,7 +30,7 @@ DEFAULT_WORKERS = 4
 
 _MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _SAVE_OPTIONS = {"JPEG": {"quality": 85}, "PNG": {"compress_level": 6}, "WEBP": {"quality": 80}}
-_CACHE_FORMAT = 1  # part of every cache key: bump it when encoding or drawing changes
+_CACHE_FORMAT = 2  # part of every cache key: bump it when encoding or drawing changes
 _TRANSPOSES = {  # EXIF orientation -> the transpose that makes the image upright
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,

@@ -1,25 +1,120 @@
-"""Script-free HTML of samples: the detail view of one row, and a gallery of page items for snapshots."""
+"""Script-free HTML of samples: the detail view of one row (with a legend of what its image draws), a gallery of
+page items for snapshots, and values formatted for people (2-3 significant digits, boxes as ``(x1, y1)–(x2, y2)``)."""
+import dataclasses
 import html
-from typing import Any, Dict, List, Sequence, Set, Tuple
+import math
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+import numpy as np
 import pandas as pd
 
-from kolena_lab.media import Thumbnail
+from kolena_lab.media import Overlay, Thumbnail
+from kolena_lab.media.overlays import FALSE_NEGATIVE, FALSE_POSITIVE, TRUE_POSITIVE
 from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, METRICS
 from kolena_lab.ui._widget import html_table
+from kolena_lab.workflow.annotation import Annotation
 
 _GROUPS = ("Sample and metadata", "Ground truth", "Inference", "Metrics")
+_LIST_ITEMS = 5  # a list shows this many items, then how many more
+_OUTCOME_NAMES = {TRUE_POSITIVE: "TP", FALSE_POSITIVE: "FP", FALSE_NEGATIVE: "missed (FN)"}
+_OUTCOME_STYLES = {TRUE_POSITIVE: "solid", FALSE_POSITIVE: "dashed", FALSE_NEGATIVE: "dashed"}
+
+
+def number_text(value: float, grouping: bool = True) -> str:
+    """A number for people: integers exactly (identifiers stay whole), other values to 3 significant digits, whole
+    from 1,000 (thousands grouped from 10,000 when ``grouping``), a power of ten from a billion."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e9:
+        return f"{value:.3g}"
+    if value.is_integer() or abs(value) >= 1000:
+        whole = round(value)
+        return f"{whole:,}" if grouping and abs(whole) >= 10_000 else str(whole)
+    return f"{value:.3g}"
+
+
+def _point(point: Sequence[float]) -> str:
+    return "(" + ", ".join(number_text(v, grouping=False) for v in point) + ")"
+
+
+def annotation_text(annotation: Any) -> str:
+    """An annotation as short text: ``"car (10, 10)–(40, 40) · 0.91"``, ``"polygon of 5 points"``, ``"cat"``."""
+    parts = []
+    label = getattr(annotation, "label", None)
+    if label is not None:
+        parts.append(str(label))
+    if hasattr(annotation, "top_left") and hasattr(annotation, "bottom_right"):
+        parts.append(f"{_point(annotation.top_left)}–{_point(annotation.bottom_right)}")
+    elif hasattr(annotation, "points"):
+        points = list(annotation.points)
+        kind = type(annotation).__name__.replace("Scored", "").replace("Labeled", "").lower()
+        parts.append(f"{kind} of {len(points)} points")
+    text = " ".join(parts) or type(annotation).__name__
+    score = getattr(annotation, "score", None)
+    if isinstance(score, (int, float)) and not isinstance(score, bool):
+        text += f" · {number_text(score)}"
+    return text
 
 
 def cell_text(value: Any) -> str:
-    """A field's value as short text."""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
+    """A field's value as short text: numbers to 3 significant digits, annotations and data objects readable,
+    lists cut after a few items."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+        return number_text(value)
+    if isinstance(value, (list, tuple)):
+        items = [cell_text(v) for v in value[:_LIST_ITEMS]]
+        more = f"; … {len(value) - _LIST_ITEMS} more" if len(value) > _LIST_ITEMS else ""
+        return f"{len(value)}: " + "; ".join(items) + more if value else "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {cell_text(v)}" for k, v in value.items())
+    if isinstance(value, Annotation):
+        return annotation_text(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        shown = {k: v for k, v in vars(value).items() if not k.startswith("_") and v not in (None, [], {})}
+        return f"{type(value).__name__}(" + ", ".join(f"{k}={cell_text(v)}" for k, v in shown.items()) + ")"
+    return str(value)
 
 
-def detail_html(locator: str, image: Thumbnail, row: pd.Series, size: int) -> str:
-    """A large image (with the reason when it could not be shown) beside every field, grouped by kind."""
+def _swatch(color: Tuple[int, int, int], outcome: str) -> str:
+    style = _OUTCOME_STYLES.get(outcome, "solid")
+    return (f'<span aria-hidden="true" style="display:inline-block;width:14px;height:10px;margin-right:6px;'
+            f'border:2px {style} rgb{color};vertical-align:middle"></span>')
+
+
+def legend_html(overlay: Optional[Overlay], threshold: str = "") -> str:
+    """What the image draws, as an HTML list: each shape's colour and style, label, box and score, and outcome
+    (labels to read and hover, where the drawn image cannot); how many inferences ``threshold`` hides."""
+    if overlay is None:
+        return ""
+    rows = [(a, o, False) for a, o in zip(overlay.ground_truths, overlay.ground_truth_outcomes)]
+    rows += [(a, o, True) for a, o in overlay.shown_inferences()]
+    items = []
+    for annotation, outcome, inference in rows:
+        what = ("inference" if inference else "ground truth") + (f", {_OUTCOME_NAMES[outcome]}" if outcome else "")
+        text = annotation_text(annotation)
+        items.append(f'<li class="kl-legend-{"inference" if inference else "truth"}" data-outcome="{outcome}" '
+                     f'title="{html.escape(what)}: {html.escape(text)}">'
+                     f"{_swatch(overlay.color(annotation, outcome, inference), outcome)}{html.escape(text)}"
+                     f' <span style="color:#57606a">({html.escape(what)})</span></li>')
+    shown, total = len(rows) - len(overlay.ground_truths), len(overlay.inferences)
+    hidden = f", {total - shown} under {html.escape(threshold)} hidden" if total > shown and threshold else ""
+    head = (f'<div class="kl-legend-count" data-shown="{shown}" data-total="{total}">'
+            f"{shown} of {total} detections shown{hidden} · {len(overlay.ground_truths)} ground truths</div>")
+    return (f'<div class="kl-legend" role="group" aria-label="What the image shows" style="font-size:12px;'
+            f'line-height:1.5;max-width:360px">{head}<ul style="list-style:none;padding:0;margin:4px 0;'
+            f'max-height:360px;overflow-y:auto">{"".join(items)}</ul></div>')
+
+
+def detail_html(locator: str, image: Thumbnail, row: pd.Series, size: int, legend: str = "") -> str:
+    """A large image (with the reason when it could not be shown) and its ``legend`` beside every field, grouped by
+    kind."""
     groups: Dict[str, List[Tuple[str, str]]] = {group: [] for group in _GROUPS}
     for name, value in row.items():
         name = str(name)
@@ -32,7 +127,8 @@ def detail_html(locator: str, image: Thumbnail, row: pd.Series, size: int) -> st
     return (
         f'<div role="region" aria-label="Details of {name}" style="display:flex;gap:12px;flex-wrap:wrap;'
         f'align-items:flex-start"><figure style="margin:0"><img src="{image.data_url}" alt="{name}" '
-        f'style="max-width:{size}px"><figcaption>{name}</figcaption>{error}</figure><div>{tables}</div></div>'
+        f'style="max-width:{size}px"><figcaption>{name}</figcaption>{error}</figure>{legend}'
+        f'<div style="max-width:640px;overflow-wrap:anywhere">{tables}</div></div>'
     )
 
 

@@ -14,24 +14,26 @@ import pandas as pd
 from kolena_lab.errors import QueryError
 from kolena_lab.media import FetchOptions, thumbnail
 from kolena_lab.ui._cards import Cards
+from kolena_lab.ui._confidence_controls import ConfidenceControls
 from kolena_lab.ui._curation import Curation
 from kolena_lab.ui._filter_controls import FilterControls
 from kolena_lab.ui._gallery import Gallery
 from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._loading import loaded as _loaded
-from kolena_lab.ui._sample_html import detail_html, gallery_html
+from kolena_lab.ui._sample_html import detail_html, gallery_html, legend_html
 from kolena_lab.ui._selection import Selection, SelectionActions
 from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, SampleRows, head_rows_of, sample_rows_of
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.workflow import SAMPLE_ID, CurationDiff, CurationResult, Model, Workflow
+from kolena_lab.workflow import SAMPLE_ID, CurationDiff, CurationResult, EvaluatorConfiguration, Model, Workflow
 from kolena_lab.workflow.query import Filter, SampleView
 
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
+_DETAIL_TAGS = 12  # label and score tags on the detail image while it draws at most this many shapes
 BACKGROUND_MIN_SAMPLES = 100_000  # a test case this big that must be read from the store opens on its first page
 
 
-class SampleBrowser(SelectionActions, Curation, Panel):
+class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
     """A paged grid of thumbnails with filters, sort, selection, a detail view and curation.
 
     ``source`` is a ``TestCase`` (any version), ``TestSuite``, ``Workflow`` or pandas DataFrame; with ``model`` the
@@ -42,6 +44,11 @@ class SampleBrowser(SelectionActions, Curation, Panel):
     arrows and space do the same by keyboard, double-click or Enter opens the detail view. ``fetch`` sets timeouts
     for remote locators.
 
+    With a model whose inferences are scored boxes or polygons, overlays show the evaluator's operating point:
+    inferences under the threshold its metrics used are hidden (found in the stored per-sample metrics, else the
+    ``configuration``'s ``min_confidence_score``; ``configuration`` is the stored name or the configuration object).
+    A confidence slider draws another threshold and shows the test case's precision, recall and F1 there, live.
+
     A test case of ``BACKGROUND_MIN_SAMPLES`` or more whose table is not in its snapshot yet opens at once on its
     first page while the rest is read in a background thread; the controls are enabled, and every method runs, when
     it is loaded.
@@ -51,11 +58,15 @@ class SampleBrowser(SelectionActions, Curation, Panel):
     _guarded = (QueryError, ValueError)  # a bad filter or query is shown in the status line
 
     def __init__(self, source: Any, *, workflow: Optional[Workflow] = None, model: Optional[Model] = None,
-                 evaluator: Optional[str] = None, configuration: Optional[str] = None, page_size: int = 100,
+                 evaluator: Optional[str] = None,
+                 configuration: Union[str, EvaluatorConfiguration, None] = None, page_size: int = 100,
                  thumbnail_size: int = 160, caption_fields: Optional[Sequence[str]] = None,
                  show_thumbnails: bool = True, overlays: bool = True, fetch: Optional[FetchOptions] = None):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self._configuration = configuration
+        if isinstance(configuration, EvaluatorConfiguration):
+            configuration = configuration.display_name()
         self._source = (source, dict(workflow=workflow, model=model, evaluator=evaluator, configuration=configuration))
         head = head_rows_of(source, page_size, BACKGROUND_MIN_SAMPLES, **self._source[1])
         self.table = head[0] if head is not None else sample_rows_of(source, **self._source[1])
@@ -78,6 +89,9 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         self._syncing = False
         fields = self.view.fields
         self.caption_fields = list(caption_fields) if caption_fields is not None else self._default_captions(fields)
+        self._detail_position: Optional[int] = None
+        self._threshold: Optional[float] = None
+        self._measure_live(model is not None)
         self._build_controls(fields)
         self.jobs = (self._owned(JobStatus([model.name], None, on_finished=lambda _: self.reload()))
                      if model is not None else None)
@@ -117,8 +131,10 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         self.gallery = Gallery(self._on_gallery_event, thumbnail_size=self.thumbnail_size,
                                label=f"Samples of {self.table.title}")
         self.detail = w.HTML()
+        self.detail.add_class("kl-detail-view")
         self.close_detail_button = w.Button(description="Close details", layout=w.Layout(width="auto",
                                                                                           display="none"))
+        self._build_confidence_controls()
         self._build_curation_controls(layout)
 
         self.query_box.observe(lambda c: self._guard(self.filter, c["new"]), names="value")
@@ -143,6 +159,7 @@ class SampleBrowser(SelectionActions, Curation, Panel):
             w.Box([*self.filter_controls.inputs, self.clear_filters_button], layout=row),
             self.filter_controls.chips,
             w.Box([self.sort_box, self.order_box], layout=row),
+            self.confidence_row,
             w.Box([self.select_all_button, self.invert_button, self.clear_button, self.previous_button,
                    self.page_label, self.next_button], layout=row),
             self.status,
@@ -263,6 +280,8 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         except QueryError as e:  # a field is gone: show everything, and say why
             self._message = f"Filters cleared on reload: {e}"
         self.selection = self.selection.carried_to(old.frame, self.view.frame, column)
+        self._measure_live(self.live is not None or self._source[1]["model"] is not None)
+        self._refresh_confidence()
         fields = self.view.fields
         self._syncing = True
         try:
@@ -308,13 +327,17 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         position = int(self.selection.positions(position)[0])
         row = self.view.frame.iloc[position]
         cards = self._cards()
-        source, overlay = cards.source(row.to_dict())
+        record = row.to_dict()
+        source, overlay = cards.source(record, position, _DETAIL_TAGS)
         big = thumbnail(source, _DETAIL_SIZE, overlay=overlay, fetch=self.fetch)
-        self.detail.value = detail_html(cards.locator(row.to_dict()), big, row, _DETAIL_SIZE)
+        legend = legend_html(overlay, self._threshold_text()) if self.live is not None or overlay else ""
+        self.detail.value = detail_html(cards.locator(record), big, row, _DETAIL_SIZE, legend)
         self.close_detail_button.layout.display = ""
+        self._detail_position = position
         return self
 
     def close_details(self) -> "SampleBrowser":
+        self._detail_position = None
         self.detail.value = ""
         self.close_detail_button.layout.display = "none"
         return self
@@ -347,7 +370,8 @@ class SampleBrowser(SelectionActions, Curation, Panel):
         return self
 
     def _cards(self) -> Cards:
-        return Cards(self.workflow, self.table.locator_column, self.overlays, self.fetch)
+        return Cards(self.workflow, self.table.locator_column, self.overlays, self.fetch, self.live,
+                     self.confidence_threshold)
 
     def _render_page(self) -> None:
         positions = self.view.page(self.page, self.page_size)
@@ -394,6 +418,10 @@ class SampleBrowser(SelectionActions, Curation, Panel):
                  ("sort", f"{self.view.sort_field} ({'ascending' if self.view.ascending else 'descending'})"
                   if self.view.sort_field else "table order"),
                  ("status", self.status_text())]
+        counts = self.live_metrics()
+        if counts is not None:
+            facts.append(("confidence", f"{self._threshold_text()}: precision {counts.precision:.3f}, recall "
+                                        f"{counts.recall:.3f}, F1 {counts.f1:.3f}"))
         gallery = gallery_html(self._page_items, set(self.gallery.selected), min(self.thumbnail_size, 120),
                                _SNAPSHOT_ITEMS)
         history = self._history_html()

@@ -55,6 +55,13 @@ function buildOption(item, size) {
   caption.className = "kl-caption";
   caption.textContent = item.caption || "";
   option.appendChild(caption);
+  if (item.drawn) {
+    const drawn = document.createElement("div");
+    drawn.className = "kl-drawn";
+    drawn.textContent = item.drawn;
+    drawn.title = item.drawn_title || item.drawn;
+    option.appendChild(drawn);
+  }
   if (item.detail) {
     const detail = document.createElement("div");
     detail.className = "kl-detail";
