@@ -102,10 +102,12 @@ def sample_metrics(conn: Connection, model_id: int, test_case_version_id: int,
         best: Dict[int, Tuple[int, int, str]] = {}
         for position, sid, data, scope in fetch_all(
             conn,
+            # CROSS JOIN keeps the members the outer loop in SQLite (each a primary-key seek of its metrics); without
+            # statistics its planner may loop over the metrics and scan the members for each: quadratic
             "SELECT m.position, m.sample_id, x.data, x.test_case_version_id FROM kl_test_case_members m "
-            "JOIN kl_sample_metrics x ON x.model_id = ? AND x.evaluator = ? AND x.configuration = ? "
-            "AND x.test_case_version_id IN (?, ?) AND x.sample_id = m.sample_id WHERE m.version_id = ?",
-            (model_id, ev, conf, test_case_version_id, SUITE_SCOPE, test_case_version_id),
+            "CROSS JOIN kl_sample_metrics x WHERE m.version_id = ? AND x.model_id = ? AND x.evaluator = ? "
+            "AND x.configuration = ? AND x.test_case_version_id IN (?, ?) AND x.sample_id = m.sample_id",
+            (test_case_version_id, model_id, ev, conf, test_case_version_id, SUITE_SCOPE),
         ):
             if sid not in best or scope != SUITE_SCOPE:
                 best[sid] = (position, sid, data)

@@ -9,6 +9,8 @@ from kolena_lab.media.overlays import MinScore
 from kolena_lab.ui._confidence import Counts, LiveDetection, OperatingPoint, live_detection, operating_point
 from kolena_lab.ui._sample_html import number_text
 
+PROBE_ROWS = 200
+
 
 class ConfidenceControls:
     """What the browser's confidence row does; the browser provides ``table``, ``_configuration``, ``_sync``,
@@ -19,9 +21,16 @@ class ConfidenceControls:
     _configuration: Any = None
 
     def _measure_live(self, with_model: bool) -> None:
-        """Match the table's detections once and find the evaluator's operating point (with a model's results)."""
-        rows = self.table.frame.to_dict("records") if with_model else []
-        self.live: Optional[LiveDetection] = live_detection(rows, self._configuration) if rows else None
+        """Match the table's detections once and find the evaluator's operating point (with a model's results).
+
+        The first ``PROBE_ROWS`` rows tell whether there are scored detections at all, so a table of another kind
+        (classification, say, of a million rows) costs nothing here."""
+        frame = self.table.frame
+        head = frame.iloc[:PROBE_ROWS].to_dict("records") if with_model else []
+        probe = live_detection(head, self._configuration) if head else None
+        rows = (head if len(frame) <= PROBE_ROWS else frame.to_dict("records")) if probe is not None else []
+        self.live: Optional[LiveDetection] = (probe if rows is head else live_detection(rows, self._configuration)) \
+            if rows else None
         self.operating_point: OperatingPoint = operating_point(rows if self.live is not None else [],
                                                                self._configuration)
 
