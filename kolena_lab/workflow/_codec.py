@@ -5,6 +5,7 @@ import json
 from typing import Any, List, Optional, Sequence, Tuple, Type
 
 from kolena_lab.workflow._datatypes import DataObject
+from kolena_lab.workflow._values import reading_stored
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
 _SEPARATORS = (",", ":")
@@ -22,7 +23,10 @@ def encode(obj: Optional[DataObject]) -> Optional[str]:
 
 def decode(cls: Type[DataObject], text: Optional[str]) -> Any:
     """The data object of type ``cls`` stored as ``text`` (None stays None)."""
-    return None if text is None else cls._from_dict(json.loads(text))
+    if text is None:
+        return None
+    with reading_stored():
+        return cls._from_dict(json.loads(text))
 
 
 def sample_id(workflow: str, key: str) -> int:
@@ -67,4 +71,5 @@ def decode_sample(cls: Type[TestSample], key: str, metadata: str) -> TestSample:
     """Rebuild a stored sample with its metadata."""
     data = json.loads(key)
     data[METADATA_FIELD] = json.loads(metadata)  # a declared field, or what every test sample takes as `metadata=`
-    return cls._from_dict(data)
+    with reading_stored():
+        return cls._from_dict(data)

@@ -14,6 +14,7 @@ from pyarrow import json as pa_json
 from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
+from kolena_lab.workflow._values import reading_stored
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
@@ -371,7 +372,8 @@ class _JsonColumns:
             if self._arrow is not None:
                 return self._arrow.get(name, [None] * len(self._texts))
             return [d.get(name) for d in self.dicts()]
-        return [_deserialize(d.get(name), hint) for d in self.dicts()]
+        with reading_stored():  # what the store holds stays readable
+            return [_deserialize(d.get(name), hint) for d in self.dicts()]
 
 
 def _arrow_columns(texts: List[str]) -> Optional[Dict[str, Any]]:

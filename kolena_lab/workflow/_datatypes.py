@@ -13,7 +13,7 @@ import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
 from kolena_lab.errors import InputValidationError, shown
-from kolena_lab.workflow._values import compile_checker
+from kolena_lab.workflow._values import checking, compile_checker
 
 T = TypeVar("T", bound="DataObject")
 
@@ -105,7 +105,7 @@ class _DataObjectMeta(ABCMeta):
             attributes = obj.__dict__
             attributes.update(extras)
             attributes[_EXTRAS_ATTR] = tuple(extras)
-        if info.check is not None:
+        if info.check is not None and checking():
             info.check(obj)
         return obj
 

@@ -13,16 +13,19 @@ What is accepted (a superset of what the types say, as Kolena's pydantic datacla
   member, or a member's value (what a stored member is read back as).
 - Anything else (``Any``, type variables, pydantic's own types, unresolved forward references) is not checked.
 
-Derived fields (``init=False``) and extra attributes other than ``metadata`` are not checked.
+Derived fields (``init=False``) and extra attributes other than ``metadata`` are not checked. Objects read back from
+the store are not checked (``reading_stored()``): what was stored stays readable, even if written before a check.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import types
 import typing
 from collections import abc
+from contextvars import ContextVar
 from enum import Enum
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from pydantic.dataclasses import DataclassProxy
@@ -30,6 +33,25 @@ from pydantic.dataclasses import DataclassProxy
 from kolena_lab.errors import InputValidationError, shown
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, abc.Sequence, abc.Iterable, abc.Collection)
+
+
+_READING_STORED: ContextVar[bool] = ContextVar("kolena_lab_reading_stored", default=False)
+
+
+@contextlib.contextmanager
+def reading_stored() -> Iterator[None]:
+    """Build data objects from what the store holds without checking their values (they were checked when written;
+    older stores may hold values a later check refuses, and must stay readable)."""
+    token = _READING_STORED.set(True)
+    try:
+        yield
+    finally:
+        _READING_STORED.reset(token)
+
+
+def checking() -> bool:
+    """Whether values of data objects built now are checked (not while reading the store)."""
+    return not _READING_STORED.get()
 
 
 def check_optional_numbers(obj: Any, names: Sequence[str]) -> None:

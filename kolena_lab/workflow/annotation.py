@@ -8,6 +8,7 @@ import numpy as np
 
 from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject, _alias_tag
+from kolena_lab.workflow._values import checking
 
 
 
@@ -43,7 +44,7 @@ def _number(obj: Any, value: Any, field_name: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise InputValidationError(f"{_name(obj, field_name)} must be a number, got {shown(value)}") from None
-    if not math.isfinite(number):
+    if not math.isfinite(number) and checking():
         raise InputValidationError(f"{_name(obj, field_name)} must be a finite number, got {shown(value)}")
     return number
 
