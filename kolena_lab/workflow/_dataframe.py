@@ -134,7 +134,7 @@ def _bad_rows(values: pd.Series, scalar: type, optional: bool) -> np.ndarray:
     if scalar is int and kind == "f":
         array = values.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            return ~(array == np.round(array)) & ~(missing & optional)
+            return ~(np.isfinite(array) & (array == np.round(array))) & ~(missing & optional)
     if scalar is str and _is_text(values):
         return missing & ~optional
     if kind != "O":

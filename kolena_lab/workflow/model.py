@@ -7,7 +7,6 @@ import pandas as pd
 
 from kolena_lab import store
 from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, shown
-from kolena_lab.store.checks import check_json
 from kolena_lab.workflow import _codec, _dataframe, catalog
 from kolena_lab.workflow._bound import WorkflowBound
 
@@ -45,7 +44,7 @@ class Model(WorkflowBound, abstract=True):
         infer_batch: Optional[InferBatchFunction] = None,
     ):
         name = check_name(name, "model name")
-        metadata_json, tags_json = _metadata_json(metadata, name), _tags_json(tags)
+        metadata_json, tags_json = _metadata_json(metadata), _tags_json(tags)
         with self._store().transaction() as conn:
             row = store.models.get(conn, name)
             if row is None:
@@ -74,7 +73,7 @@ class Model(WorkflowBound, abstract=True):
         with cls._store().transaction() as conn:
             if store.models.get(conn, name) is not None:
                 raise NameConflictError(f"model '{name}' already exists")
-            store.models.create(conn, cls.workflow._register(conn), name, _metadata_json(metadata, name), _tags_json(tags))
+            store.models.create(conn, cls.workflow._register(conn), name, _metadata_json(metadata), _tags_json(tags))
         obj = cls.__new__(cls)
         obj._load(name, infer, infer_batch)
         return obj
@@ -103,7 +102,7 @@ class Model(WorkflowBound, abstract=True):
 
     def update(self, metadata: Optional[Dict[str, Any]] = None, tags: Optional[Set[str]] = None) -> None:
         """Replace the stored metadata and/or tags."""
-        metadata_json = _metadata_json(self.metadata if metadata is None else metadata, self.name)
+        metadata_json = _metadata_json(self.metadata if metadata is None else metadata)
         tags_json = _tags_json(self.tags if tags is None else tags)
         with self._store().transaction() as conn:
             store.models.update(conn, self._id, metadata_json, tags_json)
@@ -144,7 +143,7 @@ class Model(WorkflowBound, abstract=True):
         return rows, inferences
 
 
-def _metadata_json(metadata: Optional[Dict[str, Any]], name: str) -> str:
+def _metadata_json(metadata: Optional[Dict[str, Any]]) -> str:
     """Model metadata as JSON: a dict keyed by strings (at every level), holding finite numbers only."""
     if metadata is not None and not isinstance(metadata, dict):
         raise InputValidationError(f"model metadata must be a dict, got {type(metadata).__name__} "
@@ -152,9 +151,7 @@ def _metadata_json(metadata: Optional[Dict[str, Any]], name: str) -> str:
     bad = _non_string_key(metadata or {}, "metadata")
     if bad is not None:
         raise InputValidationError(f"model {bad}")
-    text = json.dumps(metadata or {}, sort_keys=True, default=str)
-    check_json(text, f"metadata of model '{name}'")
-    return text
+    return json.dumps(metadata or {}, sort_keys=True, default=str)  # finite numbers: the store's check_json
 
 
 def _non_string_key(value: Any, path: str) -> Optional[str]:

@@ -83,6 +83,7 @@ SCALAR_CASES = {
     "int ground truth holding fractions": (_frame(count=[1, 2.5, 3]), "'count' must hold integers; row 1.*2.5"),
     "int ground truth holding strings": (_frame(count=["1", "2", "3"]), "'count'.*row 0.*'1'"),
     "int ground truth holding NaN": (_frame(count=[1, np.nan, 3]), "'count'.*row 1"),
+    "int ground truth holding infinity": (_frame(count=[1.0, np.inf, 3.0]), "'count' must hold integers; row 1.*inf"),
     "Optional str holding numbers": (_frame(note=[None, 3, None]), "'note' must hold strings \\(or empty cells\\)"),
     "int sample field holding strings": (_frame(width=["640", "480", "320"]), "'width'.*row 0.*'640'"),
     "Optional str sample field holding floats": (_frame(caption=[0.5, 0.5, 0.5]), "'caption'.*row 0"),
