@@ -5,7 +5,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
@@ -20,6 +20,7 @@ DEFAULT_PATH = Path(".kolena_lab") / "lab.db"
 LOCK_TIMEOUT_SECONDS = 15.0
 _BACKENDS = ("sqlite", "postgresql")
 _PASSWORD = re.compile(r"(://[^:/@\s]*:)\S*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#\s]*", re.IGNORECASE)  # libpq also takes it as a parameter
 
 
 def default_url() -> str:
@@ -266,17 +267,21 @@ def _read_only_snapshot(parsed: Any) -> Any:
 
 
 def _hide_password(url: str) -> str:
-    return _PASSWORD.sub(r"\1***@", url)
+    return _QUERY_PASSWORD.sub(r"\1***", _PASSWORD.sub(r"\1***@", url))
 
 
 def _without_password(text: str, url: str) -> str:
     """``text`` (a driver's message) without any part of the password in ``url``, even one the driver took for a
     host name (a password holding an unescaped ``@``)."""
+    secrets = set()
     found = _PASSWORD.search(url)
-    if found is None:
-        return text
-    password = found.group(0)[len(found.group(1)):-1]
-    for part in sorted({password, *password.split("@")}, key=len, reverse=True):
+    if found is not None:
+        password = found.group(0)[len(found.group(1)):-1]
+        secrets |= {password, unquote(password), *password.split("@"), *unquote(password).split("@")}
+    for match in _QUERY_PASSWORD.finditer(url):
+        value = match.group(0)[len(match.group(1)):]
+        secrets |= {value, unquote(value)}
+    for part in sorted(secrets, key=len, reverse=True):
         if len(part) >= 3:
             text = text.replace(part, "***")
     return text

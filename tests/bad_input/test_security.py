@@ -90,11 +90,13 @@ def test_error_messages_never_carry_raw_control_characters(sqlite_store, escape)
     "postgresql://admin:hunter2@host:notaport/lab",
     "mysql://admin:hunter2@db/lab",
     "postgresql+psycopg://admin:hunter2@127.0.0.1:1/lab?sslmode=require",
+    "postgresql+psycopg://admin@127.0.0.1:1/lab?password=hunter2",
+    "postgresql+psycopg://admin:hunter%402@127.0.0.1:1/lab",
 ])
 def test_a_password_never_appears_in_an_error(sqlite_store, url):
     with pytest.raises(KolenaError) as info:
         kolena_lab.initialize(url=url)
-    assert "hunter2" not in str(info.value) and "ter2" not in str(info.value) and "***" in str(info.value)
+    assert "hunter" not in str(info.value) and "ter2" not in str(info.value) and "***" in str(info.value)
     with pytest.raises(StoreError) as later:
         c.TestCase.load("anything")
     assert "hunter2" not in str(later.value)
