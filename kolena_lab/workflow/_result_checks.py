@@ -86,6 +86,11 @@ def per_test_case(pairs: List[Tuple[Any, Any]], test_cases: Sequence[Any], where
     known = set(test_cases)
     out: Dict[Any, Any] = {}
     for i, (test_case, value) in enumerate(pairs):
+        try:
+            hash(test_case)
+        except TypeError:
+            raise InputValidationError(f"{where}[{i}] must pair a test case with its value, got {_got(test_case)}"
+                                       ) from None
         if test_case not in known:
             raise InputValidationError(f"{where}[{i}] is for {_got(test_case)}, which is not a test case being "
                                        "evaluated")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.store.checks import check_name
 from kolena_lab.workflow._datatypes import DataObject, DataType, TypedDataObject
 from kolena_lab.workflow._validators import validate_metrics_fields
 
@@ -108,7 +109,7 @@ def check_configurations(configurations: Optional[List[EvaluatorConfiguration]])
         if not isinstance(configuration, EvaluatorConfiguration):
             raise InputValidationError(f"configurations[{i}] must be an EvaluatorConfiguration, got "
                                        f"{type(configuration).__name__} {shown(configuration)}")
-    names = [c.display_name() for c in configurations]
+    names = [check_name(c.display_name(), "configuration name") for c in configurations]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise InputValidationError(f"configurations have duplicate display names: {duplicates}")

@@ -15,6 +15,7 @@ from kolena_lab.errors import (
     WorkflowMismatchError,
     shown,
 )
+from kolena_lab.store.checks import check_name
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow import _result_checks as _checks
 from kolena_lab.workflow._inferring import InferenceFailure, Inferrer, Member
@@ -99,7 +100,7 @@ class TestRun:
         self.model, self.test_suite, self.evaluator = model, test_suite, evaluator
         self.configurations: List[Optional[EvaluatorConfiguration]] = list(configurations or [None])
         self.reset, self.batch_size = reset, batch_size or _DEFAULT_BATCH_SIZE
-        self.evaluator_name = None if evaluator is None else evaluator_name(evaluator)
+        self.evaluator_name = None if evaluator is None else check_name(evaluator_name(evaluator), "evaluator name")
         self.on_error = on_error
         self.jobs: List[int] = []
         self.failures: List[InferenceFailure] = []

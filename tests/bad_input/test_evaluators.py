@@ -6,6 +6,7 @@ import pytest
 
 from kolena_lab.errors import DuplicateDatapointIdError, InputValidationError
 from kolena_lab.workflow import EvaluationResults, TestCases, load_test_case_metrics, no_op_evaluator, test
+from kolena_lab.workflow.evaluator import check_configurations
 from kolena_lab.workflow.plot import BarPlot
 
 from ..integration import _classification as c
@@ -224,3 +225,20 @@ def test_a_failed_evaluation_is_recorded_failed_and_a_fixed_one_succeeds(model, 
     assert any("failed" in row and "Broken" in row for row in runs)
     test(*model, c.AccuracyEvaluator())
     assert len(load_test_case_metrics(*model, evaluator="AccuracyEvaluator")) == 2
+
+
+def test_a_configuration_name_with_escapes_or_too_long_is_refused():
+    from dataclasses import dataclass as _dataclass
+
+    from kolena_lab.workflow import EvaluatorConfiguration
+
+    @_dataclass(frozen=True)
+    class Named(EvaluatorConfiguration):
+        text: str = ""
+
+        def display_name(self) -> str:
+            return self.text
+
+    for bad, match in (("bad\x1b[31mname", "control"), ("x" * 600, "512")):
+        with pytest.raises(InputValidationError, match=f"configuration name.*{match}|{match}.*configuration name"):
+            check_configurations([Named(bad)])
