@@ -36,7 +36,7 @@ def evaluator_configurations(evaluator: Any) -> List[EvaluatorConfiguration]:
     return list(getattr(evaluator, "configurations", None) or [])
 
 
-def can_infer(model: Model) -> bool:
+def _can_infer(model: Model) -> bool:
     """Whether the model was given an ``infer`` or ``infer_batch`` (a stored model loaded by name has neither)."""
     return model.infer is not None or model.infer_batch is not None
 
@@ -107,10 +107,11 @@ class EvaluationPanel(Panel):
         self.on_complete = on_complete
         self._cancel = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._computing = False  # from the start of a computation to its final state, in the background or not
         self.outcome: Optional[Outcome] = None
 
         self.models_select = ipywidgets.SelectMultiple(
-            options=[(name if can_infer(m) else f"{name} (stored inferences only)", name)
+            options=[(name if _can_infer(m) else f"{name} (stored inferences only)", name)
                      for name, m in self._models.items()],
             description="Models", value=tuple(self._models)[:1], rows=min(6, max(3, len(self._models) + 1)),
             layout=ipywidgets.Layout(width="420px"))
@@ -243,11 +244,10 @@ class EvaluationPanel(Panel):
     @staticmethod
     def _blocker(run: TestRun, plan: InferencePlan) -> Optional[str]:
         """Why ``run`` cannot succeed, if it cannot: samples to infer and no ``infer`` to infer them with."""
-        if plan.to_infer and not can_infer(run.model):
-            name = run.model.name
-            return (f"'{name}' has no infer function and {plan.to_infer:,} samples have no stored inference for it"
-                    f"{' (re-infer is ticked)' if run.reset else ''}: give the panel the model with its infer, "
-                    f"models=[Model('{name}', infer=...)], or untick re-infer")
+        if plan.to_infer and not plan.can_infer:
+            return (f"'{run.model.name}' was given without its infer function, and {plan.to_infer:,} samples have no "
+                    "stored inference for it" + (": untick re-infer, or choose a model that can infer" if run.reset
+                                                 else ": choose a model that can infer"))
         return None
 
     def _show_plan(self) -> None:
@@ -267,7 +267,7 @@ class EvaluationPanel(Panel):
         self.compute_button.disabled = bool(blockers) or not runs or self._running()
 
     def _running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._computing
 
     # -- computing ----------------------------------------------------------------------------------------------
 
@@ -294,6 +294,7 @@ class EvaluationPanel(Panel):
         self.results_button.layout.display = "none"
         self.results.clear_output()
         self.compute_button.disabled, self.cancel_button.disabled = True, False
+        self._computing = True
         if background:
             self._thread = threading.Thread(target=self._compute, args=(runs,), daemon=True,
                                             name="kolena-lab-evaluation")
@@ -364,6 +365,7 @@ class EvaluationPanel(Panel):
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcome = outcome
+        self._computing = False
         self.cancel_button.disabled = True
         self._show_progress(self.progress.value)
         if outcome.cancelled:
@@ -391,13 +393,12 @@ class EvaluationPanel(Panel):
                            caption=caption) if outcome.failures else ""
         self.failures_table.value = (f"<ul>{skipped}</ul>" if skipped else "") + table
         try:
-            self._show_plan()
             if self.on_complete is not None:
                 self.on_complete(outcome)
         except Exception as e:  # the final state stays reachable whatever the callback does
             self.status.value += "<br>" + _error(f"on_complete raised {type(e).__name__}: {e}")
         finally:
-            self.compute_button.disabled = False
+            self._show_plan()  # enables "Compute metrics" again unless the plan says a run cannot succeed
             self.update_displays()
 
     def show_results(self) -> Any:
@@ -420,4 +421,4 @@ class EvaluationPanel(Panel):
                         self.failures_table.value])
 
 
-__all__ = ["EvaluationPanel", "Outcome", "can_infer", "evaluator_configurations", "evaluator_name"]
+__all__ = ["EvaluationPanel", "Outcome", "evaluator_configurations", "evaluator_name"]

@@ -14,7 +14,8 @@ def test_a_stored_model_without_infer_is_refused_with_the_reason(lab_page, jupyt
         "from kolena_lab.ui import EvaluationPanel\n"
         "EvaluationPanel(R.workflow, [R.AccuracyEvaluator(configurations=[R.Threshold(0.0)])])"))
     page = lab_page.page
-    expect(page.get_by_text("has no infer function and 30 samples have no stored inference")).to_be_visible()
+    expect(page.get_by_text("was given without its infer function, and 30 samples have no stored inference")
+           ).to_be_visible()
     expect(page.get_by_role("option", name="model-5 (stored inferences only)")).to_be_visible()
     expect(page.get_by_role("button", name="Compute metrics")).to_be_disabled()
     lab_page.screenshot("widgets-evaluation-refused")

@@ -128,19 +128,20 @@ def test_stored_models_without_infer_are_marked_and_a_run_that_needs_infer_is_re
     assert len(labels) == 3 and all(label.endswith(" (stored inferences only)") for label in labels)
     panel.select(models=["model-5"])
     assert panel.compute_button.disabled
-    assert "has no infer function and 20 samples have no stored inference" in panel.plan_text.value
+    assert "was given without its infer function, and 20 samples have no stored inference" in panel.plan_text.value
+    assert "Model(" not in panel.plan_text.value  # no Python advice inside the UI
     from kolena_lab.errors import IncorrectUsageError
 
     with pytest.raises(IncorrectUsageError, match="model-5"):
         panel.compute()
-    assert panel.compute(background=True) is None and "no infer function" in panel.status.value
+    assert panel.compute(background=True) is None and "without its infer function" in panel.status.value
 
     EvaluationPanel(R.workflow, [_evaluator()], models=models).compute()  # now model-5 has stored inferences
     panel = EvaluationPanel(R.workflow, [_evaluator()])
     panel.select(models=["model-5"])
     assert not panel.compute_button.disabled
     panel.reset.value = True  # re-infer with no infer: refused, with the reason
-    assert panel.compute_button.disabled and "re-infer is ticked" in panel.plan_text.value
+    assert panel.compute_button.disabled and "untick re-infer" in panel.plan_text.value
     panel.reset.value = False
     assert panel.compute().runs and "Done" in panel.status.value
 
@@ -183,3 +184,24 @@ def test_show_results_opens_a_dashboard_of_the_evaluated_models(setup):
     assert panel.results_button.layout.display == ""
     dashboard = panel.show_results()
     assert [m.name for m in dashboard.models] == ["model-5", "model-9"]
+
+
+def test_after_a_run_compute_stays_disabled_when_the_plan_cannot_succeed_and_cancel_works_synchronously(setup):
+    suite, models = setup
+    panel = EvaluationPanel(R.workflow, [_evaluator()], models=[models[0], R.Model.load("model-9")])
+    panel.select(models=["model-5"])
+    panel.compute()
+    panel.select(models=["model-9"])
+    assert panel.compute_button.disabled  # model-9 has no infer and nothing stored
+    panel.select(models=["model-5"])
+    panel.reset.value = True
+    calls = []
+
+    def cancelling(sample):
+        calls.append(sample)
+        panel.cancel()  # from the run itself: a synchronous computation is cancellable too
+        return R.predictor(5)(sample)
+
+    panel._models["model-5"] = R.Model.load("model-5", infer=cancelling)
+    outcome = panel.compute()
+    assert outcome.cancelled and len(calls) == 1 and not panel.compute_button.disabled
