@@ -54,7 +54,7 @@ class ConfidenceControls:
         """The threshold overlays are drawn at: the slider's, else the evaluator's operating point."""
         return self._threshold if self._threshold is not None else self.operating_point.threshold
 
-    def set_confidence_threshold(self, threshold: Optional[float]) -> "SampleBrowser":
+    def set_confidence_threshold(self, threshold: Optional[float]) -> "ConfidenceControls":
         """Draw the inferences scored at least ``threshold`` (None: the evaluator's operating point) and show the test
         case's precision, recall and F1 there."""
         if threshold is not None and not 0 <= float(threshold) <= 1:

@@ -38,9 +38,7 @@ from kolena_lab.workflow import (
     TestCase,
     TestSample,
     TestSuite,
-    apply_directions,
     compare,
-    direction_overrides,
     metric_value,
     sample_label,
 )
@@ -102,7 +100,6 @@ class ResultsDashboard(Panel):
         self.significance = dict(significance or {})
         self._lower, self._higher = set(lower_is_better), set(higher_is_better)
         self._directions = dict(directions or {})
-        direction_overrides(self._lower, self._higher, self._directions)  # bad values fail here, not in a tab
         self.failure = failure
         self.on_open_test_case = on_open_test_case or self._open_in_browser
         self.static_images = static_images
@@ -157,7 +154,7 @@ class ResultsDashboard(Panel):
     def _load_comparison(self, baseline: str) -> Comparison:
         return compare(self.test_suite, self.models, baseline=baseline, evaluator=self.evaluator,
                        significance=self.significance, lower_is_better=self._lower,
-                       higher_is_better=self._higher, bootstrap=self.bootstrap)
+                       higher_is_better=self._higher, bootstrap=self.bootstrap, directions=self._directions)
 
     def _wire(self, tab: _Tab) -> None:
         tab.table.observe(lambda change, t=tab: self._sort(t), ["sort_key", "descending"])
@@ -205,15 +202,13 @@ class ResultsDashboard(Panel):
     def _make_tab(self, key: ConfigurationKey) -> _Tab:
         result = self._compared.configuration(key, significance=False)
         rows = self._compared.rows(key)
-        directions = MetricDirections.for_metrics(result.metrics + result.nested).with_overrides(
-            direction_overrides(self._lower, self._higher, self._directions, key[0]))
+        directions = self._compared.directions(key)  # what the comparison applied: declared, then given
         nested = {}
         for column in result.nested:
             fields = nested_fields(rows[column].dropna())
             nested[column] = MetricDirections.for_metrics(fields).order(fields)
         title = self._tab_title(key)
-        return _Tab(key, title, nested, directions, apply_directions(result, directions),
-                    ResultsTable(label=f"Test-case metrics, {title}"))
+        return _Tab(key, title, nested, directions, result, ResultsTable(label=f"Test-case metrics, {title}"))
 
     def configurations(self) -> List[str]:
         """The tab titles: one per (evaluator, configuration) with results."""
@@ -252,7 +247,7 @@ class ResultsDashboard(Panel):
         value, baseline value, delta, change +1 better / -1 worse / 0 same, the bootstrap interval of the mean
         per-sample difference and its p-value when the metric has a per-sample counterpart, see ``significance``)."""
         tab = self._tab(configuration)
-        return apply_directions(self._compared.configuration(tab.key), tab.directions).to_dataframe()
+        return self._compared.configuration(tab.key).to_dataframe()
 
     def compute_significance(self) -> None:
         """Bootstrap every tab against the current baseline and mark significant differences in the tables.
@@ -303,7 +298,7 @@ class ResultsDashboard(Panel):
 
     def _refresh_comparison(self) -> None:
         for tab in self._tabs:
-            tab.result = apply_directions(self._compared.configuration(tab.key, significance=False), tab.directions)
+            tab.result = self._compared.configuration(tab.key, significance=False)
             tab.table.show(tab.result, tab.directions)
 
     def _sort(self, tab: _Tab) -> None:

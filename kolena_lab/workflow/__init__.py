@@ -17,7 +17,6 @@ from kolena_lab.workflow.comparison import (
     Bootstrap,
     Comparison,
     ConfigurationComparison,
-    apply_directions,
     compare,
     metric_value,
 )
@@ -32,7 +31,6 @@ from kolena_lab.workflow.directions import (
     HEADLINE,
     HIGHER_IS_BETTER,
     MetricDirections,
-    direction_overrides,
     metrics_class,
 )
 from kolena_lab.workflow.evaluator_function import (
@@ -114,8 +112,6 @@ __all__ = [
     "HEADLINE",
     "HIGHER_IS_BETTER",
     "MetricDirections",
-    "apply_directions",
-    "direction_overrides",
     "metrics_class",
     "BasicEvaluatorFunction",
     "ConfiguredEvaluatorFunction",

@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 import numpy as np
 import pandas as pd
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow.directions import MetricDirections, direction_overrides
 from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.results import load_test_case_metrics, load_test_sample_metrics
@@ -383,10 +384,10 @@ def compare(
     not guessed from a name.
     """
     if not models:
-        raise ValueError("compare needs at least one model")
+        raise InputValidationError("compare needs at least one model")
     names = [m.name for m in models]
     if len(set(names)) != len(names):
-        raise ValueError(f"models must be distinct, got {names}")
+        raise InputValidationError(f"models must be distinct, got {names}")
     results = _Results(test_suite, list(models), evaluator, configuration)
     name = _model_name(baseline, results.by_name) if baseline is not None else names[0]
     return Comparison(results, name, significance, set(lower_is_better), set(higher_is_better),
@@ -401,7 +402,7 @@ def _of_configuration(frame: pd.DataFrame, key: ConfigurationKey) -> pd.DataFram
 def _model_name(model: Union[Model, str], by_name: Mapping[str, Model]) -> str:
     name = model if isinstance(model, str) else model.name
     if name not in by_name:
-        raise ValueError(f"'{name}' is not one of the compared models {list(by_name)}")
+        raise InputValidationError(f"'{name}' is not one of the compared models {list(by_name)}")
     return name
 
 

@@ -15,6 +15,7 @@ known direction and is shown neutral too: a direction is never guessed from a me
 import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow.evaluator import MetricsTestCase
 
 HIGHER_IS_BETTER = "higher_is_better"  # field metadata key: True, False or None (neutral)
@@ -40,7 +41,7 @@ class MetricDirections:
             if HIGHER_IS_BETTER in f.metadata:
                 value = f.metadata[HIGHER_IS_BETTER]
                 if value is not None and not isinstance(value, bool):
-                    raise TypeError(f"{metrics_class.__name__}.{f.name}: metadata '{HIGHER_IS_BETTER}' must be True, "
+                    raise InputValidationError(f"{metrics_class.__name__}.{f.name}: metadata '{HIGHER_IS_BETTER}' must be True, "
                                     f"False or None, got {value!r}")
                 directions[f.name] = value
             rank = f.metadata.get(HEADLINE)
@@ -100,6 +101,13 @@ def metrics_class(names: Iterable[str], base: type = MetricsTestCase) -> Optiona
     return best
 
 
+def _check_direction(name: str, value: Any) -> Direction:
+    if value is None or isinstance(value, bool):
+        return value
+    raise InputValidationError(f"direction of '{name}' must be True (higher is better), False (lower is better) or "
+                               f"None (neutral), or an evaluator's mapping of them; got {shown(value)}")
+
+
 def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: Iterable[str] = (),
                         directions: Optional[Mapping[str, Any]] = None, evaluator: str = "") -> Dict[str, Direction]:
     """Directions given by a caller for one evaluator's metrics: ``directions`` maps a metric to True / False / None,
@@ -107,13 +115,12 @@ def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: I
     out: Dict[str, Direction] = {}
     for key, value in (directions or {}).items():
         if isinstance(value, Mapping):
+            for metric, direction in value.items():
+                _check_direction(f"{key}.{metric}", direction)
             if key == evaluator:
                 out.update(value)
-        elif value is None or isinstance(value, bool):
-            out[key] = value
         else:
-            raise TypeError(f"direction of '{key}' must be True (higher is better), False, None or a mapping of an "
-                            f"evaluator's metrics, got {value!r}")
+            out[key] = _check_direction(key, value)
     out.update({m: False for m in lower_is_better})
     out.update({m: True for m in higher_is_better})
     return out

@@ -2,6 +2,7 @@
 compute and opens per-class bars on a metric that differs between models."""
 import pytest
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.ui import ResultsDashboard
 from tests.unit.ui import _truth as T
 
@@ -72,5 +73,5 @@ def test_directions_given_to_the_dashboard_override_declarations(sqlite_store, t
     cells = _cells(dashboard._tab(None), "faces :: all")
     assert cells["mean_nme\x1fprecise"]["tone"] == ""
     assert cells["failure_rate\x1fprecise"]["change"] == "better"
-    with pytest.raises(TypeError, match="direction of 'mean_nme'"):
+    with pytest.raises(InputValidationError, match="direction of 'mean_nme'"):
         _dashboard(suite, models, directions={"mean_nme": "lower"})

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kolena_lab.errors import InputValidationError
+from kolena_lab.workflow.comparison import apply_directions
+from kolena_lab.workflow.directions import direction_overrides
 from kolena_lab.workflow import (
     ConfigurationComparison,
     MetricDirections,
     MetricsTestCase,
     MetricsTestSample,
-    apply_directions,
-    direction_overrides,
     metrics_class,
 )
 
@@ -54,7 +55,7 @@ def test_a_direction_must_be_true_false_or_none():
     class Bad(MetricsTestCase):
         score: float = field(metadata={"higher_is_better": "yes"})
 
-    with pytest.raises(TypeError, match="Bad.score.*True, False or None"):
+    with pytest.raises(InputValidationError, match="Bad.score.*True, False or None"):
         MetricDirections.of_class(Bad)
 
 
@@ -128,5 +129,10 @@ def test_direction_overrides():
     assert direction_overrides(["wer"], ["bleu"], given, "DigitEvaluator") == {
         "accuracy": True, "loss": False, "n": None, "wer": False, "bleu": True}
     assert direction_overrides(directions=given, evaluator="OtherEvaluator")["loss"] is True
-    with pytest.raises(TypeError, match="direction of 'accuracy'"):
+    with pytest.raises(InputValidationError, match="direction of 'accuracy'"):
         direction_overrides(directions={"accuracy": "up"})
+
+
+def test_a_bad_direction_inside_an_evaluator_mapping_is_refused():
+    with pytest.raises(InputValidationError, match="direction of 'AccuracyEvaluator.acc'.*'higher'"):
+        direction_overrides(directions={"AccuracyEvaluator": {"acc": "higher"}}, evaluator="AccuracyEvaluator")
