@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import json as pa_json
 
-from kolena_lab.errors import InputValidationError
+from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow._values import reading_stored
@@ -90,15 +90,10 @@ def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Option
     return names
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _describe_cell(value: Any) -> str:
     if pd.api.types.is_scalar(value) and pd.isna(value):
-        return f"an empty cell ({_short(value)})"
-    return f"{type(value).__name__} {_short(value)}"
+        return f"an empty cell ({shown(value)})"
+    return f"{type(value).__name__} {shown(value)}"
 
 
 def _optional(hint: Any, default: Any) -> bool:
@@ -194,7 +189,7 @@ def encode_members(
     columns = [str(c) for c in df.columns]
     if len(set(columns)) != len(columns):
         duplicated = sorted({c for c in columns if columns.count(c) > 1})
-        raise InputValidationError(f"DataFrame column names must be unique: {_short(duplicated)} repeat")
+        raise InputValidationError(f"DataFrame column names must be unique: {shown(duplicated)} repeat")
     df = df.set_axis(columns, axis=1)
     n = len(df)
     sample_info, gt_info = _info(sample_type), _info(ground_truth_type)
@@ -238,7 +233,7 @@ def _metadata_json(value: Any, row: Any) -> str:
         value = {}
     if not isinstance(value, dict):
         raise InputValidationError(f"column '{METADATA_FIELD}' must hold dicts; row {row} holds "
-                                   f"{type(value).__name__} {_short(value)}")
+                                   f"{type(value).__name__} {shown(value)}")
     return _codec.dumps(_serialize(value))
 
 
