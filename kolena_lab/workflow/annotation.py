@@ -404,7 +404,8 @@ class TextSegment(Annotation):
     def __post_init__(self) -> None:
         for name in ("start", "end"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            integral = isinstance(value, (int, np.integer)) or isinstance(value, float) and value.is_integer()
+            if isinstance(value, bool) or not integral:  # an int, or an integral float as for any int field
                 raise InputValidationError(f"TextSegment {name} must be an int, got {shown(value)}")
         if not 0 <= self.start < self.end:
             raise InputValidationError(f"TextSegment needs 0 <= start < end, got start={self.start}, end={self.end}")
