@@ -253,7 +253,8 @@ def _parse_url(url: Any) -> Any:
 def _read_only_snapshot(parsed: Any) -> Any:
     """For a SQLite file in a folder this process cannot write, whose write-ahead log is empty: the URL reading it
     as an unchanging file. SQLite reads a file in WAL mode through a shared-memory file beside it, which it cannot
-    create there; the file alone holds every committed transaction then. None for any other store."""
+    create there; the file alone holds every committed transaction then. The store is read as it was when opened:
+    what another user with write access commits later is seen once it is opened again. None for any other store."""
     database = parsed.database or ""
     if database.startswith("file:"):
         return None
