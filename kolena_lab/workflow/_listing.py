@@ -153,22 +153,36 @@ def paged(items: Sequence[Any], offset: int = 0, limit: int = 100) -> Page:
     return Page(tuple(items[offset:offset + limit]), len(items), offset, limit)
 
 
-def _matching(records: Sequence[Any], q: Optional[str], where: Optional[str],
-              fields: Callable[[Any], Dict[str, Any]], columns: Sequence[str]) -> List[Any]:
-    """The records whose name holds ``q`` (ignoring case) and whose fields match the query ``where``."""
-    found = list(records)
+def _select(rows: List[tuple], names: Sequence[str], q: Optional[str], where: Optional[str],
+            frame: Optional[Callable[[List[tuple]], pd.DataFrame]] = None) -> List[tuple]:
+    """The rows (values of the fields ``names``, in order) whose name holds ``q`` (ignoring case) and that match the
+    query ``where`` over their fields (``frame`` makes the table it sees, by default the rows as they are)."""
     if q:
-        folded = q.casefold()
-        found = [r for r in found if folded in r.name.casefold()]
+        folded, at = q.casefold(), list(names).index("name")
+        rows = [r for r in rows if folded in r[at].casefold()]
     if where is not None and where.strip():
-        rows = [fields(r) for r in found]
-        frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(columns))
-        found = [found[i] for i in query.select(frame.reset_index(drop=True), where).index]
-    return found
+        table = frame(rows) if frame is not None else pd.DataFrame.from_records(rows, columns=list(names))
+        rows = [rows[i] for i in query.select(table.reset_index(drop=True), where).index]
+    return rows
 
 
-def _fields(record: Record) -> Dict[str, Any]:
-    return {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in record.__dict__.items()}
+def _page(rows: List[tuple], offset: int, limit: int, record: Callable[[tuple], Any]) -> Page:
+    """The page of ``rows`` as records (made only for the page)."""
+    return Page(tuple(record(r) for r in rows[offset:offset + limit]), len(rows), offset, limit)
+
+
+def _fields(cls: type) -> List[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _with_tags_text(names: Sequence[str]) -> Callable[[List[tuple]], pd.DataFrame]:
+    """A table of rows whose ``tags`` field is JSON: the tags as comma-separated text."""
+    def frame(rows: List[tuple]) -> pd.DataFrame:
+        table = pd.DataFrame.from_records(rows, columns=list(names))
+        table["tags"] = [", ".join(json.loads(t)) for t in table["tags"]]
+        return table
+
+    return frame
 
 
 def store_summary() -> Dict[str, Any]:
@@ -218,25 +232,27 @@ def page_workflows(q: Optional[str] = None, where: Optional[str] = None, offset:
                    limit: int = 100) -> Page:
     """The stored workflows (name holding ``q``, matching ``where``), by name."""
     with store.get_store().read() as conn:
-        rows = store.workflows.list_all(conn)
+        stored = store.workflows.list_all(conn)
         sizes = store.workflows.sizes(conn)
-    records = []
-    for name, schema_json in rows:
+    rows = []
+    for name, schema_json in stored:
         schema = json.loads(schema_json)
         types = [schema.get(role, {}).get("type", "") for role in ("test_sample", "ground_truth", "inference")]
-        records.append(WorkflowSummary(name, *types, *sizes.get(name, (0, 0, 0))))
-    return paged(_matching(records, q, where, _fields, WorkflowSummary.__dataclass_fields__), offset, limit)
+        rows.append((name, *types, *sizes.get(name, (0, 0, 0))))
+    rows = _select(rows, _fields(WorkflowSummary), q, where)
+    return _page(rows, offset, limit, lambda r: WorkflowSummary(*r))
 
 
 def page_test_suites(workflow: Optional[str] = None, q: Optional[str] = None, where: Optional[str] = None,
                      offset: int = 0, limit: int = 100) -> Page:
     """The test suites (of ``workflow``, name holding ``q``, matching ``where``) at their latest versions, by name."""
     with store.get_store().read() as conn:
-        rows = store.test_suites.list_all(conn, workflow)
+        stored = store.test_suites.list_all(conn, workflow)
         sizes = store.test_suites.latest_sizes(conn)
-    records = [TestSuiteSummary(r.name, r.workflow, r.latest_version, sizes.get(r.id, 0), tuple(json.loads(r.tags)),
-                                r.description) for r in rows]
-    return paged(_matching(records, q, where, _fields, TestSuiteSummary.__dataclass_fields__), offset, limit)
+    names = _fields(TestSuiteSummary)
+    rows = [(r.name, r.workflow, r.latest_version, sizes.get(r.id, 0), r.tags, r.description) for r in stored]
+    rows = _select(rows, names, q, where, _with_tags_text(names))
+    return _page(rows, offset, limit, lambda r: TestSuiteSummary(*r[:4], tuple(json.loads(r[4])), r[5]))
 
 
 def test_suite_detail(name: str) -> TestSuiteDetail:
@@ -260,17 +276,19 @@ def page_test_cases(workflow: Optional[str] = None, q: Optional[str] = None, whe
     """The test cases (of ``workflow``, in the latest version of ``suite``, name holding ``q``, matching ``where``)
     at their latest versions, by name."""
     with store.get_store().read() as conn:
-        rows = store.test_cases.list_all(conn, workflow)
-        sizes = store.test_cases.latest_sizes(conn)
+        if not q and not (where and where.strip()) and suite is None:  # one page read, however many there are
+            rows = store.test_cases.list_sized(conn, workflow, offset, limit)
+            return Page(tuple(TestCaseInfo(*r) for r in rows), store.test_cases.count(conn, workflow), offset, limit)
+        rows = store.test_cases.list_sized(conn, workflow)
         if suite is not None:
             suite_row = store.test_suites.get(conn, suite)
             if suite_row is None:
                 raise NotFoundError(f"test suite '{suite}' does not exist")
             version_id = store.test_suites.version_id(conn, suite_row.id, suite_row.latest_version)
             members = {tc for _, tc, _ in store.test_suites.members(conn, version_id)}  # type: ignore[arg-type]
-            rows = [r for r in rows if r.name in members]
-    records = [TestCaseInfo(r.name, r.workflow, r.description, r.latest_version, sizes.get(r.id, 0)) for r in rows]
-    return paged(_matching(records, q, where, _fields, TestCaseInfo.__dataclass_fields__), offset, limit)
+            rows = [r for r in rows if r[0] in members]
+    rows = _select(rows, _fields(TestCaseInfo), q, where)
+    return _page(rows, offset, limit, lambda r: TestCaseInfo(*r))
 
 
 def test_case_detail(name: str) -> TestCaseDetail:
@@ -299,16 +317,21 @@ def page_models(workflow: Optional[str] = None, q: Optional[str] = None, tag: Op
     """The models (of ``workflow``, tagged ``tag``, name holding ``q``, matching ``where`` over name, workflow, tags
     and ``metadata.<key>``), by name."""
     with store.get_store().read() as conn:
-        rows = store.models.list_all(conn, workflow)
-    records = [ModelInfo(r.name, r.workflow, json.loads(r.metadata), tuple(json.loads(r.tags))) for r in rows]
+        rows = [(r.name, r.workflow, r.metadata, r.tags) for r in store.models.list_all(conn, workflow)]
     if tag is not None:
-        records = [r for r in records if tag in r.tags]
-    return paged(_matching(records, q, where, _model_fields, ("name", "workflow", "tags")), offset, limit)
+        rows = [r for r in rows if tag in json.loads(r[3])]
+    rows = _select(rows, ("name", "workflow", "metadata", "tags"), q, where, _model_frame)
+    return _page(rows, offset, limit, lambda r: ModelInfo(r[0], r[1], json.loads(r[2]), tuple(json.loads(r[3]))))
 
 
-def _model_fields(record: ModelInfo) -> Dict[str, Any]:
-    scalars = {f"metadata.{k}": v for k, v in record.metadata.items() if v is None or isinstance(v, (str, int, float))}
-    return {"name": record.name, "workflow": record.workflow, "tags": ", ".join(record.tags), **scalars}
+def _model_frame(rows: List[tuple]) -> pd.DataFrame:
+    """Models' name, workflow, tags (comma-separated) and scalar metadata values as ``metadata.<key>``."""
+    records = []
+    for name, workflow, metadata, tags in rows:
+        scalars = {f"metadata.{k}": v for k, v in json.loads(metadata).items()
+                   if v is None or isinstance(v, (str, int, float))}
+        records.append({"name": name, "workflow": workflow, "tags": ", ".join(json.loads(tags)), **scalars})
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["name", "workflow", "tags"])
 
 
 def page_jobs(status: Optional[Sequence[str]] = None, model: Optional[str] = None, workflow: Optional[str] = None,
