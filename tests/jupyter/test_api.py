@@ -125,10 +125,31 @@ async def test_no_token_is_forbidden(lab, api, method):
     assert "all the cats" not in "".join(api.texts)
 
 
-async def test_put_needs_xsrf_without_a_token(lab, api):
-    status, _ = await api("settings", method="PUT", body="{}", auth=False,
-                          headers={"Cookie": "_xsrf=abc", "X-XSRFToken": "other"})
-    assert status == 403
+async def test_a_put_with_the_login_cookie_needs_the_xsrf_token(lab, api, http_server_client, jp_base_url,
+                                                                 jp_auth_header):
+    login = f"{jp_base_url}login"
+    first = await http_server_client.fetch(login, raise_error=False)
+    xsrf = _cookie(first, "_xsrf")
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+    signed_in = await http_server_client.fetch(login, method="POST", raise_error=False, follow_redirects=False,
+                                               body=f"password={token}&_xsrf={xsrf}",
+                                               headers={"Cookie": f"_xsrf={xsrf}"})
+    session = "; ".join(part.split(";", 1)[0] for part in signed_in.headers.get_list("Set-Cookie"))
+    cookies = {"Cookie": f"{session}; _xsrf={xsrf}"}
+    body = json.dumps({"refresh_interval_s": 7})
+    assert (await api("settings", auth=False, headers=cookies))[0] == 200  # the cookie signs in
+    assert (await api("settings", method="PUT", body=body, auth=False, headers=cookies))[0] == 403
+    status, settings = await api("settings", method="PUT", body=body, auth=False,
+                                 headers={**cookies, "X-XSRFToken": xsrf})
+    assert status == 200 and settings["refresh_interval_s"] == 7
+
+
+def _cookie(response, name):
+    for header in response.headers.get_list("Set-Cookie"):
+        key, _, value = header.split(";", 1)[0].partition("=")
+        if key == name:
+            return value
+    raise AssertionError(f"no {name} cookie in {response.headers.get_list('Set-Cookie')}")
 
 
 @pytest.mark.parametrize("route, params, parameter", [
