@@ -31,11 +31,8 @@ class KolenaLabApp(ExtensionApp):
     executor: Optional[ThreadPoolExecutor] = None
 
     def initialize_settings(self) -> None:
-        """Check that the core imports (the routes answer 503 with the reason when it does not)."""
+        """The threads the handlers read the store in; on a failure the routes answer 503 with the reason."""
         try:
-            from kolena_lab import automation  # noqa: F401
-            from kolena_lab.workflow import catalog  # noqa: F401
-
             self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kolena-lab-api")
         except Exception as e:  # never break the server's start
             self.load_error = f"the kolena_lab server extension failed to load: {type(e).__name__}: {e}"

@@ -24,10 +24,11 @@ _FILTERS = frozenset({"q", "where", "workflow", "suite", "tag", "status", "model
                       "version"})
 
 
-class _BadParameter(Exception):
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message)
-        self.parameter = parameter
+def _bad(parameter: str, message: str) -> InputValidationError:
+    """The error of a bad request parameter, naming it (answered 400 with ``"parameter"``)."""
+    error = InputValidationError(message)
+    error.parameter = parameter  # type: ignore[attr-defined]
+    return error
 
 
 class _Handler(ExtensionHandlerMixin, APIHandler):
@@ -45,8 +46,6 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
             self._check_filters()
             work = partial(self._on_store, compute) if uses_store else compute
             result = await IOLoop.current().run_in_executor(app.executor, work)
-        except _BadParameter as e:
-            return self._error(400, str(e), parameter=e.parameter)
         except QueryError as e:
             return self._error(400, str(e), parameter="where")
         except NotFoundError as e:
@@ -54,7 +53,7 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
         except StoreError as e:
             return self._error(503, str(e))
         except InputValidationError as e:
-            return self._error(400, str(e))
+            return self._error(400, str(e), **({"parameter": e.parameter} if hasattr(e, "parameter") else {}))
         except Exception as e:
             self.log.exception("kolena_lab: %s failed", self.request.path)
             return self._error(500, f"the kolena_lab server extension failed: {type(e).__name__}")
@@ -70,7 +69,7 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
     def _check_filters(self) -> None:
         for name in self.request.query_arguments:
             if name in _FILTERS and name not in self.accepts:
-                raise _BadParameter(name, f"'{name}' is not a parameter of {self.request.path}")
+                raise _bad(name, f"'{name}' is not a parameter of {self.request.path}")
 
     def _error(self, status: int, message: str, **extra: Any) -> None:
         self._json(status, {"error": message, **extra})
@@ -93,17 +92,17 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
         try:
             number = int(value)
         except ValueError:
-            raise _BadParameter(name, f"'{name}' must be a whole number, got {value[:100]!r}") from None
+            raise _bad(name, f"'{name}' must be a whole number, got {value[:100]!r}") from None
         if number < low or (high is not None and number > high):
             bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
-            raise _BadParameter(name, f"'{name}' must be {bounds}, got {number}")
+            raise _bad(name, f"'{name}' must be {bounds}, got {number}")
         return number
 
     def required(self, name: str) -> str:
         """A text parameter that must be given."""
         value = self.text(name)
         if value is None:
-            raise _BadParameter(name, f"'{name}' is required")
+            raise _bad(name, f"'{name}' is required")
         return value
 
     def page(self) -> Dict[str, int]:
@@ -248,7 +247,7 @@ class JobsHandler(_Handler):
         statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
         unknown = sorted(set(statuses or ()) - set(catalog.JOB_STATUSES))
         if unknown:
-            raise _BadParameter("status", f"unknown job status {unknown}; one of {', '.join(catalog.JOB_STATUSES)}")
+            raise _bad("status", f"unknown job status {unknown}; one of {', '.join(catalog.JOB_STATUSES)}")
         return statuses
 
 
@@ -263,7 +262,7 @@ class JobHandler(_Handler):
 
 def _job_id(text: str) -> int:
     if not text.isdigit():
-        raise _BadParameter("id", f"a job id is a whole number, got {text[:100]!r}")
+        raise _bad("id", f"a job id is a whole number, got {text[:100]!r}")
     return int(text)
 
 

@@ -49,7 +49,8 @@ async def test_every_route_answers_what_the_store_holds(lab, api):
     assert all(v["created"].endswith("+00:00") for v in pets["versions"])
 
     _, cases = await api("test-cases")
-    assert [(t["name"], t["n_samples"], t["latest_version"]) for t in cases["items"]] == [("cats", 6, 1), ("dogs", 2, 1)]
+    assert [(t["name"], t["n_samples"], t["latest_version"]) for t in cases["items"]] == [("cats", 6, 1),
+                                                                                         ("dogs", 2, 1)]
     assert [t["name"] for t in (await api("test-cases", q="DOG"))[1]["items"]] == ["dogs"]
     assert [t["name"] for t in (await api("test-cases", where="n_samples > 3"))[1]["items"]] == ["cats"]
     assert [t["name"] for t in (await api("test-cases", suite="pets"))[1]["items"]] == ["cats"]
