@@ -12,14 +12,17 @@ from kolena_lab.store import (
     workflows,
 )
 from kolena_lab.store._sql import page_cache
-from kolena_lab.store.store import ENV_URL, Store, default_url, get_store, initialize
+from kolena_lab.store.store import ENV_URL, Store, check_url, current, default_url, get_store, initialize, shown_url
 
 __all__ = [
     "ENV_URL",
     "Store",
+    "check_url",
+    "current",
     "default_url",
     "get_store",
     "initialize",
+    "shown_url",
     "page_cache",
     "checks",
     "evaluators",

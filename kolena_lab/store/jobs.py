@@ -180,22 +180,49 @@ def get(conn: Connection, job_id: int) -> Optional[JobRow]:
 def list_jobs(conn: Connection, workflow: Optional[str] = None, model: Optional[str] = None,
               test_suite: Optional[str] = None, evaluator: Optional[str] = None,
               statuses: Optional[Sequence[str]] = None, ids: Optional[Sequence[int]] = None,
-              limit: Optional[int] = None) -> List[JobRow]:
-    """Jobs matching every filter given, newest first, without their output."""
-    where, params = [], []
-    for column, value in (("w.name", workflow), ("m.name", model), ("s.name", test_suite), ("e.name", evaluator)):
+              limit: Optional[int] = None, offset: int = 0) -> List[JobRow]:
+    """Jobs matching every filter given, newest first (after skipping ``offset``), without their output."""
+    where, params = _filters(workflow, model, test_suite, evaluator, statuses, ids)
+    sql = _SELECT.format(output="NULL, NULL") + where + " ORDER BY j.id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    elif offset:
+        sql += f" LIMIT {-1 if conn.dialect.name == 'sqlite' else 'ALL'} OFFSET {int(offset)}"
+    return _rows(conn, sql, params)
+
+
+def count(conn: Connection, workflow: Optional[str] = None, model: Optional[str] = None,
+          test_suite: Optional[str] = None, evaluator: Optional[str] = None,
+          statuses: Optional[Sequence[str]] = None) -> int:
+    """How many jobs match every filter given."""
+    where, params = _filters(workflow, model, test_suite, evaluator, statuses, None)
+    return run(conn, f"SELECT COUNT(*) FROM kl_jobs j{where}", params).scalar_one()
+
+
+_BY_NAME = {
+    "workflow": "j.evaluator_id IN (SELECT e.id FROM kl_evaluators e JOIN kl_workflows w ON w.id = e.workflow_id "
+                "WHERE w.name = ?)",
+    "model": "j.model_id IN (SELECT id FROM kl_models WHERE name = ?)",
+    "test_suite": "j.suite_id IN (SELECT id FROM kl_test_suites WHERE name = ?)",
+    "evaluator": "j.evaluator_id IN (SELECT id FROM kl_evaluators WHERE name = ?)",
+}
+
+
+def _filters(workflow: Optional[str], model: Optional[str], test_suite: Optional[str], evaluator: Optional[str],
+             statuses: Optional[Sequence[str]], ids: Optional[Sequence[int]]) -> Tuple[str, List[Any]]:
+    """The WHERE clause (empty, or starting with a space) and its parameters of the jobs matching every filter."""
+    where: List[str] = []
+    params: List[Any] = []
+    for key, value in (("workflow", workflow), ("model", model), ("test_suite", test_suite),
+                       ("evaluator", evaluator)):
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(_BY_NAME[key])
             params.append(value)
     for column, values in (("j.status", statuses), ("j.id", ids)):
         if values is not None:
             where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0")
             params.extend(values)
-    sql = _SELECT.format(output="NULL, NULL") + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " ORDER BY j.id DESC"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return _rows(conn, sql, params)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def _rows(conn: Connection, sql: str, params: Sequence[Any]) -> List[JobRow]:

@@ -24,6 +24,12 @@ class VersionStamp(NamedTuple):
     samples_revision: str
 
 
+def schema_version(conn: Connection) -> Optional[int]:
+    """The schema version the store was written with, or None."""
+    value = run(conn, "SELECT value FROM kl_meta WHERE key = 'schema_version'").scalar()
+    return None if value is None else int(value)
+
+
 def store_id(conn: Connection) -> Optional[str]:
     """The store's random id, or None for a store that has none yet."""
     return run(conn, "SELECT value FROM kl_meta WHERE key = ?", (STORE_ID,)).scalar()

@@ -402,6 +402,23 @@ def initialize(
         return _current
 
 
+def current() -> Optional[Store]:
+    """The store in use, or None when none was opened (or the last ``initialize`` failed); opens nothing."""
+    with _lock:
+        return _current
+
+
+def check_url(url: Any) -> None:
+    """Raise ``InputValidationError`` (password hidden) unless ``url`` names a SQLite file or a PostgreSQL database;
+    opens nothing."""
+    _parse_url(url)
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password hidden."""
+    return _hide_password(url.strip())
+
+
 def get_store() -> Store:
     """The current store, opened on first use from ``KOLENA_LAB_URL`` or the default SQLite file."""
     global _current

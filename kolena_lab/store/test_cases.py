@@ -36,6 +36,31 @@ def list_all(conn: Connection, workflow: Optional[str] = None) -> List[TestCaseR
     return [TestCaseRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY c.name", (workflow,))]
 
 
+def list_sized(conn: Connection, workflow: Optional[str] = None, offset: int = 0,
+               limit: Optional[int] = None) -> List[Tuple[str, str, str, int, int]]:
+    """``(name, workflow, description, latest version, its number of samples)`` of the test cases (of one workflow,
+    if given), by name, from ``offset`` on (at most ``limit``): one query, read through the driver's cursor."""
+    sql = ("SELECT c.name, w.name, c.description, c.latest_version, v.n_samples FROM kl_test_cases c "
+           "JOIN kl_workflows w ON w.id = c.workflow_id "
+           "JOIN kl_test_case_versions v ON v.test_case_id = c.id AND v.version = c.latest_version")
+    params: List[Any] = []
+    if workflow is not None:
+        sql += " WHERE w.name = ?"
+        params.append(workflow)
+    sql += " ORDER BY c.name"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return fetch_all(conn, sql, params)
+
+
+def count(conn: Connection, workflow: Optional[str] = None) -> int:
+    """How many test cases there are (of one workflow, if given)."""
+    if workflow is None:
+        return run(conn, "SELECT COUNT(*) FROM kl_test_cases").scalar_one()
+    return run(conn, "SELECT COUNT(*) FROM kl_test_cases c JOIN kl_workflows w ON w.id = c.workflow_id "
+                     "WHERE w.name = ?", (workflow,)).scalar_one()
+
+
 def latest_sizes(conn: Connection) -> Dict[int, int]:
     """The number of samples of every test case's latest version, by test case id."""
     sql = ("SELECT c.id, v.n_samples FROM kl_test_cases c "

@@ -1,5 +1,5 @@
 """Test suites and their versions: which test case versions each holds, in order."""
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Connection
 
@@ -46,6 +46,19 @@ def list_all(conn: Connection, workflow: Optional[str] = None) -> List[TestSuite
     if workflow is None:
         return [TestSuiteRow(*r) for r in run(conn, f"{_SELECT} ORDER BY s.name")]
     return [TestSuiteRow(*r) for r in run(conn, f"{_SELECT} WHERE w.name = ? ORDER BY s.name", (workflow,))]
+
+
+def latest_sizes(conn: Connection) -> Dict[int, int]:
+    """The number of test cases of every suite's latest version, by suite id."""
+    sql = ("SELECT s.id, (SELECT COUNT(*) FROM kl_test_suite_members m WHERE m.suite_version_id = v.id) "
+           "FROM kl_test_suites s JOIN kl_test_suite_versions v ON v.suite_id = s.id AND v.version = s.latest_version")
+    return {suite_id: n for suite_id, n in run(conn, sql)}
+
+
+def versions(conn: Connection, suite_id: int) -> List[Tuple[int, int, Any]]:
+    """``(version id, version, created at)`` of every version of a suite, oldest first."""
+    return [tuple(r) for r in run(conn, "SELECT id, version, created_at FROM kl_test_suite_versions "
+                                        "WHERE suite_id = ? ORDER BY version", (suite_id,))]
 
 
 _SELECT_VERSION = (

@@ -65,3 +65,11 @@ def get(conn: Connection, name: str) -> Optional[Tuple[int, str]]:
 def list_all(conn: Connection) -> List[Tuple[str, str]]:
     """``(name, schema JSON)`` of every workflow, by name."""
     return [tuple(r) for r in run(conn, "SELECT name, schema FROM kl_workflows ORDER BY name")]
+
+
+def sizes(conn: Connection) -> Dict[str, Tuple[int, int, int]]:
+    """``(test cases, test suites, models)`` of every workflow, by name."""
+    sql = ("SELECT w.name, (SELECT COUNT(*) FROM kl_test_cases c WHERE c.workflow_id = w.id), "
+           "(SELECT COUNT(*) FROM kl_test_suites s WHERE s.workflow_id = w.id), "
+           "(SELECT COUNT(*) FROM kl_models m WHERE m.workflow_id = w.id) FROM kl_workflows w")
+    return {name: (cases, suites, models) for name, cases, suites, models in run(conn, sql)}

@@ -15,29 +15,13 @@ import pandas as pd
 from kolena_lab import store
 from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, WorkflowMismatchError
 from kolena_lab.workflow import query
+from kolena_lab.workflow._records import Record
 from kolena_lab.workflow._versioning import Ref, write_test_case_version, write_test_suite_version
 from kolena_lab.workflow.workflow import check_name
 
 
 @dataclasses.dataclass(frozen=True)
-class _Record:
-    def to_dict(self) -> Dict[str, Any]:
-        """The record as JSON-ready values (datetimes as ISO text, tuples as lists)."""
-        return {k: _plain(v) for k, v in dataclasses.asdict(self).items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-@dataclasses.dataclass(frozen=True)
-class WorkflowInfo(_Record):
+class WorkflowInfo(Record):
     """A stored workflow: its name and the type names and fields of its test sample, ground truth and inference."""
 
     name: str
@@ -48,7 +32,7 @@ class WorkflowInfo(_Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class VersionInfo(_Record):
+class VersionInfo(Record):
     """One version of a test case: its number, size and when it was written."""
 
     version: int
@@ -57,7 +41,7 @@ class VersionInfo(_Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class TestCaseInfo(_Record):
+class TestCaseInfo(Record):
     """A stored test case at its latest version."""
 
     __test__ = False
@@ -70,7 +54,7 @@ class TestCaseInfo(_Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class TestSuiteInfo(_Record):
+class TestSuiteInfo(Record):
     """A stored test suite at its latest version, with the test case versions it holds."""
 
     __test__ = False
@@ -84,7 +68,7 @@ class TestSuiteInfo(_Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class TestRunInfo(_Record):
+class TestRunInfo(Record):
     """The latest run of one evaluator for a model on a suite."""
 
     __test__ = False
@@ -98,7 +82,7 @@ class TestRunInfo(_Record):
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelInfo(_Record):
+class ModelInfo(Record):
     """A stored model: metadata and tags."""
 
     name: str
@@ -315,7 +299,65 @@ def _test_case_row(conn: Any, name: str) -> Any:
     return row
 
 
+# The paged listings and details of the REST API build on the records above.
+from kolena_lab.workflow._listing import (  # noqa: E402
+    JOB_STATUSES,
+    FieldSummaryInfo,
+    JobDetail,
+    JobInfo,
+    Page,
+    TestCaseDetail,
+    TestCaseRef,
+    TestCaseVersion,
+    TestSuiteDetail,
+    TestSuiteSummary,
+    TestSuiteVersion,
+    WorkflowSummary,
+    check_store_url,
+    job_detail,
+    json_safe,
+    page_jobs,
+    page_models,
+    page_test_cases,
+    page_test_suites,
+    page_workflows,
+    paged,
+    shown_url,
+    store_summary,
+    test_case_detail,
+    test_case_results,
+    test_suite_detail,
+    use_store,
+)
+
 __all__ = [
+    "JOB_STATUSES",
+    "FieldSummaryInfo",
+    "JobDetail",
+    "JobInfo",
+    "Page",
+    "TestCaseDetail",
+    "TestCaseRef",
+    "TestCaseVersion",
+    "TestSuiteDetail",
+    "TestSuiteSummary",
+    "TestSuiteVersion",
+    "WorkflowSummary",
+    "check_store_url",
+    "job_detail",
+    "json_safe",
+    "page_jobs",
+    "page_models",
+    "page_test_cases",
+    "page_test_suites",
+    "page_workflows",
+    "paged",
+    "shown_url",
+    "store_summary",
+    "test_case_detail",
+    "test_case_results",
+    "test_suite_detail",
+    "use_store",
     "ModelInfo",
     "TestCaseInfo",
     "TestRunInfo",
