@@ -35,7 +35,8 @@ function preamble(item: Item, context: CodeContext, imports: string[]): string[]
   const lines = [
     ...(context.storeUrl ? ['import kolena_lab'] : []),
     ...imports,
-    'from kolena_lab.workflow import bound_classes, find_workflow',
+    'from kolena_lab.workflow import bound_classes',
+    'from kolena_lab.workflow.workflow import find_workflow',
     ''
   ];
   if (context.storeUrl) {

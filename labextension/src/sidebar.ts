@@ -175,14 +175,13 @@ export class KolenaSidebar extends Panel {
           requestAPI<Page<TestSuiteItem>>('test-suites' + query({ q, limit: SEARCH_LIMIT }), { signal })
         ]);
         this._found = { cases, suites };
+        this._error = null;
       } else if (this.view === 'models') {
         this._models = await requestAPI<Page<ModelItem>>('models' + query({ q, limit: SEARCH_LIMIT }), { signal });
+        this._error = null;
       }
       if (signal.aborted) {
         return;
-      }
-      if (this.view !== 'jobs') {
-        this._error = null;
       }
     } catch (error) {
       if ((error as Error).name === 'AbortError' || signal.aborted) {

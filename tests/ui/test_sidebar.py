@@ -1,0 +1,204 @@
+"""The Kolena Lab sidebar in a real JupyterLab (and Notebook 7): it lists what the store holds, typing part of a name
+filters, "Open in notebook" runs a working widget, a job the worker finishes raises a notification, hostile names
+render as text, and a store the server cannot read shows the server's message."""
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from conftest import JupyterLabServer, LabPage, _serve
+from playwright.sync_api import Page, expect
+
+import kolena_lab
+from kolena_lab import automation
+from kolena_lab.workflow import no_op_evaluator, test
+from tests.integration import _classification as c
+
+pytestmark = pytest.mark.ui
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW = "Test Classification"
+HOSTILE = '<img src=x onerror="window.__injected=1">"quoted" ünïcode'
+CASES = ["night drive", "day drive", "rainy night", HOSTILE]
+SIDEBAR = "#kolena-lab-sidebar"
+WAIT_MS = 60_000
+
+
+def _populate(url: str) -> None:
+    """A suite of four test cases, a model that inferred them, and an entrypoint evaluator run from the repo."""
+    kolena_lab.initialize(url)
+    cases = [c.TestCase(name, test_samples=[(c.sample(i + 10 * k, index=i, night="night" in name),
+                                             c.gt("cat" if i % 2 else "dog")) for i in range(4)])
+             for k, name in enumerate(CASES)]
+    suite = c.TestSuite("drive suite", test_cases=cases)
+    test(c.Model("baseline", infer=c.predict), suite, no_op_evaluator)
+    automation.register_evaluator(c.workflow, "accuracy", entrypoint="tests.integration._classification:AccuracyEvaluator",
+                                  configurations=[{"threshold": 0.5, "class": "tests.integration._classification:Threshold"}],
+                                  working_dir=str(REPO))
+
+
+def _serve_with_store(tmp_path_factory, notebook7: bool = False,
+                      corrupt: bool = False) -> Iterator[tuple[JupyterLabServer, str]]:
+    """A server (with the kolena_lab server extension) and kernels that use this worktree's kolena_lab and a store
+    of our own (populated, or a corrupt file)."""
+    base = tmp_path_factory.mktemp("sidebar-nb7" if notebook7 else "sidebar-lab")
+    url = f"sqlite:///{base / 'lab.db'}"
+    if corrupt:
+        (base / "lab.db").write_bytes(b"this is not a database" * 100)
+    else:
+        _populate(url)
+    config = base / "config-path"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"kolena_lab.jupyter": True}}}))
+    saved = dict(os.environ)
+    os.environ.update(
+        KOLENA_LAB_URL=url,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), saved.get("PYTHONPATH")])),
+        JUPYTER_CONFIG_PATH=os.pathsep.join(filter(None, [str(config), saved.get("JUPYTER_CONFIG_PATH")])),
+    )
+    try:
+        servers = _serve(tmp_path_factory, notebook7=notebook7)
+        server = next(servers)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    yield server, url
+    next(servers, None)
+
+
+@pytest.fixture(scope="module")
+def sidebar_lab(tmp_path_factory) -> Iterator[tuple[JupyterLabServer, str]]:
+    yield from _serve_with_store(tmp_path_factory, notebook7=False)
+
+
+@pytest.fixture
+def sidebar_page(page: Page, sidebar_lab) -> LabPage:
+    lab = LabPage(page, sidebar_lab[0])
+    page.set_viewport_size({"width": 1440, "height": 900})
+    lab.open()
+    page.evaluate("() => window.jupyterapp.commands.execute('kolena-lab:open-sidebar')")
+    expect(page.locator(SIDEBAR)).to_be_visible()
+    return lab
+
+
+def _rows(page: Page):
+    return page.locator(f"{SIDEBAR} .kl-Row:visible .kl-Row-label")
+
+
+def test_sidebar_lists_the_store_and_search_filters(sidebar_page):
+    page = sidebar_page.page
+    expect(_rows(page).filter(has_text=WORKFLOW)).to_have_count(1, timeout=WAIT_MS)
+    # a single workflow opens by itself: its suite, then the suite's latest version with its test cases
+    expect(_rows(page).filter(has_text="drive suite")).to_have_count(1)
+    page.locator(f"{SIDEBAR} .kl-Row", has_text="drive suite").locator(".kl-Row-caret").click()
+    expect(_rows(page).filter(has_text="version 1 (latest)")).to_have_count(1)
+    for name in CASES:
+        expect(_rows(page).filter(has_text=name)).to_have_count(1)
+    expect(page.locator(SIDEBAR)).to_contain_text("4 test cases")
+    # hostile names are text: no element was injected, nothing ran
+    expect(page.locator(f"{SIDEBAR} img")).to_have_count(0)
+    assert page.evaluate("() => window.__injected") is None
+    page.locator(f"{SIDEBAR} .kl-Row", has_text="rainy night").click()
+    expect(page.locator(f"{SIDEBAR} .kl-Details")).to_contain_text("rainy night")
+    expect(page.locator(f"{SIDEBAR} .kl-Details")).to_contain_text("Versions")
+    sidebar_page.screenshot("sidebar-tree")
+
+    page.locator(f"{SIDEBAR} .kl-Search").fill("nigh")
+    expect(_rows(page).filter(has_text="rainy night")).to_have_count(1, timeout=WAIT_MS)
+    expect(_rows(page).filter(has_text="night drive")).to_have_count(1)
+    expect(_rows(page).filter(has_text="day drive")).to_have_count(0)
+    expect(_rows(page).filter(has_text="drive suite")).to_have_count(0)
+    sidebar_page.screenshot("sidebar-search")
+
+    page.locator(f"{SIDEBAR} .kl-Search").fill("")
+    page.locator(f"{SIDEBAR} .kl-Tab", has_text="Models").click()
+    expect(_rows(page).filter(has_text="baseline")).to_have_count(1, timeout=WAIT_MS)
+
+
+def test_open_in_notebook_runs_a_working_widget(sidebar_page):
+    page = sidebar_page.page
+    page.locator(f"{SIDEBAR} .kl-Search").fill("day dr")
+    row = page.locator(f"{SIDEBAR} .kl-Row", has_text="day drive")
+    expect(row).to_have_count(1, timeout=WAIT_MS)
+    row.click()
+    page.locator(f"{SIDEBAR} .kl-Open").click()
+    # a new notebook with a kernel; its cell loads the test case by name and shows a SampleBrowser
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            return w?.content?.widgets?.[0]?.model?.sharedModel?.getSource().includes('SampleBrowser')
+                && w.sessionContext?.session?.kernel?.status === 'idle'
+                && w.content.widgets[0].model.executionCount !== null;
+        }""",
+        timeout=WAIT_MS * 2,
+    )
+    output = page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-OutputArea")
+    outputs = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets[0].model.outputs.toJSON()""")
+    assert not [o for o in outputs if o["output_type"] == "error"], outputs
+    expect(output).to_contain_text("day drive", timeout=WAIT_MS)  # the widget's title names the test case
+    expect(output.locator(".widget-box, .jupyter-widgets").first).to_be_visible()
+    sidebar_page.screenshot("sidebar-open-in-notebook")
+
+
+def test_finished_job_shows_a_notification(sidebar_page, sidebar_lab):
+    page = sidebar_page.page
+    expect(_rows(page).filter(has_text=WORKFLOW)).to_have_count(1, timeout=WAIT_MS)
+    page.wait_for_timeout(1500)  # the job watcher has read the jobs once: what exists now is never announced
+    kolena_lab.initialize(sidebar_lab[1])
+    [job] = automation.queue_evaluation("baseline", "drive suite", evaluator="accuracy")
+    automation.Worker(poll_interval=0.1).run(until_idle=True)
+    assert automation.get_job(job.id).status == "succeeded", automation.get_job(job.id).stderr
+    toast = page.locator(".Toastify__toast", has_text="Evaluation finished")
+    expect(toast).to_be_visible(timeout=WAIT_MS)
+    expect(toast).to_contain_text("baseline")
+    page.locator(f"{SIDEBAR} .kl-Tab", has_text="Jobs").click()
+    expect(page.locator(f"{SIDEBAR} .kl-Row.kl-status-succeeded")).to_have_count(1)
+    sidebar_page.screenshot("sidebar-job-notification")
+
+
+@pytest.fixture(scope="module")
+def corrupt_lab(tmp_path_factory) -> Iterator[tuple[JupyterLabServer, str]]:
+    yield from _serve_with_store(tmp_path_factory, corrupt=True)
+
+
+def test_unreadable_store_shows_the_server_message(page, corrupt_lab):
+    server = corrupt_lab[0]
+    try:
+        urllib.request.urlopen(f"{server.url}kolena-lab/api/store?token={server.token}", timeout=30)
+        pytest.fail("a corrupt store was read")
+    except urllib.error.HTTPError as e:
+        status, error = e.code, json.loads(e.read())["error"]
+    assert status == 503 and error
+    lab = LabPage(page, server)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    lab.open()
+    page.evaluate("() => window.jupyterapp.commands.execute('kolena-lab:open-sidebar')")
+    message = page.locator(f"{SIDEBAR} .kl-Message.kl-mod-error")
+    expect(message).to_have_text(error, timeout=WAIT_MS)
+    expect(page.locator(f"{SIDEBAR} .kl-VirtualList")).to_be_hidden()
+    lab.screenshot("sidebar-store-error")
+@pytest.fixture(scope="module")
+def sidebar_notebook7(tmp_path_factory) -> Iterator[tuple[JupyterLabServer, str]]:
+    yield from _serve_with_store(tmp_path_factory, notebook7=True)
+
+
+def test_sidebar_in_notebook7_left_panel(page, sidebar_notebook7):
+    server = sidebar_notebook7[0]
+    (server.root_dir / "empty.ipynb").write_text(json.dumps(
+        {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(server.lab_url("empty.ipynb"))
+    page.wait_for_function("() => window.jupyterapp !== undefined")
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    in_left = page.evaluate("""() => Array.from(window.jupyterapp.shell.widgets('left'))
+        .some(w => w.id === 'kolena-lab-sidebar')""")
+    assert in_left
+    page.evaluate("() => window.jupyterapp.commands.execute('kolena-lab:open-sidebar')")
+    expect(_rows(page).filter(has_text=WORKFLOW)).to_have_count(1, timeout=WAIT_MS)
+    page.screenshot(path=str(REPO / "test-artifacts" / "sidebar-notebook7.png"))
