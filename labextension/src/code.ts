@@ -32,10 +32,11 @@ function workflowOf(item: Item): string {
 
 function preamble(item: Item, context: CodeContext, imports: string[]): string[] {
   const workflow = py(workflowOf(item));
+  const catalog = imports.includes(CATALOG);
   const lines = [
     ...(context.storeUrl ? ['import kolena_lab'] : []),
-    ...imports,
-    'from kolena_lab.workflow import bound_classes',
+    ...imports.filter(line => line !== CATALOG),
+    `from kolena_lab.workflow import bound_classes${catalog ? ', catalog' : ''}`,
     'from kolena_lab.workflow.workflow import find_workflow',
     ''
   ];
@@ -55,14 +56,13 @@ function preamble(item: Item, context: CodeContext, imports: string[]): string[]
   }
   lines.push(
     'if workflow is None:',
-    `    raise RuntimeError(${py(
-      `workflow '${workflowOf(item)}' is not defined in this kernel: run the code that calls define_workflow(...) first`
-    )})`,
+    `    raise RuntimeError(${py(`workflow '${workflowOf(item)}' is not defined: run its define_workflow(...) first`)})`,
     'TestCase, TestSuite, Model = bound_classes(workflow)'
   );
   return lines;
 }
 
+const CATALOG = 'from kolena_lab.workflow import catalog';
 const EVALUATORS = [
   'evaluators = [make_evaluator(load_entrypoint(e.target, e.working_dir), e.configurations)[0]',
   '              for e in list_evaluators(workflow.name) if e.kind == "entrypoint"]'
@@ -86,7 +86,7 @@ export function pythonFor(item: Item, context: CodeContext): string {
       ];
       break;
     case 'test-suite':
-      imports = ['from kolena_lab.ui import ResultsDashboard, SampleBrowser', 'from kolena_lab.workflow import catalog'];
+      imports = ['from kolena_lab.ui import ResultsDashboard, SampleBrowser', CATALOG];
       body = [
         `test_suite = TestSuite.load(${py(item.name)}${item.version ? `, ${item.version}` : ''})`,
         'tested = sorted({run.model for run in catalog.list_test_runs() if run.test_suite == test_suite.name})',
@@ -97,7 +97,7 @@ export function pythonFor(item: Item, context: CodeContext): string {
     case 'model':
       imports = [
         'from kolena_lab.ui import EvaluationPanel, ResultsDashboard',
-        'from kolena_lab.workflow import catalog',
+        CATALOG,
         ...(context.hasEvaluators ? EVALUATOR_IMPORTS : [])
       ];
       body = [
@@ -105,10 +105,10 @@ export function pythonFor(item: Item, context: CodeContext): string {
         'runs = catalog.list_test_runs(model=model.name)',
         ...(context.hasEvaluators
           ? [
-              ...EVALUATORS,
-              'if runs:',
+              'if runs:  # its latest results',
               '    widget = ResultsDashboard(TestSuite.load(runs[-1].test_suite), [model])',
-              'else:',
+              'else:  # no results yet: evaluate it with the registered evaluators',
+              ...EVALUATORS.map(line => `    ${line}`),
               '    widget = EvaluationPanel(workflow, evaluators, models=[model])',
               'widget'
             ]

@@ -200,7 +200,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => selected() && details(selected()!)
     });
     commands.addCommand(CommandIDs.quickstart, {
-      label: args => (args.isLauncher ? 'Kolena Lab' : 'Open the Kolena Lab Quickstart'),
+      label: args => (args.isLauncher ? 'Quickstart' : 'Open the Kolena Lab Quickstart'),
       caption: 'Open the quickstart notebook (or a new notebook of starter cells)',
       icon: kolenaIcon,
       execute: () => openQuickstart(app)
@@ -209,7 +209,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     for (const command of Object.values(CommandIDs)) {
       palette?.addItem({ command, category: command === CommandIDs.about ? 'Help' : 'Kolena Lab' });
     }
-    launcher?.add({ command: CommandIDs.quickstart, category: 'Notebook', rank: 10 });
+    launcher?.add({ command: CommandIDs.quickstart, category: 'Kolena Lab', rank: 1, args: { isLauncher: true } });
     app.contextMenu.addItem({ command: CommandIDs.openInNotebook, selector: '.kl-Row', rank: 1 });
     app.contextMenu.addItem({ command: CommandIDs.copyPython, selector: '.kl-Row', rank: 2 });
     app.contextMenu.addItem({ command: CommandIDs.showDetails, selector: '.kl-Row', rank: 3 });

@@ -26,7 +26,7 @@ import { JobWatcher, describeJob } from './jobs';
 import { Row, VirtualList } from './vlist';
 
 export type View = 'tree' | 'models' | 'jobs';
-const SEARCH_LIMIT = 1000;
+const SEARCH_LIMIT = 200; // per page of search results; the rest loads from the "more" row
 const VIEWS: [View, string][] = [
   ['tree', 'Workflows'],
   ['models', 'Models'],
@@ -201,6 +201,7 @@ export class KolenaSidebar extends Panel {
     this.node.dataset.state = error ? 'error' : 'ok';
     if (error) {
       this.list.rows = [];
+      this.node.dataset.rendered = `${this.view}:error`;
       return;
     }
     const q = this.search.value.trim();
@@ -210,6 +211,7 @@ export class KolenaSidebar extends Panel {
       this._message.textContent = q ? `Nothing matches “${q}”.` : this._emptyText();
     }
     this.list.rows = rows;
+    this.node.dataset.rendered = `${this.view}:${q}`; // what the rows show (tests and benchmarks wait for it)
   }
 
   private _emptyText(): string {
@@ -227,19 +229,15 @@ export class KolenaSidebar extends Panel {
     if (q && this._found) {
       const { cases, suites } = this._found;
       const rows: Row[] = [];
-      const group = (label: string, page: Page<unknown>, key: string) => {
-        rows.push({ key, depth: 0, label, detail: page.total.toLocaleString(), header: true });
+      const group = <T>(label: string, page: Page<T>, endpoint: string, row: (item: T) => Row) => {
+        if (page.total) {
+          rows.push({ key: `h:${label}`, depth: 0, label, detail: page.total.toLocaleString(), header: true });
+          rows.push(...page.items.map(row));
+          this._more(rows, page, endpoint);
+        }
       };
-      group('Test cases', cases, 'h:cases');
-      for (const tc of cases.items) {
-        rows.push(this._caseRow(tc, 1, 'found'));
-      }
-      this._more(rows, cases);
-      group('Test suites', suites, 'h:suites');
-      for (const s of suites.items) {
-        rows.push(this._suiteRow(s, 1, 'found'));
-      }
-      this._more(rows, suites);
+      group('Test cases', cases, 'test-cases', tc => this._caseRow(tc, 1, 'found'));
+      group('Test suites', suites, 'test-suites', s => this._suiteRow(s, 1, 'found'));
       const lower = q.toLowerCase();
       const workflows = this._workflows.filter(w => w.name.toLowerCase().includes(lower));
       if (workflows.length) {
@@ -248,7 +246,7 @@ export class KolenaSidebar extends Panel {
           rows.push(this._workflowRow(w, 1, false));
         }
       }
-      return rows.length > 2 ? rows : [];
+      return rows;
     }
     const rows: Row[] = [];
     for (const w of this._workflows) {
@@ -298,11 +296,31 @@ export class KolenaSidebar extends Panel {
     return rows;
   }
 
-  private _more(rows: Row[], page: Page<unknown>): void {
+  private _more(rows: Row[], page: Page<unknown>, endpoint: string): void {
     if (page.total > page.items.length) {
       const more = page.total - page.items.length;
-      rows.push({ key: `m:${rows.length}`, depth: 1, label: `… ${more.toLocaleString()} more: refine the search` });
+      rows.push({
+        key: `m:${endpoint}`,
+        depth: 1,
+        label: `… ${more.toLocaleString()} more (click to load)`,
+        data: { more: endpoint, page }
+      });
     }
+  }
+
+  /** Append the next page of search results to `page`. */
+  private async _loadMore(endpoint: string, page: Page<unknown>): Promise<void> {
+    const q = this.search.value.trim();
+    try {
+      const next = await requestAPI<Page<unknown>>(
+        endpoint + query({ q, offset: page.items.length, limit: SEARCH_LIMIT })
+      );
+      page.items.push(...next.items);
+      page.total = next.total;
+    } catch (error) {
+      this._fail(error);
+    }
+    this.render();
   }
 
   private _workflowRow(w: WorkflowItem, depth: number, open: boolean): Row {
@@ -342,7 +360,7 @@ export class KolenaSidebar extends Panel {
   }
 
   private _modelRows(): Row[] {
-    return (this._models?.items ?? []).map(m => {
+    const rows = (this._models?.items ?? []).map(m => {
       const item: Item = { kind: 'model', name: m.name, workflow: m.workflow };
       return {
         key: `model:${m.name}`,
@@ -351,8 +369,12 @@ export class KolenaSidebar extends Panel {
         detail: m.tags.length ? m.tags.join(', ') : m.workflow,
         title: `${m.name}\n${m.workflow}`,
         data: item
-      };
+      } as Row;
     });
+    if (this._models) {
+      this._more(rows, this._models, 'models');
+    }
+    return rows;
   }
 
   private _jobRows(q: string): Row[] {
@@ -378,7 +400,10 @@ export class KolenaSidebar extends Panel {
     if (!data) {
       return null;
     }
-    return 'kind' in data ? { item: data as Item } : data;
+    if ('kind' in data) {
+      return { item: data as Item };
+    }
+    return 'item' in data ? data : null;
   }
 
   private async _activate(row: Row, how: 'select' | 'open' | 'toggle' | 'menu'): Promise<void> {
@@ -392,6 +417,10 @@ export class KolenaSidebar extends Panel {
         await this._load(row.key);
       }
       this.render();
+    }
+    const more = row.data as { more?: string; page?: Page<unknown> } | undefined;
+    if (more?.more && more.page && how !== 'menu') {
+      return this._loadMore(more.more, more.page);
     }
     const found = this._itemOf(row);
     if (!found) {

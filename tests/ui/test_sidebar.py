@@ -37,6 +37,7 @@ def _populate(url: str) -> None:
              for k, name in enumerate(CASES)]
     suite = c.TestSuite("drive suite", test_cases=cases)
     test(c.Model("baseline", infer=c.predict), suite, no_op_evaluator)
+    c.Model("candidate", metadata={"lr": 0.01}, tags={"new"})  # no results yet: opens an EvaluationPanel
     automation.register_evaluator(c.workflow, "accuracy", entrypoint="tests.integration._classification:AccuracyEvaluator",
                                   configurations=[{"threshold": 0.5, "class": "tests.integration._classification:Threshold"}],
                                   working_dir=str(REPO))
@@ -145,6 +146,30 @@ def test_open_in_notebook_runs_a_working_widget(sidebar_page):
     expect(output.locator(".widget-box, .jupyter-widgets").first).to_be_visible()
     sidebar_page.screenshot("sidebar-open-in-notebook")
 
+    # with a notebook active, each further item becomes a new cell of it, run at once
+    page.locator(f"{SIDEBAR} .kl-Search").fill("")
+    opened = [("Workflows", "drive suite", "ResultsDashboard"), ("Workflows", WORKFLOW, "EvaluationPanel"),
+              ("Models", "baseline", "ResultsDashboard"), ("Models", "candidate", "EvaluationPanel")]
+    for n, (tab, name, widget) in enumerate(opened, start=2):
+        page.locator(f"{SIDEBAR} .kl-Tab", has_text=tab).click()
+        page.locator(f"{SIDEBAR} .kl-Row", has_text=name).first.click()
+        page.locator(f"{SIDEBAR} .kl-Open").click()
+        page.wait_for_function(
+            """([n, widget]) => {
+                const w = window.jupyterapp.shell.currentWidget;
+                const cell = w?.content?.widgets?.[n - 1];
+                return w.content.widgets.length === n && cell.model.sharedModel.getSource().includes(widget)
+                    && cell.model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+            }""",
+            arg=[n, widget],
+            timeout=WAIT_MS * 2,
+        )
+        outputs = page.evaluate(
+            "n => window.jupyterapp.shell.currentWidget.content.widgets[n - 1].model.outputs.toJSON()", n)
+        assert not [o for o in outputs if o["output_type"] == "error"], (name, outputs)
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), (name, outputs)
+    sidebar_page.screenshot("sidebar-open-more")
+
 
 def test_finished_job_shows_a_notification(sidebar_page, sidebar_lab):
     page = sidebar_page.page
@@ -157,6 +182,7 @@ def test_finished_job_shows_a_notification(sidebar_page, sidebar_lab):
     toast = page.locator(".Toastify__toast", has_text="Evaluation finished")
     expect(toast).to_be_visible(timeout=WAIT_MS)
     expect(toast).to_contain_text("baseline")
+    page.wait_for_timeout(1000)  # the toast has slid in
     page.locator(f"{SIDEBAR} .kl-Tab", has_text="Jobs").click()
     expect(page.locator(f"{SIDEBAR} .kl-Row.kl-status-succeeded")).to_have_count(1)
     sidebar_page.screenshot("sidebar-job-notification")
