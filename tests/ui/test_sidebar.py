@@ -188,6 +188,50 @@ def test_finished_job_shows_a_notification(sidebar_page, sidebar_lab):
     sidebar_page.screenshot("sidebar-job-notification")
 
 
+def test_store_url_setting_is_sent_to_the_server(page, sidebar_lab, tmp_path):
+    server, url = sidebar_lab
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    kolena_lab.initialize(other)
+    c.TestCase("only in the other store", test_samples=[(c.sample(99, index=0, night=False), c.gt("cat"))])
+    kolena_lab.initialize(url)
+    settings = server.root_dir.parent / "settings" / "kolena-lab" / "plugin.jupyterlab-settings"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"storeUrl": other, "refreshInterval": 1}))
+    try:
+        lab = LabPage(page, server)
+        page.set_viewport_size({"width": 1440, "height": 900})
+        lab.open()
+        page.evaluate("() => window.jupyterapp.commands.execute('kolena-lab:open-sidebar')")
+        expect(page.locator(SIDEBAR)).to_contain_text("1 test case", timeout=WAIT_MS)
+        page.locator(f"{SIDEBAR} .kl-Row", has_text="All test cases").click()
+        expect(_rows(page).filter(has_text="only in the other store")).to_have_count(1, timeout=WAIT_MS)
+        expect(_rows(page).filter(has_text="drive suite")).to_have_count(0)
+    finally:
+        settings.unlink()
+        request = urllib.request.Request(f"{server.url}kolena-lab/api/settings", method="PUT",
+                                         data=json.dumps({"store_url": url}).encode(),
+                                         headers={"Authorization": f"token {server.token}"})
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def test_launcher_card_opens_the_quickstart(sidebar_page, sidebar_lab):
+    page = sidebar_page.page
+    root = sidebar_lab[0].root_dir
+    card = page.locator(".jp-LauncherCard", has_text="Quickstart")
+    expect(card).to_be_visible()
+    card.click()  # no quickstart notebook in the server root: a new notebook of starter cells
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget?.content?.widgets?.[0]?.model
+        .sharedModel.getSource().includes('catalog.store_info()')""", timeout=WAIT_MS)
+    (root / "notebooks").mkdir(exist_ok=True)
+    (root / "notebooks" / "quickstart.ipynb").write_text(json.dumps(
+        {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# The quickstart"}], "metadata": {},
+         "nbformat": 4, "nbformat_minor": 5}))
+    page.evaluate("() => window.jupyterapp.commands.execute('kolena-lab:quickstart')")
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.context?.path === 'notebooks/quickstart.ipynb'",
+        timeout=WAIT_MS)
+
+
 @pytest.fixture(scope="module")
 def corrupt_lab(tmp_path_factory) -> Iterator[tuple[JupyterLabServer, str]]:
     yield from _serve_with_store(tmp_path_factory, corrupt=True)
