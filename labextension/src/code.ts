@@ -123,7 +123,7 @@ export function pythonFor(item: Item, context: CodeContext): string {
       imports = ['from kolena_lab.ui import ResultsDashboard'];
       body = [
         `test_suite = TestSuite.load(${py(item.test_suite)})`,
-        `ResultsDashboard(test_suite, [Model.load(${py(item.model)})], evaluator=${py(item.evaluator)})`
+        `ResultsDashboard(test_suite, [Model.load(${py(item.model)})])`
       ];
       break;
     default:

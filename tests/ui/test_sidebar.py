@@ -187,6 +187,20 @@ def test_finished_job_shows_a_notification(sidebar_page, sidebar_lab):
     expect(page.locator(f"{SIDEBAR} .kl-Row.kl-status-succeeded")).to_have_count(1)
     sidebar_page.screenshot("sidebar-job-notification")
 
+    toast.get_by_role("button", name="Open results").click()  # the job's results in a new notebook
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            const cell = w?.content?.widgets?.[0];
+            return cell?.model.sharedModel.getSource().includes('ResultsDashboard')
+                && cell.model.executionCount !== null && w.sessionContext.session.kernel.status === 'idle';
+        }""",
+        timeout=WAIT_MS * 2,
+    )
+    outputs = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[0].model.outputs.toJSON()")
+    assert not [o for o in outputs if o["output_type"] == "error"], outputs
+    expect(page.locator(".jp-OutputArea").first).to_contain_text("accuracy", timeout=WAIT_MS)
+
 
 def test_store_url_setting_is_sent_to_the_server(page, sidebar_lab, tmp_path):
     server, url = sidebar_lab
