@@ -38,8 +38,9 @@ def _populate(url: str) -> None:
     suite = c.TestSuite("drive suite", test_cases=cases)
     test(c.Model("baseline", infer=c.predict), suite, no_op_evaluator)
     c.Model("candidate", metadata={"lr": 0.01}, tags={"new"})  # no results yet: opens an EvaluationPanel
-    automation.register_evaluator(c.workflow, "accuracy", entrypoint="tests.integration._classification:AccuracyEvaluator",
-                                  configurations=[{"threshold": 0.5, "class": "tests.integration._classification:Threshold"}],
+    module = "tests.integration._classification"
+    automation.register_evaluator(c.workflow, "accuracy", entrypoint=f"{module}:AccuracyEvaluator",
+                                  configurations=[{"threshold": 0.5, "class": f"{module}:Threshold"}],
                                   working_dir=str(REPO))
 
 
