@@ -30,6 +30,7 @@ export class JobWatcher {
   private _interval = 3000;
   private _changed = new Signal<this, void>(this);
   private _polling = false;
+  private _skip = 0; // polls skipped while the server extension is missing or refuses us
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -40,6 +41,7 @@ export class JobWatcher {
     this._interval = Math.max(0.5, seconds) * 1000;
     window.clearInterval(this._timer);
     this._timer = window.setInterval(() => void this.poll(), this._interval);
+    this._skip = 0;
     void this.poll();
   }
 
@@ -49,7 +51,7 @@ export class JobWatcher {
 
   /** Read the newest jobs and the counts; announce the jobs that finished since the last poll. */
   async poll(): Promise<void> {
-    if (this._polling) {
+    if (this._polling || this._skip-- > 0) {
       return;
     }
     this._polling = true;
@@ -77,6 +79,7 @@ export class JobWatcher {
       this.error = null;
     } catch (error) {
       this.error = error instanceof ApiError ? error : new ApiError(0, String(error));
+      this._skip = this.error.status === 404 || this.error.status === 403 ? 10 : 0;
     } finally {
       this._polling = false;
     }

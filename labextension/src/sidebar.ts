@@ -149,6 +149,9 @@ export class KolenaSidebar extends Panel {
       if (this._workflows.length === 1) {
         this._expanded.add(`w:${this._workflows[0].name}`);
       }
+      if (!this.search.value.trim() && this.view === 'tree') {
+        this.render(); // the workflows at once; their open nodes follow
+      }
       await Promise.all([...this._expanded].map(key => this._load(key)));
     } catch (error) {
       this._fail(error);
