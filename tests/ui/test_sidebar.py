@@ -24,7 +24,8 @@ pytestmark = pytest.mark.ui
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = "Test Classification"
 HOSTILE = '<img src=x onerror="window.__injected=1">"quoted" ünïcode'
-CASES = ["night drive", "day drive", "rainy night", HOSTILE]
+LONG = "long " + "x" * 10_000
+CASES = ["night drive", "day drive", "rainy night", "rain/snow é night", HOSTILE, LONG]
 SIDEBAR = "#kolena-lab-sidebar"
 WAIT_MS = 60_000
 
@@ -102,18 +103,21 @@ def test_sidebar_lists_the_store_and_search_filters(sidebar_page):
     expect(_rows(page).filter(has_text="version 1 (latest)")).to_have_count(1)
     for name in CASES:
         expect(_rows(page).filter(has_text=name)).to_have_count(1)
-    expect(page.locator(SIDEBAR)).to_contain_text("4 test cases")
+    expect(page.locator(SIDEBAR)).to_contain_text(f"{len(CASES)} test cases")
+    box = page.locator(f"{SIDEBAR} .kl-Row", has_text=LONG).bounding_box()
+    assert box["height"] <= 30 and box["width"] < 600  # a 10 kB name is cut with an ellipsis
     # hostile names are text: no element was injected, nothing ran
     expect(page.locator(f"{SIDEBAR} img")).to_have_count(0)
     assert page.evaluate("() => window.__injected") is None
-    page.locator(f"{SIDEBAR} .kl-Row", has_text="rainy night").click()
-    expect(page.locator(f"{SIDEBAR} .kl-Details")).to_contain_text("rainy night")
+    page.locator(f"{SIDEBAR} .kl-Row", has_text="rain/snow é night").click()  # its name is a URL path segment
+    expect(page.locator(f"{SIDEBAR} .kl-Details")).to_contain_text("rain/snow é night")
     expect(page.locator(f"{SIDEBAR} .kl-Details")).to_contain_text("Versions")
     sidebar_page.screenshot("sidebar-tree")
 
     page.locator(f"{SIDEBAR} .kl-Search").fill("nigh")
     expect(_rows(page).filter(has_text="rainy night")).to_have_count(1, timeout=WAIT_MS)
     expect(_rows(page).filter(has_text="night drive")).to_have_count(1)
+    expect(_rows(page).filter(has_text="rain/snow é night")).to_have_count(1)
     expect(_rows(page).filter(has_text="day drive")).to_have_count(0)
     expect(_rows(page).filter(has_text="drive suite")).to_have_count(0)
     sidebar_page.screenshot("sidebar-search")
