@@ -173,12 +173,19 @@ export class KolenaSidebar extends Panel {
     const signal = controller.signal;
     try {
       if (this.view === 'tree' && q) {
-        const [cases, suites] = await Promise.all([
-          requestAPI<Page<TestCaseItem>>('test-cases' + query({ q, limit: SEARCH_LIMIT }), { signal }),
-          requestAPI<Page<TestSuiteItem>>('test-suites' + query({ q, limit: SEARCH_LIMIT }), { signal })
-        ]);
-        this._found = { cases, suites };
-        this._error = null;
+        const casesRequest = requestAPI<Page<TestCaseItem>>('test-cases' + query({ q, limit: SEARCH_LIMIT }), {
+          signal
+        });
+        const suites = requestAPI<Page<TestSuiteItem>>('test-suites' + query({ q, limit: SEARCH_LIMIT }), { signal });
+        suites.catch(() => undefined); // awaited below
+        const cases = await casesRequest;
+        if (!signal.aborted) {
+          // the matching test cases at once, the suites when they come
+          this._found = { cases, suites: { items: [], total: 0, offset: 0, limit: SEARCH_LIMIT } };
+          this._error = null;
+          this.render();
+        }
+        this._found = { cases, suites: await suites };
       } else if (this.view === 'models') {
         this._models = await requestAPI<Page<ModelItem>>('models' + query({ q, limit: SEARCH_LIMIT }), { signal });
         this._error = null;
