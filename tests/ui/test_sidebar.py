@@ -1,6 +1,7 @@
 """The Kolena Lab sidebar in a real JupyterLab (and Notebook 7): it lists what the store holds, typing part of a name
 filters, "Open in notebook" runs a working widget, a job the worker finishes raises a notification, hostile names
-render as text, and a store the server cannot read shows the server's message."""
+render as text, a store the server cannot read shows the server's message, the store URL setting reaches the server,
+and the launcher card opens the quickstart."""
 from __future__ import annotations
 
 import json
@@ -31,7 +32,8 @@ WAIT_MS = 60_000
 
 
 def _populate(url: str) -> None:
-    """A suite of four test cases, a model that inferred them, and an entrypoint evaluator run from the repo."""
+    """A suite of the CASES (hostile names among them), a model that inferred them, a model without results, and an
+    entrypoint evaluator run from the repository."""
     kolena_lab.initialize(url)
     cases = [c.TestCase(name, test_samples=[(c.sample(i + 10 * k, index=i, night="night" in name),
                                              c.gt("cat" if i % 2 else "dog")) for i in range(4)])
