@@ -14,7 +14,7 @@ from tornado.ioloop import IOLoop
 
 from kolena_lab import automation
 from kolena_lab.errors import InputValidationError, NotFoundError, QueryError, StoreError
-from kolena_lab.workflow import catalog
+from kolena_lab.workflow import catalog, listing
 
 API_BASE = "/kolena-lab/api/"
 DEFAULT_LIMIT = 100
@@ -61,7 +61,7 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
 
     def _on_store(self, compute: Callable[[], Any]) -> Any:
         try:
-            catalog.use_store(self.extensionapp.resolved_store_url(), self.extensionapp.lock_timeout)
+            listing.use_store(self.extensionapp.resolved_store_url(), self.extensionapp.lock_timeout)
         except InputValidationError as e:  # the configured URL, not a request parameter
             raise StoreError(str(e)) from None
         return compute()
@@ -77,7 +77,7 @@ class _Handler(ExtensionHandlerMixin, APIHandler):
     def _json(self, status: int, body: Any) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(catalog.json_safe(body), allow_nan=False, ensure_ascii=False))
+        self.finish(json.dumps(listing.json_safe(body), allow_nan=False, ensure_ascii=False))
 
     def text(self, name: str) -> Optional[str]:
         """A text parameter; None when absent or empty."""
@@ -120,7 +120,7 @@ class StoreHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(catalog.store_summary)
+        await self.answer(listing.store_summary)
 
 
 class WorkflowsHandler(_Handler):
@@ -131,7 +131,7 @@ class WorkflowsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.page_workflows(q=self.text("q"), where=self.text("where"),
+        await self.answer(lambda: listing.page_workflows(q=self.text("q"), where=self.text("where"),
                                                          **self.page()).to_dict())
 
 
@@ -143,7 +143,7 @@ class TestSuitesHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.page_test_suites(self.text("workflow"), self.text("q"), self.text("where"),
+        await self.answer(lambda: listing.page_test_suites(self.text("workflow"), self.text("q"), self.text("where"),
                                                            **self.page()).to_dict())
 
 
@@ -153,7 +153,7 @@ class TestSuiteHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.test_suite_detail(name).to_dict())
+        await self.answer(lambda: listing.test_suite_detail(name).to_dict())
 
 
 class TestCasesHandler(_Handler):
@@ -164,7 +164,7 @@ class TestCasesHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.page_test_cases(self.text("workflow"), self.text("q"), self.text("where"),
+        await self.answer(lambda: listing.page_test_cases(self.text("workflow"), self.text("q"), self.text("where"),
                                                           self.text("suite"), **self.page()).to_dict())
 
 
@@ -174,7 +174,7 @@ class TestCaseHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.test_case_detail(name).to_dict())
+        await self.answer(lambda: listing.test_case_detail(name).to_dict())
 
 
 class ModelsHandler(_Handler):
@@ -185,7 +185,7 @@ class ModelsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.page_models(self.text("workflow"), self.text("q"), self.text("tag"),
+        await self.answer(lambda: listing.page_models(self.text("workflow"), self.text("q"), self.text("tag"),
                                                       self.text("where"), **self.page()).to_dict())
 
 
@@ -206,7 +206,7 @@ class EvaluatorsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.paged(_evaluators(self.text("workflow")), **self.page()).to_dict())
+        await self.answer(lambda: listing.paged(_evaluators(self.text("workflow")), **self.page()).to_dict())
 
 
 def _evaluators(workflow: Optional[str]) -> List[Dict[str, Any]]:
@@ -238,16 +238,16 @@ class JobsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.page_jobs(self._statuses(), self.text("model"), self.text("workflow"),
+        await self.answer(lambda: listing.page_jobs(self._statuses(), self.text("model"), self.text("workflow"),
                                                     self.text("test_suite"), self.text("evaluator"),
                                                     **self.page()).to_dict())
 
     def _statuses(self) -> Optional[List[str]]:
         status = self.text("status")
         statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
-        unknown = sorted(set(statuses or ()) - set(catalog.JOB_STATUSES))
+        unknown = sorted(set(statuses or ()) - set(listing.JOB_STATUSES))
         if unknown:
-            raise _bad("status", f"unknown job status {unknown}; one of {', '.join(catalog.JOB_STATUSES)}")
+            raise _bad("status", f"unknown job status {unknown}; one of {', '.join(listing.JOB_STATUSES)}")
         return statuses
 
 
@@ -257,7 +257,7 @@ class JobHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.job_detail(_job_id(job_id)).to_dict())
+        await self.answer(lambda: listing.job_detail(_job_id(job_id)).to_dict())
 
 
 def _job_id(text: str) -> int:
@@ -274,7 +274,7 @@ class ResultsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
-        await self.answer(lambda: catalog.test_case_results(
+        await self.answer(lambda: listing.test_case_results(
             self.required("model"), self.required("test_suite"), self.number("version", None, 0),
             self.text("evaluator"), **self.page()).to_dict())
 
@@ -318,7 +318,7 @@ class SettingsHandler(_Handler):
         url = url.strip() if url else None
         if url is not None:
             try:
-                catalog.check_store_url(url)
+                listing.check_store_url(url)
             except InputValidationError as e:
                 return self._error(400, str(e), parameter="store_url")
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= 86_400:
@@ -329,7 +329,7 @@ class SettingsHandler(_Handler):
 
     def _settings(self) -> Dict[str, Any]:
         app = self.extensionapp
-        return {"store_url": app.store_url and catalog.shown_url(app.store_url),
+        return {"store_url": app.store_url and listing.shown_url(app.store_url),
                 "refresh_interval_s": app.refresh_interval_s}
 
 
