@@ -6,8 +6,6 @@ from urllib.parse import quote, urlencode
 import pytest
 from jupyter_server.utils import url_path_join
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
 
 @pytest.fixture
 def jp_server_config(lab):
