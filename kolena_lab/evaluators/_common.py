@@ -1,13 +1,11 @@
 """What every ready evaluator shares: the callable-object protocol ``test()`` drives, threshold strategies, the split
 of suite-wide arrays per test case, and small plotting helpers."""
-import dataclasses
 from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
 from kolena_lab.evaluators._fields import describe
-from kolena_lab.workflow.directions import HEADLINE, HIGHER_IS_BETTER
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import EvaluationResults, TestCases
 from kolena_lab.workflow.plot import Curve
@@ -16,28 +14,6 @@ F1_OPTIMAL = "F1-Optimal"
 ThresholdStrategy = Union[str, float, None]
 _MAX_CURVE_POINTS = 250
 _TITLES: Dict[Tuple[str, str], str] = {}  # (evaluator, configuration display name) -> what the configuration computes
-
-
-def _metric(higher_is_better: Optional[bool], headline: int) -> Any:
-    metadata: Dict[str, Any] = {HIGHER_IS_BETTER: higher_is_better}
-    if headline:
-        metadata[HEADLINE] = headline
-    return dataclasses.field(metadata=metadata)
-
-
-def higher(headline: int = 0) -> Any:
-    """A metrics field where higher is better; ``headline`` ranks it among the metrics shown first (1 first)."""
-    return _metric(True, headline)
-
-
-def lower(headline: int = 0) -> Any:
-    """A metrics field where lower is better; ``headline`` ranks it among the metrics shown first (1 first)."""
-    return _metric(False, headline)
-
-
-def neutral() -> Any:
-    """A metrics field with no better direction (a count, a threshold)."""
-    return _metric(None, 0)
 
 
 def configuration_title(evaluator: str, configuration: str) -> Optional[str]:

@@ -15,12 +15,10 @@ from kolena_lab.evaluators._common import (
     case_masks,
     curve,
     first_type,
-    higher,
-    lower,
-    neutral,
     strategy_name,
     threshold_value,
 )
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, either, find_field, list_of, subclass_of
 from kolena_lab.metrics import (
     accuracy_score,

@@ -7,7 +7,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type, higher, lower, neutral
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field, is_number, subclass_of
 from kolena_lab.metrics import failure_rate, failure_rate_curve, nme
 from kolena_lab.workflow.annotation import Keypoints

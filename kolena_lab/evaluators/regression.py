@@ -6,7 +6,8 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type, higher, lower, neutral
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, curve, first_type
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field, is_number
 from kolena_lab.metrics import mean_absolute_error, mean_squared_error, r2_score, root_mean_squared_error
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite

@@ -6,7 +6,8 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
-from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, first_type, higher, lower, neutral
+from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, first_type
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field
 from kolena_lab.metrics import edit_distance, exact_match, normalize_answer, token_f1
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite

@@ -24,6 +24,29 @@ HEADLINE = "headline"  # field metadata key: True or a rank (1 first) for the me
 Direction = Optional[bool]
 
 
+def _declared(higher_is_better: Direction, headline: int) -> Any:
+    metadata: Dict[str, Any] = {HIGHER_IS_BETTER: higher_is_better}
+    if headline:
+        metadata[HEADLINE] = headline
+    return dataclasses.field(metadata=metadata)
+
+
+def higher(headline: int = 0) -> Any:
+    """A metrics field where higher is better, e.g. ``f1: float = higher()``; ``headline`` ranks it among the metrics
+    shown first (1 first)."""
+    return _declared(True, headline)
+
+
+def lower(headline: int = 0) -> Any:
+    """A metrics field where lower is better; ``headline`` ranks it among the metrics shown first (1 first)."""
+    return _declared(False, headline)
+
+
+def neutral() -> Any:
+    """A metrics field with no better direction (a count, a threshold)."""
+    return _declared(None, 0)
+
+
 @dataclasses.dataclass(frozen=True)
 class MetricDirections:
     """Declared directions (``True`` higher is better, ``False`` lower is better, ``None`` neutral) by metric name,
@@ -126,5 +149,5 @@ def direction_overrides(lower_is_better: Iterable[str] = (), higher_is_better: I
     return out
 
 
-__all__ = ["HEADLINE", "HIGHER_IS_BETTER", "Direction", "MetricDirections",
+__all__ = ["HEADLINE", "HIGHER_IS_BETTER", "Direction", "MetricDirections", "higher", "lower", "neutral",
            "direction_overrides", "metrics_class"]

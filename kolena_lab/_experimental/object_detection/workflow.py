@@ -5,7 +5,7 @@ As in Kolena, the test sample, ground truth and inference are pydantic dataclass
 inherited field (e.g. ``bboxes: List[ExtendedBoundingBox]``) under pydantic's ``@dataclass``."""
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, List, Optional, Union
+from typing import List, Optional, Union
 
 import pydantic.dataclasses
 
@@ -14,7 +14,8 @@ from kolena_lab.workflow import EvaluatorConfiguration
 from kolena_lab.workflow import GroundTruth as BaseGroundTruth
 from kolena_lab.workflow import Image
 from kolena_lab.workflow import Inference as BaseInference
-from kolena_lab.workflow import HEADLINE, HIGHER_IS_BETTER, Metadata, MetricsTestCase, MetricsTestSample, MetricsTestSuite, define_workflow
+from kolena_lab.workflow import Metadata, MetricsTestCase, MetricsTestSample, MetricsTestSuite, define_workflow
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.workflow.annotation import (
     LabeledBoundingBox,
     LabeledPolygon,
@@ -80,33 +81,20 @@ class TestSampleMetricsSingleClass(MetricsTestSample):
     thresholds: float
 
 
-def _higher(headline: int = 0) -> Any:
-    """A metric where higher is better (``kolena_lab.workflow.directions``), among the headline ones when ranked."""
-    return dataclasses.field(metadata={HIGHER_IS_BETTER: True, **({HEADLINE: headline} if headline else {})})
-
-
-def _lower() -> Any:
-    return dataclasses.field(metadata={HIGHER_IS_BETTER: False})
-
-
-def _neutral() -> Any:
-    return dataclasses.field(metadata={HIGHER_IS_BETTER: None})
-
-
 @dataclass(frozen=True)
 class TestCaseMetricsSingleClass(MetricsTestCase):
     """A test case, labels disregarded."""
 
-    Objects: int = _neutral()
-    Inferences: int = _neutral()
-    TP: int = _higher()
-    FN: int = _lower()
-    FP: int = _lower()
-    nIgnored: int = _neutral()
-    Precision: float = _higher()
-    Recall: float = _higher()
-    F1: float = _higher(2)
-    AP: float = _higher(1)
+    Objects: int = neutral()
+    Inferences: int = neutral()
+    TP: int = higher()
+    FN: int = lower()
+    FP: int = lower()
+    nIgnored: int = neutral()
+    Precision: float = higher()
+    Recall: float = higher()
+    F1: float = higher(2)
+    AP: float = higher(1)
 
 
 @dataclass(frozen=True)
@@ -137,17 +125,17 @@ class ClassMetricsPerTestCase(MetricsTestCase):
     """One class of a test case; ``nImages`` counts the images with a ground truth of the class."""
 
     Class: str
-    nImages: int = _neutral()
-    Threshold: float = _neutral()
-    Objects: int = _neutral()
-    Inferences: int = _neutral()
-    TP: int = _higher()
-    FN: int = _lower()
-    FP: int = _lower()
-    Precision: float = _higher()
-    Recall: float = _higher()
-    F1: float = _higher(2)
-    AP: float = _higher(1)
+    nImages: int = neutral()
+    Threshold: float = neutral()
+    Objects: int = neutral()
+    Inferences: int = neutral()
+    TP: int = higher()
+    FN: int = lower()
+    FP: int = lower()
+    Precision: float = higher()
+    Recall: float = higher()
+    F1: float = higher(2)
+    AP: float = higher(1)
 
 
 @dataclass(frozen=True)
@@ -155,19 +143,19 @@ class TestCaseMetrics(MetricsTestCase):
     """A test case: pooled counts, macro averages over its classes and micro averages of the pooled counts."""
 
     PerClass: List[ClassMetricsPerTestCase]
-    Objects: int = _neutral()
-    Inferences: int = _neutral()
-    TP: int = _higher()
-    FN: int = _lower()
-    FP: int = _lower()
-    nIgnored: int = _neutral()
-    macro_Precision: float = _higher()
-    macro_Recall: float = _higher()
-    macro_F1: float = _higher(2)
-    mean_AP: float = _higher(1)
-    micro_Precision: float = _higher()
-    micro_Recall: float = _higher()
-    micro_F1: float = _higher()
+    Objects: int = neutral()
+    Inferences: int = neutral()
+    TP: int = higher()
+    FN: int = lower()
+    FP: int = lower()
+    nIgnored: int = neutral()
+    macro_Precision: float = higher()
+    macro_Recall: float = higher()
+    macro_F1: float = higher(2)
+    mean_AP: float = higher(1)
+    micro_Precision: float = higher()
+    micro_Recall: float = higher()
+    micro_F1: float = higher()
 
 
 @dataclass(frozen=True)
