@@ -15,8 +15,6 @@ import pytest
 import kolena_lab
 from kolena_lab.store import Store
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]  # jp_serverapp, jp_fetch for tests/jupyter
-
 
 def _find_pg_bin() -> Optional[Path]:
     found = shutil.which("initdb")

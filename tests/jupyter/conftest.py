@@ -5,6 +5,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from jupyter_server.utils import url_path_join
+# pytest-jupyter's fixtures and hooks, for this folder only: its autouse event-loop fixture must not run beside the
+# browser tests, whose Playwright keeps an event loop running in the main thread.
+from pytest_jupyter.jupyter_server import *  # noqa: F401,F403
 
 
 @pytest.fixture
