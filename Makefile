@@ -44,6 +44,8 @@ test: $(STAMP) browser postgres lint
 demo: $(STAMP)
 	$(PY) scripts/run_notebooks.py notebooks build/notebooks
 
+# The notebooks' kernels and the sidebar's server read the same store: the notebooks' own, unless KOLENA_LAB_URL is set.
+lab: export KOLENA_LAB_URL ?= sqlite:///$(CURDIR)/notebooks/.kolena_lab/lab.db
 lab: $(STAMP)
 	$(PY) scripts/run_notebooks.py notebooks build/notebooks --only quickstart.ipynb
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --port=$(PORT) notebooks/quickstart.ipynb $(if $(filter 0,$(shell id -u)),--allow-root,)
