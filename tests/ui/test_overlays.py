@@ -47,6 +47,16 @@ def _set_slider(page, value: str) -> None:
     page.keyboard.press("Enter")
 
 
+def _shown_when(page, drawn, ready, timeout_ms: int = 15_000) -> list:
+    """The number of detections each card draws, once `ready(counts)` holds or the timeout passes."""
+    for _ in range(timeout_ms // 250):
+        counts = [int(text.split(" of ")[0]) for text in drawn.all_text_contents()]
+        if ready(counts):
+            break
+        page.wait_for_timeout(250)
+    return counts
+
+
 def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyter_lab):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (SETUP.format(repo=str(REPO)), BROWSER)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -73,7 +83,8 @@ def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyte
     _set_slider(page, "0.1")
     expect(live).to_contain_text("confidence ≥ 0.10")
     assert live.text_content() != default_text
-    shown = [int(text.split(" of ")[0]) for text in drawn.all_text_contents()]
+    # the status line and the cards are redrawn by separate messages: wait for the cards
+    shown = _shown_when(page, drawn, lambda counts: all(2 < n < TOTAL for n in counts))
     assert all(2 < n < TOTAL for n in shown), shown
     _set_slider(page, "0")
     expect(drawn.first).to_have_text(f"{TOTAL} of {TOTAL} detections")
