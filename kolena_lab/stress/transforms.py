@@ -11,28 +11,17 @@ is (0, 0) and pixel (column i, row j) covers [i, i+1) x [j, j+1), its centre at 
 transforms fill the area that leaves the frame with black (a constant border): a reflected border would show
 copies of objects that have no ground truth.
 """
-import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
-from kolena_lab.errors import IncorrectUsageError, InputValidationError, shown
+from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.stress._extra import require
+from kolena_lab.stress.corruptions import CORRUPTIONS, corrupt
 
-_EXTRA = "stress testing needs the `stress` extra: pip install 'kolena_lab[stress]'"
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-
-
-def require(module: str) -> ModuleType:
-    """Import an optional dependency of stress testing, or raise an error saying which extra installs it."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError as error:
-        raise IncorrectUsageError(f"{_EXTRA} ({module} cannot be imported: {error})") from None
-    if found is None:  # a module blocked in sys.modules
-        raise IncorrectUsageError(f"{_EXTRA} ({module} cannot be imported)")
-    return found
 
 
 @dataclass(frozen=True)
@@ -306,3 +295,17 @@ def _hflip(image, p, rng):
     if not p["flip"]:
         return image.copy(), IDENTITY.copy()
     return image[:, ::-1].copy(), np.array([[-1.0, 0.0, float(image.shape[1])], [0.0, 1.0, 0.0]])
+
+
+# ImageNet-C ----------------------------------------------------------------------------------------------------
+
+def _corrupting(name: str) -> Function:
+    def function(image, p, rng):
+        return corrupt(name, image, p["severity"], rng), None
+    function.__doc__ = (f"severity 0-5: ImageNet-C's {name.replace('_', ' ')} at the paper's severity "
+                        f"(see kolena_lab.stress.corruptions). Neutral 0, the clean image.")
+    return function
+
+
+for _name in CORRUPTIONS:
+    register(f"corruption_{_name}", {"severity": Accepts(0, 5, integer=True)}, {"severity": 0})(_corrupting(_name))
