@@ -87,7 +87,7 @@ class Transform:
     def __call__(self, image: np.ndarray, params: Mapping[str, Any], seed: int = 0) -> "Perturbed":
         image = _checked_image(image)
         out, matrix = self.function(image, self.checked(params), np.random.default_rng(seed))
-        out = np.ascontiguousarray(np.clip(out, 0, 255).astype(np.uint8) if out.dtype != np.uint8 else out)
+        out = np.ascontiguousarray(out if out.dtype == np.uint8 else np.clip(np.round(out), 0, 255).astype(np.uint8))
         return Perturbed(out, IDENTITY.copy() if matrix is None else np.asarray(matrix, dtype=np.float64))
 
 
@@ -272,7 +272,8 @@ def _geometric(image: np.ndarray, matrix: np.ndarray) -> Tuple[np.ndarray, np.nd
 def _rotate(image, p, rng):
     """degrees in [-180, 180]: rotates about the image centre, counter-clockwise as seen on screen. Neutral 0."""
     angle = np.radians(p["degrees"])
-    cos, sin = np.cos(angle), np.sin(angle)
+    # exact zeros at multiples of 90 degrees, so a quarter turn moves points to whole coordinates
+    cos, sin = (0.0 if abs(v) < 1e-12 else float(v) for v in (np.cos(angle), np.sin(angle)))
     return _geometric(image, _about_centre(np.array([[cos, sin], [-sin, cos]]), image))
 
 
