@@ -166,9 +166,9 @@ def _blur(image, p, rng):
 
 @register("gaussian_noise", {"std": Accepts(0, 128)}, {"std": 0.0})
 def _gaussian_noise(image, p, rng):
-    """std in [0, 128] grey levels: adds zero-mean Gaussian noise drawn per pixel and channel. Neutral 0."""
-    noise = rng.normal(0.0, p["std"], size=image.shape).astype(np.float32)
-    return _functional().gauss_noise(image, noise), None
+    """std in [0, 128] grey levels: adds zero-mean Gaussian noise drawn per pixel and channel, rounded to the
+    nearest level (albumentations' noise truncates, which darkens by half a level). Neutral 0."""
+    return image + rng.normal(0.0, p["std"], size=image.shape).astype(np.float32), None
 
 
 @register("jpeg", {"quality": Accepts(1, 100, integer=True)}, {"quality": 100})
