@@ -2,8 +2,9 @@
 
 Every transform takes an HxWx3 uint8 RGB image and returns a `Perturbed` of the same size, and is deterministic
 given its parameters and a seed. Photometric transforms are albumentations' functions with fixed parameters (the
-random parts, such as noise or rain drops, are drawn from a generator seeded by `seed`); they leave coordinates
-where they were (identity matrix). Geometric transforms compute their 2x3 affine matrix here and warp the image
+random parts, such as rain drops or fog discs, are drawn from a generator seeded by `seed`; gamma and Gaussian
+noise are computed here to round instead of truncate); they leave coordinates where they were (identity matrix).
+The ImageNet-C corruptions are registered as ``corruption_<name>`` with one parameter, ``severity`` (0-5). Geometric transforms compute their 2x3 affine matrix here and warp the image
 with OpenCV, so `Perturbed.matrix` is exact for the image and the annotations alike.
 
 Coordinates are continuous pixel coordinates, as in COCO and kolena_lab's annotations: the image's top-left corner
