@@ -169,6 +169,14 @@ def test_axes_and_domains_built_in_python_are_checked():
     sigma = Parameter("sigma", low=0, high=1)
     with pytest.raises(InputValidationError, match="axis 'a': unknown transform 'nope'"):
         Axis("a", "nope", (sigma,))
+    with pytest.raises(InputValidationError, match="axis 'a': transform 'blur' has no parameter 'radius'"):
+        Axis("a", "blur", (Parameter("radius", low=0, high=1),))
+    with pytest.raises(InputValidationError, match=r"blur: parameter 'sigma' must be in \[0, 10\], got 20"):
+        Axis("a", "blur", (Parameter("sigma", low=0, high=20),))
+    with pytest.raises(InputValidationError, match="jpeg: parameter 'quality' must be an integer, got 40.5"):
+        Axis("a", "jpeg", (Parameter("quality", choices=(40.5, 60)),))
+    with pytest.raises(InputValidationError, match="domain 'd' has no axes"):
+        Domain("d", ())
     with pytest.raises(InputValidationError, match="axis name 'a' is used twice"):
         Domain("d", (Axis("a", "blur", (sigma,)), Axis("a", "blur", (sigma,))))
     with pytest.raises(InputValidationError, match="domain 'd' has no axis 'b'; its axes: a"):
