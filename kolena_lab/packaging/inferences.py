@@ -1,10 +1,11 @@
 """Predictions as a workflow's inferences, for the ready workflows: the converter fills the inference type's field that
-can hold what the prediction has (keypoints, then masks as polygons, then boxes, then scored class labels).
+can hold what the prediction has (keypoints, then boxes, then masks as polygons, then scored class labels).
 
 - ``List[ScoredClassificationLabel]`` (classification): a label per class with its score; a single
   ``ScoredClassificationLabel`` field gets the top-scoring one.
 - A list that holds ``ScoredLabeledBoundingBox`` / ``ScoredLabeledPolygon`` (detection): one object per row of
-  ``boxes`` (x1, y1, x2, y2), or per mask when the prediction has ``masks`` and the list holds polygons.
+  ``boxes`` (x1, y1, x2, y2); without boxes (or when the list holds only polygons), one polygon per mask of
+  ``masks`` (the outline of its largest region).
 - ``Keypoints`` (keypoints): the top-scoring row of ``keypoints`` (None when there is none), with its score in a
   ``confidence`` or ``score`` number field if the type has one; a list of ``Keypoints`` gets every row.
 
@@ -28,7 +29,7 @@ from kolena_lab.workflow.annotation import (
 from kolena_lab.workflow.inference import Inference
 
 ToInference = Callable[[Dict[str, Any], Any], Inference]
-_KINDS = (("keypoints", Keypoints), ("masks", ScoredLabeledPolygon), ("boxes", ScoredLabeledBoundingBox),
+_KINDS = (("keypoints", Keypoints), ("boxes", ScoredLabeledBoundingBox), ("masks", ScoredLabeledPolygon),
           ("classes", ScoredClassificationLabel))
 _SCORE_FIELDS = ("confidence", "score")
 
