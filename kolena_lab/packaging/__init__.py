@@ -11,6 +11,7 @@ from kolena_lab.packaging.registration import (
     attach_to_model_class,
     model_from_package,
     package_of,
+    stored_workflow,
 )
 
 attach_to_model_class()
@@ -26,4 +27,5 @@ __all__ = [
     "mask_polygon",
     "model_from_package",
     "package_of",
+    "stored_workflow",
 ]

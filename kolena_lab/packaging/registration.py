@@ -3,15 +3,17 @@ the package, recording the package in the model's metadata; ``attach_package`` g
 ``infer_batch`` again (in another process, a worker's job)."""
 import os
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Set, Type, Union
+from typing import Any, Dict, List, Optional, Set, Type, Union
 
-from kolena_lab.errors import IncorrectUsageError, InputValidationError, ModelPackageError, shown
+from kolena_lab._utils.importing import import_from_directory
+from kolena_lab.errors import IncorrectUsageError, InputValidationError, ModelPackageError, NotFoundError, shown
 from kolena_lab.packaging.inferences import DefaultConverter, ToInference
 from kolena_lab.packaging.package import ModelPackage, load_package
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.inference import Inference
 from kolena_lab.workflow.model import InferBatchFunction, Model
-from kolena_lab.workflow.workflow import Workflow
+from kolena_lab.workflow import catalog
+from kolena_lab.workflow.workflow import Workflow, find_workflow
 
 METADATA_KEY = "package"  # the model metadata key recording the package (see ModelPackage.describe)
 PackageSource = Union[str, "os.PathLike[str]", ModelPackage]
@@ -87,6 +89,29 @@ def attach_package(model: Model, to_inference: Optional[ToInference] = None) -> 
     return type(model).load(model.name, infer_batch=package_infer_batch(package, convert))
 
 
+def stored_workflow(name: str, module: Optional[str] = None) -> Workflow:
+    """The stored workflow called ``name`` with its types, after importing ``module`` (a module name importable from
+    the working directory, or a ``.py`` file) that defines it."""
+    if module:
+        directory, module_name = os.getcwd(), module
+        if module.endswith(".py"):
+            directory, module_name = os.path.dirname(os.path.abspath(module)), os.path.basename(module)[:-3]
+        try:
+            import_from_directory(module_name, directory)
+        except Exception as e:
+            raise InputValidationError(f"workflow module {shown(module)} does not import: {type(e).__name__}: "
+                                       f"{e}") from None
+    stored = [w.name for w in catalog.list_workflows()]
+    if name not in stored:
+        raise NotFoundError(f"workflow {shown(name)} does not exist (stored workflows: {', '.join(stored) or 'none'})")
+    workflow = find_workflow(name)
+    if workflow is None:
+        hint = f"importing {shown(module)} did not define it" if module else "give the module that defines it"
+        raise InputValidationError(f"workflow '{name}' is stored, but its types are not defined here: {hint} "
+                                   "(--workflow-module)")
+    return workflow
+
+
 def _from_package(cls: Type[Model], path: PackageSource, workflow: Union[Workflow, type, None] = None,
                   **options: Any) -> Model:
     """``Model.from_package(path, workflow=...)``: ``model_from_package`` (on a workflow's Model class, the workflow
@@ -103,4 +128,5 @@ def attach_to_model_class() -> None:
     Model.from_package = classmethod(_from_package)  # type: ignore[attr-defined]
 
 
-__all__ = ["METADATA_KEY", "attach_package", "model_from_package", "package_infer_batch", "package_of"]
+__all__ = ["METADATA_KEY", "attach_package", "model_from_package", "package_infer_batch", "package_of",
+           "stored_workflow"]

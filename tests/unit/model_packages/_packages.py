@@ -161,3 +161,13 @@ class FacePrediction(Inference):
 
 keypoints_workflow, FaceTestCase, FaceTestSuite, FaceModel = define_workflow(
     "Package Faces", FaceImage, FacePoints, FacePrediction)
+
+
+def accuracy_evaluator():
+    """The evaluator an automation job names (``module:attribute``)."""
+    from kolena_lab.evaluators import ClassificationEvaluator
+
+    return ClassificationEvaluator()
+
+
+EVALUATOR = accuracy_evaluator()
