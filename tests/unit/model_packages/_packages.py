@@ -164,7 +164,7 @@ keypoints_workflow, FaceTestCase, FaceTestSuite, FaceModel = define_workflow(
 
 
 def accuracy_evaluator():
-    """The evaluator an automation job names (``module:attribute``)."""
+    """The evaluator an automation job names (``module:attribute``, with a configuration)."""
     from kolena_lab.evaluators import ClassificationEvaluator
 
     return ClassificationEvaluator()
