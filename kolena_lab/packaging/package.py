@@ -93,7 +93,8 @@ class ModelPackage:
                                           f"inputs the YAML gives it ({given}): {e}") from None
         return function
 
-    def _arguments(self, spec: FunctionSpec, function: Callable[..., Any], context: Mapping[str, Any]) -> Dict[str, Any]:
+    def _arguments(self, spec: FunctionSpec, function: Callable[..., Any],
+                   context: Mapping[str, Any]) -> Dict[str, Any]:
         arguments = {i.name: _resolve(i.value, context) for i in spec.inputs}
         if "device" not in arguments and _takes_device(function):
             arguments["device"] = self.device

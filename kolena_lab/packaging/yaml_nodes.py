@@ -147,4 +147,5 @@ def items(source: Source, item: Optional[Located], what: str) -> List[Located]:
     return item.value
 
 
-__all__ = ["ENVIRONMENT_NAME", "REFERENCE", "RUNTIME_NAMES", "Located", "Source", "check_keys", "expect_type", "items", "text"]
+__all__ = ["ENVIRONMENT_NAME", "REFERENCE", "RUNTIME_NAMES", "Located", "Source", "check_keys", "expect_type", "items",
+           "text"]

@@ -60,7 +60,8 @@ def test_an_automation_job_infers_with_the_package(sqlite_store, tmp_path, monke
     suite, _ = P.colour_suite(tmp_path, n=5)
     _register(sqlite_store, "--package", str(root), "--workflow", "Package Colours", "--workflow-module", MODULE)
     for key, value in {"KOLENA_WORKFLOW": "Package Colours", "KOLENA_MODEL_NAME": "colour-classifier",
-                       "KOLENA_TEST_SUITE_NAME": suite.name, "KOLENA_TEST_SUITE_VERSION": str(suite.version), "KOLENA_LAB_CONFIGURATIONS": json.dumps([{"class": CONFIGURATION}])}.items():
+                       "KOLENA_TEST_SUITE_NAME": suite.name, "KOLENA_TEST_SUITE_VERSION": str(suite.version),
+                       "KOLENA_LAB_CONFIGURATIONS": json.dumps([{"class": CONFIGURATION}])}.items():
         monkeypatch.setenv(key, value)
     assert entrypoint.main([f"{MODULE}:EVALUATOR"]) == 0
     assert "skipped" not in capsys.readouterr().out
