@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 import numpy as np
 from PIL import Image as PILImage
 
-from kolena_lab._utils.importing import import_from_directory
+from kolena_lab._utils.importing import directory_namespace, import_from_directory
 from kolena_lab.errors import MediaError, ModelPackageError, shown
 from kolena_lab.media import read_locator
 from kolena_lab.packaging.predictions import check_predictions
@@ -68,6 +68,13 @@ class ModelPackage:
         source = self.spec.source
         try:
             module = import_from_directory(spec.module, self.spec.root, isolated=True)
+        except ModuleNotFoundError as e:
+            if e.name is None or not e.name.startswith(directory_namespace(self.spec.root)):
+                raise source.error(spec.line, f"{spec.role} entrypoint {spec.entrypoint}: module '{spec.module}' "
+                                              f"does not import: {type(e).__name__}: {e}") from None
+            missing = e.name.split(".", 1)[1]
+            raise source.error(spec.line, f"{spec.role} entrypoint {spec.entrypoint}: no module '{missing}' in "
+                                          f"{self.spec.root}") from None
         except Exception as e:
             raise source.error(spec.line, f"{spec.role} entrypoint {spec.entrypoint}: module '{spec.module}' does "
                                           f"not import from {self.spec.root}: {type(e).__name__}: {e}") from None

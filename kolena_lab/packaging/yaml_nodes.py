@@ -20,7 +20,7 @@ class Located:
 
     value: Any
     line: int
-    key_lines: Dict[str, int] = dataclasses.field(default_factory=dict)
+    key_lines: Dict[Any, int] = dataclasses.field(default_factory=dict)
 
     def plain(self) -> Any:
         """The value without lines (lists and dicts rebuilt)."""
@@ -54,7 +54,10 @@ class Source:
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             line = mark.line + 1 if mark is not None else 1
-            raise self.error(line, f"not valid YAML: {e.problem or e.context}") from None
+            context = ""
+            if e.context and e.context_mark is not None and e.problem_mark is not None:
+                context = f" ({e.context}, line {e.context_mark.line + 1})"
+            raise self.error(line, f"not valid YAML: {e.problem or e.context}{context}") from None
         except yaml.YAMLError as e:
             raise ModelPackageError(f"{self.path}: not valid YAML: {e}") from None
         finally:
@@ -64,16 +67,19 @@ class Source:
         line = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             loader.flatten_mapping(node)
-            values: Dict[str, Located] = {}
-            key_lines: Dict[str, int] = {}
+            values: Dict[Any, Located] = {}
+            key_lines: Dict[Any, int] = {}
             for key_node, value_node in node.value:
                 key = loader.construct_object(key_node, deep=True)
                 key_line = key_node.start_mark.line + 1
-                if not isinstance(key, str):
-                    raise self.error(key_line, f"keys must be text, got {shown(key)}")
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise self.error(key_line, f"keys must be text (or class ids), got {shown(key)}")
                 if key in values:
                     raise self.error(key_line, f"'{key}' appears twice (first on line {key_lines[key]})")
-                values[key], key_lines[key] = self._convert(loader, value_node), key_line
+                value = self._convert(loader, value_node)
+                if isinstance(value.value, (dict, list)):  # a block's errors name the line of its key
+                    value = dataclasses.replace(value, line=key_line)
+                values[key], key_lines[key] = value, key_line
             return Located(values, line, key_lines)
         if isinstance(node, yaml.SequenceNode):
             return Located([self._convert(loader, item) for item in node.value], line)

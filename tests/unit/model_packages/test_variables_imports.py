@@ -40,7 +40,8 @@ runtime:
       - name: datapoints
         value: ${datapoints}
       - name: note
-        value: "model ${model.name} v${model.version} on ${model.runtime.device} with ${model.runtime.load.inputs.token}"
+        value: "model ${model.name} v${model.version} on ${model.runtime.device} with
+          ${model.runtime.load.inputs.token}"
 files:
   - name: weights
     url: https://example.org/w.bin
