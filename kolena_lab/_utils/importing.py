@@ -20,9 +20,10 @@ def import_from_directory(module: str, directory: Optional[str] = None, *, isola
     """Import ``module`` (dotted names allowed) from ``directory``; whatever the import raises propagates.
 
     Shared (the default): ``directory`` goes first on ``sys.path`` (and stays there) and the module is imported under
-    its own name. Isolated: the module is imported as ``<namespace>.<module>``, the namespace being a package whose
-    path is ``directory`` (see ``directory_namespace``); ``directory`` is on ``sys.path`` only while importing, so the
-    module's absolute imports of its sibling modules still work (those siblings are shared by name).
+    its own name. Isolated: the module is imported afresh (the directory's modules imported before are forgotten) as
+    ``<namespace>.<module>``, the namespace being a package whose path is ``directory`` (see
+    ``directory_namespace``); ``directory`` is on ``sys.path`` only while importing, so the module's absolute imports
+    of its sibling modules still work (those siblings are shared by name).
     """
     if not isolated:
         if directory and directory not in sys.path:
@@ -32,6 +33,8 @@ def import_from_directory(module: str, directory: Optional[str] = None, *, isola
         raise ValueError("an isolated import needs a directory")
     directory = os.path.abspath(directory)
     namespace = directory_namespace(directory)
+    for name in [n for n in sys.modules if n.startswith(namespace + ".")]:
+        del sys.modules[name]
     if namespace not in sys.modules:
         package = types.ModuleType(namespace, f"modules imported from {directory}")
         package.__path__ = [directory]

@@ -126,6 +126,7 @@ def _pick_model(source: Source, document: Located, wanted: Optional[str]) -> Loc
     expect_type(source, document, dict, "the file")
     if "models" not in document.value:
         if "name" not in document.value:
+            check_keys(source, document, "the file", ROOT_KEYS)  # a misspelt 'models' is named
             raise source.error(document.line, "expected a list of models under 'models:' or one model's mapping "
                                               "(with 'name', 'runtime', ...)")
         models = [document]

@@ -102,6 +102,10 @@ def test_a_missing_or_empty_yaml(unchanged, tmp_path):
     (tmp_path / "empty" / "model.yaml").write_text("models: []\n")
     with unchanged(ModelPackageError, match=r"model.yaml, line 1: 'models' is empty"):
         load_package(tmp_path / "empty")
+    (tmp_path / "empty" / "model.yaml").write_text("# models\nmodles:\n  - name: x\n")
+    with unchanged(ModelPackageError, match=r"model.yaml, line 2: unknown key 'modles' in the file: did you mean "
+                                            r"'models'\?"):
+        load_package(tmp_path / "empty")
     (tmp_path / "empty" / "model.yaml").write_text("- a\n- b\n")
     with unchanged(ModelPackageError, match=r"model.yaml, line 1: the file must be a mapping, got a list"):
         load_package(tmp_path / "empty")

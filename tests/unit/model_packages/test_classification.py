@@ -22,7 +22,7 @@ def test_package_is_parsed_without_running_anything(tmp_path):
     assert load_package(root / "model.yaml").sha256 == package.sha256
 
 
-def test_model_from_package_infers_and_evaluates(sqlite_store, tmp_path):
+def test_model_from_package_infers_and_evaluates(lab, tmp_path):
     root = P.classifier_package(tmp_path / "pkg", batch=4)
     suite, members = P.colour_suite(tmp_path, n=9)
     model = model_from_package(root, P.classification, tags={"package"})

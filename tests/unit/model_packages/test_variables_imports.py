@@ -1,5 +1,7 @@
 """Variables, environment, the device argument, module isolation between packages, several models in one file, and
 masks traced into polygons."""
+import importlib
+
 import numpy as np
 import pytest
 
@@ -102,6 +104,11 @@ def test_two_packages_with_the_same_module_name_do_not_collide(tmp_path):
                                                      params=False)))
     assert [p.predict(_datapoints(1))[0]["classes"] for p in packages] == [["first"], ["second"]]
     assert packages[0].load() is None  # no load function
+    code = (tmp_path / "first" / "inference.py").read_text()
+    (tmp_path / "first" / "inference.py").write_text(code.replace('"first"', '"edited"'))
+    importlib.invalidate_caches()
+    assert load_package(tmp_path / "first").predict(_datapoints(1))[0]["classes"] == ["edited"]  # imported afresh
+    assert packages[0].predict(_datapoints(1))[0]["classes"] == ["first"]  # a package keeps its functions
 
 
 def test_one_model_of_several_is_picked_by_name(tmp_path):
