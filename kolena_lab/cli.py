@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 import kolena_lab
-from kolena_lab import automation, cli_automation
+from kolena_lab import automation, cli_automation, packaging
 from kolena_lab._cli_common import NOT_FOUND, Main, emit, errors, json_option, workflow_option
 from kolena_lab.errors import InputValidationError, NotFoundError
 from kolena_lab.kolena_alias import run_kolena
@@ -223,6 +223,31 @@ def model_edit_metadata(name: str, assignments: Sequence[str], removals: Sequenc
         click.echo(f"error: model '{name}' not found", err=True)
         sys.exit(NOT_FOUND)
     click.echo(json.dumps(model.metadata, indent=2, sort_keys=True, default=str))
+
+
+@model_group.command("register")
+@click.option("--package", "package_path", required=True, metavar="DIR",
+              help="The model package: a directory holding model.yaml (or the YAML file itself).")
+@click.option("--workflow", required=True, help="The stored workflow the model belongs to.")
+@click.option("--workflow-module", default=None, metavar="MODULE",
+              help="Import this module first (a name importable from here, or a .py file): it defines the workflow.")
+@click.option("--name", default=None, help="The model's name (default: the package's model name).")
+@click.option("--tag", "tags", multiple=True, help="A tag of the model. Repeatable.")
+@json_option
+def model_register(package_path: str, workflow: str, workflow_module: Optional[str], name: Optional[str],
+                   tags: Sequence[str], as_json: bool) -> None:
+    """Register a model declared by a package (model.yaml): `test()` and workers infer with it."""
+    with errors():
+        model = packaging.model_from_package(package_path, packaging.stored_workflow(workflow, workflow_module),
+                                             name=name, tags=set(tags) or None)
+    detail = {"name": model.name, "workflow": model.workflow.name, "metadata": model.metadata,
+              "tags": sorted(model.tags)}
+    if as_json:
+        click.echo(json.dumps(detail, indent=2, sort_keys=True))
+        return
+    recorded = model.metadata[packaging.METADATA_KEY]
+    click.echo(f"model '{model.name}' (workflow '{model.workflow.name}') runs package '{recorded['name']}' version "
+               f"{recorded['version'] or '-'} from {recorded['path']}")
 
 
 @test_case_group.command("create")

@@ -4,7 +4,8 @@
 KolenaError
 ├── InputValidationError (ValueError)     bad argument or data object
 │   ├── DuplicateDatapointIdError         the same test sample twice where it must be unique
-│   └── QueryError                        a filter or query that cannot be applied
+│   ├── QueryError                        a filter or query that cannot be applied
+│   └── ModelPackageError                 a model package (model.yaml) that cannot be read, loaded or run
 ├── IncorrectUsageError (RuntimeError)    an API called in a way it does not support
 ├── FrozenObjectError (RuntimeError)      an attempt to change a frozen object
 ├── WorkflowMismatchError                 objects of different workflows mixed
@@ -56,6 +57,11 @@ class DuplicateDatapointIdError(InputValidationError):
 
 class QueryError(InputValidationError):
     """A filter or query that cannot be applied: unknown field, bad syntax, a value of the wrong type."""
+
+
+class ModelPackageError(InputValidationError):
+    """A model package cannot be used: its ``model.yaml`` (the message names the file and line), its functions, or
+    what they return (the message names the datapoint)."""
 
 
 class IncorrectUsageError(RuntimeError, KolenaError):
@@ -127,6 +133,7 @@ __all__ = [
     "InputValidationError",
     "DuplicateDatapointIdError",
     "QueryError",
+    "ModelPackageError",
     "IncorrectUsageError",
     "FrozenObjectError",
     "WorkflowMismatchError",

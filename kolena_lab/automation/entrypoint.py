@@ -2,8 +2,9 @@
 
 It reads the job from the environment the worker sets (see ``runners``), imports the evaluator (whose module
 imports the workflow's module, defining the workflow), loads the model and suite by name, and evaluates the job's
-test cases on the stored inferences. The model cannot infer here: test cases holding a sample without an inference
-are skipped (and listed), and the job fails when none is left.
+test cases on the stored inferences. A model whose metadata names a model package infers the missing samples with
+it; any other model cannot infer here: test cases holding a sample without an inference are skipped (and listed),
+and the job fails when none is left.
 """
 import json
 import os
@@ -12,6 +13,7 @@ from typing import List, Optional
 
 from kolena_lab.automation.loading import load_entrypoint, make_evaluator
 from kolena_lab.errors import KolenaError
+from kolena_lab.packaging import attach_package, package_of
 from kolena_lab.workflow import Model, TestCase, TestRun, TestSuite
 from kolena_lab.workflow._bound import bind
 from kolena_lab.workflow.workflow import find_workflow
@@ -34,6 +36,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise KolenaError(f"importing '{args[0]}' did not define workflow '{env['KOLENA_WORKFLOW']}': the "
                               "evaluator's module must import the module that calls define_workflow(...)")
         model = bind(Model, workflow).load(env["KOLENA_MODEL_NAME"])
+        if package_of(model) is not None:
+            model = attach_package(model)
         suite = bind(TestSuite, workflow).load(env["KOLENA_TEST_SUITE_NAME"], int(env["KOLENA_TEST_SUITE_VERSION"]))
         scope = env.get("KOLENA_LAB_TEST_CASES")
         test_case_type = bind(TestCase, workflow)
@@ -45,7 +49,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
     run = TestRun(model, suite, evaluator, configurations, test_cases=test_cases)
-    skipped = run.skip_uninferred_test_cases()
+    skipped = [] if model.infer_batch is not None else run.skip_uninferred_test_cases()
     for test_case in skipped:
         print(f"skipped test case '{test_case.name}' version {test_case.version}: model '{model.name}' has no "
               "inference for some of its samples (test() with the model's infer adds them)")

@@ -1,10 +1,9 @@
 """Entrypoint evaluators: importing ``module:attribute`` and building the evaluator with its JSON configurations."""
-import importlib
 import inspect
-import sys
 import typing
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from kolena_lab._utils.importing import import_from_directory
 from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration
 from kolena_lab.workflow.evaluator_function import is_configured
@@ -17,10 +16,8 @@ def load_entrypoint(target: str, working_dir: Optional[str] = None) -> Any:
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise InputValidationError(f"entrypoint must look like 'package.module:function', got {target!r}")
-    if working_dir and working_dir not in sys.path:
-        sys.path.insert(0, working_dir)
     try:
-        obj: Any = importlib.import_module(module_name)
+        obj: Any = import_from_directory(module_name, working_dir)
     except Exception as e:
         raise InputValidationError(f"entrypoint {target!r} does not import: {type(e).__name__}: {e}") from None
     for part in attribute.split("."):
