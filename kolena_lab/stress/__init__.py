@@ -1,0 +1,1 @@
+"""Stress testing: operational domains, perturbations and the search for the ones that break a model."""
