@@ -11,28 +11,17 @@ is (0, 0) and pixel (column i, row j) covers [i, i+1) x [j, j+1), its centre at 
 transforms fill the area that leaves the frame with black (a constant border): a reflected border would show
 copies of objects that have no ground truth.
 """
-import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
-from kolena_lab.errors import IncorrectUsageError, InputValidationError, shown
+from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.stress._extra import require
+from kolena_lab.stress.corruptions import CORRUPTIONS, corrupt
 
-_EXTRA = "stress testing needs the `stress` extra: pip install 'kolena_lab[stress]'"
 IDENTITY = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-
-
-def require(module: str) -> ModuleType:
-    """Import an optional dependency of stress testing, or raise an error saying which extra installs it."""
-    try:
-        found = importlib.import_module(module)
-    except ImportError as error:
-        raise IncorrectUsageError(f"{_EXTRA} ({module} cannot be imported: {error})") from None
-    if found is None:  # a module blocked in sys.modules
-        raise IncorrectUsageError(f"{_EXTRA} ({module} cannot be imported)")
-    return found
 
 
 @dataclass(frozen=True)
@@ -98,7 +87,7 @@ class Transform:
     def __call__(self, image: np.ndarray, params: Mapping[str, Any], seed: int = 0) -> "Perturbed":
         image = _checked_image(image)
         out, matrix = self.function(image, self.checked(params), np.random.default_rng(seed))
-        out = np.ascontiguousarray(np.clip(out, 0, 255).astype(np.uint8) if out.dtype != np.uint8 else out)
+        out = np.ascontiguousarray(out if out.dtype == np.uint8 else np.clip(np.round(out), 0, 255).astype(np.uint8))
         return Perturbed(out, IDENTITY.copy() if matrix is None else np.asarray(matrix, dtype=np.float64))
 
 
@@ -283,7 +272,8 @@ def _geometric(image: np.ndarray, matrix: np.ndarray) -> Tuple[np.ndarray, np.nd
 def _rotate(image, p, rng):
     """degrees in [-180, 180]: rotates about the image centre, counter-clockwise as seen on screen. Neutral 0."""
     angle = np.radians(p["degrees"])
-    cos, sin = np.cos(angle), np.sin(angle)
+    # exact zeros at multiples of 90 degrees, so a quarter turn moves points to whole coordinates
+    cos, sin = (0.0 if abs(v) < 1e-12 else float(v) for v in (np.cos(angle), np.sin(angle)))
     return _geometric(image, _about_centre(np.array([[cos, sin], [-sin, cos]]), image))
 
 
@@ -306,3 +296,17 @@ def _hflip(image, p, rng):
     if not p["flip"]:
         return image.copy(), IDENTITY.copy()
     return image[:, ::-1].copy(), np.array([[-1.0, 0.0, float(image.shape[1])], [0.0, 1.0, 0.0]])
+
+
+# ImageNet-C ----------------------------------------------------------------------------------------------------
+
+def _corrupting(name: str) -> Function:
+    def function(image, p, rng):
+        return corrupt(name, image, p["severity"], rng), None
+    function.__doc__ = (f"severity 0-5: ImageNet-C's {name.replace('_', ' ')} at the paper's severity "
+                        f"(see kolena_lab.stress.corruptions). Neutral 0, the clean image.")
+    return function
+
+
+for _name in CORRUPTIONS:
+    register(f"corruption_{_name}", {"severity": Accepts(0, 5, integer=True)}, {"severity": 0})(_corrupting(_name))
