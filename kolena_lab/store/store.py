@@ -233,14 +233,12 @@ class Store:
         self.engine.dispose()
 
 
-def database_file(sqlite_url: str) -> Optional[Path]:
-    """The absolute path of the file of a SQLite URL (None for an in-memory database): where the files kept beside a
-    store go (frame snapshots, stress-test media)."""
+def database_file(sqlite_url: str) -> Path:
+    """The absolute path of a SQLite URL's file: where the files kept beside a store go (frame snapshots,
+    stress-test media)."""
     database = make_url(sqlite_url).database or ""
     if database.startswith("file:"):
         database = unquote(urlsplit(database).path)
-    if database in ("", ":memory:"):
-        return None
     return Path(os.path.abspath(database))
 
 

@@ -80,9 +80,8 @@ def preview(lab: Store, workflow: Workflow, version_id: int, rows: int, min_samp
 
 def directory(lab: Store) -> Path:
     """Where the store's snapshots live: beside a SQLite file (``<file>-frames``), else the user's cache."""
-    database = database_file(lab.url) if lab.is_sqlite else None
-    if database is not None:
-        return Path(f"{database}-frames")
+    if lab.is_sqlite:
+        return Path(f"{database_file(lab.url)}-frames")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kolena_lab" / "frames"
 
 
