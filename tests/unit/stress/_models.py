@@ -121,3 +121,8 @@ class BoxDetector:
                 bright_box(sample.locator)
             out.append(DetInf([] if box is None else [ScoredLabeledBoundingBox(box[:2], box[2:], "box", 0.9)]))
         return out
+
+
+def classify(sample: Image) -> ClsInf:
+    """``BrightnessClassifier`` as an ``infer`` function (for the command line's ``--infer``)."""
+    return BrightnessClassifier().one(sample)
