@@ -8,7 +8,7 @@ import click
 from kolena_lab._cli_common import emit, errors, json_option
 from kolena_lab.automation.loading import load_entrypoint
 from kolena_lab.errors import IncorrectUsageError, InputValidationError
-from kolena_lab.stress import SEARCHES, StressResults, load_stress_results, stress_test
+from kolena_lab.stress import SEARCHES, StressResults, load_stress_results, stress_runs, stress_test
 from kolena_lab.workflow import catalog
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.workflow import find_workflow
@@ -74,6 +74,15 @@ def stress_run(model_name: str, test_case_name: str, domain: str, search: str, b
         results = stress_test(model, test_case, domain, search=search, budget=budget, seed=seed,
                               batch_size=batch_size, name=name, progress=progress)
     _show(results, as_json)
+
+
+@stress_group.command("list")
+@json_option
+def stress_list(as_json: bool) -> None:
+    """The stress test runs in the store, by name."""
+    with errors():
+        names = stress_runs()
+    emit([{"name": name} for name in names], as_json, ["name"])
 
 
 @stress_group.command("show")

@@ -20,7 +20,7 @@ much worse than the parent it is) is at least ``max_drop`` (when given).
 """
 import dataclasses
 import math
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -171,8 +171,3 @@ def _keypoints(gt_field: str, inf_field: str) -> Metric:
             return MISSING_NME
         return float(nme(truth[None], np.asarray(predicted.points, dtype=float)[None], [norm])[0])
     return score
-
-
-def score_pair(task: Task, clean: float, score: float) -> Tuple[float, bool]:
-    """``(drop, failure)`` of a perturbed sample's score against its parent's."""
-    return task.drop(clean, score), task.is_failure(clean, score)

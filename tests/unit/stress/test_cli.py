@@ -51,6 +51,7 @@ def test_run_then_show(stored):
     assert lines[3].split()[:2] == ["brightness", "18"]
     assert lines[-1] == "test suite 'gray · stress'"
     assert json.loads(runner.invoke(main, ["stress", "show", "gray · stress", "--json"]).stdout) == summary
+    assert json.loads(runner.invoke(main, ["stress", "list", "--json"]).stdout) == [{"name": "gray · stress"}]
 
 
 def test_corruptions_show_mpc_and_rpc(stored):
