@@ -5,7 +5,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import create_engine, event, func, inspect, select
 from sqlalchemy.engine import Connection, make_url
@@ -67,6 +67,11 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self._shown})"
+
+    @property
+    def database_path(self) -> Optional[Path]:
+        """A SQLite store's file (see ``database_file``); None for PostgreSQL."""
+        return database_file(self.url) if self.is_sqlite else None
 
     @property
     def display_url(self) -> str:
@@ -226,6 +231,15 @@ class Store:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         self.engine.dispose()
+
+
+def database_file(sqlite_url: str) -> Path:
+    """The absolute path of a SQLite URL's file: where the files kept beside a store go (frame snapshots,
+    stress-test media)."""
+    database = make_url(sqlite_url).database or ""
+    if database.startswith("file:"):
+        database = unquote(urlsplit(database).path)
+    return Path(os.path.abspath(database))
 
 
 def _parse_url(url: Any) -> Any:

@@ -15,15 +15,14 @@ import time
 import uuid
 from pathlib import Path
 from typing import NamedTuple, Optional
-from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy.engine import make_url
 
 from kolena_lab import store
 from kolena_lab._version import __version__
 from kolena_lab.store import Store
+from kolena_lab.store.store import database_file
 from kolena_lab.store.meta import VersionStamp
 from kolena_lab.workflow import _dataframe
 from kolena_lab.workflow.workflow import Workflow
@@ -82,10 +81,7 @@ def preview(lab: Store, workflow: Workflow, version_id: int, rows: int, min_samp
 def directory(lab: Store) -> Path:
     """Where the store's snapshots live: beside a SQLite file (``<file>-frames``), else the user's cache."""
     if lab.is_sqlite:
-        database = make_url(lab.url).database or ""
-        if database.startswith("file:"):
-            database = unquote(urlsplit(database).path)
-        return Path(os.path.abspath(database + "-frames"))
+        return Path(f"{database_file(lab.url)}-frames")
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kolena_lab" / "frames"
 
 

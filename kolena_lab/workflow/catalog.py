@@ -7,7 +7,10 @@ through the same versioning as ``TestCase.edit()`` and ``TestSuite.edit()``, so 
 """
 import dataclasses
 import json
+import os
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import pandas as pd
@@ -95,6 +98,24 @@ def store_info() -> Dict[str, Any]:
     """The store in use (its URL, passwords hidden) and how many objects of each kind it holds."""
     current = store.get_store()
     return {"store": current.display_url, **current.counts()}
+
+
+def media_folder() -> Path:
+    """Where media made for the store's samples are written (e.g. stress-test images): ``media/`` beside a SQLite
+    file, else ``kolena_lab/media/<store id>`` in the user's cache (``XDG_CACHE_HOME`` or ``~/.cache``). The folder
+    is created on first use."""
+    current = store.get_store()
+    database = current.database_path
+    if database is not None:
+        folder = database.parent / "media"
+    else:
+        with current.read() as conn:
+            store_id = store.meta.store_id(conn) or ""
+        store_id = store_id if re.fullmatch(r"[0-9a-f]{32}", store_id) else "default"  # never a path of its own
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = cache / "kolena_lab" / "media" / store_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def list_workflows() -> List[WorkflowInfo]:
@@ -314,6 +335,7 @@ __all__ = [
     "list_test_runs",
     "list_test_suites",
     "list_workflows",
+    "media_folder",
     "model_info",
     "samples_frame",
     "store_info",

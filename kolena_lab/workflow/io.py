@@ -11,8 +11,10 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Ty
 import numpy as np
 import pandas as pd
 
+from kolena_lab import store
 from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
+from kolena_lab.workflow._inference_checks import encode_inference
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _serialize
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.evaluator_function import no_op_evaluator
@@ -280,6 +282,50 @@ def _read_table(csv: Union[str, Path, bytes, pd.DataFrame]) -> pd.DataFrame:
     return dataframe_from_csv(str(csv))
 
 
+def _stored_samples(model: Model, samples: Sequence[TestSample], argument: str) -> List[TestSample]:
+    samples = list(samples)
+    sample_type = model.workflow.test_sample_type
+    for i, sample in enumerate(samples):
+        if not isinstance(sample, sample_type):
+            raise InputValidationError(f"{argument}[{i}] must be a {sample_type.__name__} of workflow "
+                                       f"'{model.workflow.name}', got {type(sample).__name__} {shown(sample)}")
+    return samples
+
+
+def store_inferences(model: Model, samples: Sequence[TestSample], inferences: Sequence[Inference]) -> None:
+    """Store ``model``'s inferences of ``samples`` (one per sample, in order) in one transaction, registering the
+    samples of the model's workflow not stored yet (their metadata merged into stored ones). Every inference is
+    checked first (``InputValidationError`` naming the sample); nothing is written if one is wrong. An inference
+    stored earlier for a sample is replaced; a sample given twice keeps its last inference."""
+    samples = _stored_samples(model, samples, "samples")
+    inferences = list(inferences)
+    if len(inferences) != len(samples):
+        raise InputValidationError(f"store_inferences got {len(samples)} samples and {len(inferences)} inferences")
+    workflow = model.workflow
+    encoded: Dict[int, Tuple[str, str, str]] = {}
+    for sample, inference in zip(samples, inferences):
+        data = encode_inference(inference, workflow.inference_type, sample)
+        key, metadata = _codec.encode_sample(sample)
+        encoded[_codec.sample_id(workflow.name, key)] = (key, metadata, data)
+    if not encoded:
+        return
+    with store.get_store().transaction() as conn:
+        workflow_id = workflow._register(conn)
+        store.samples.upsert(conn, workflow_id, [(sid, key, metadata) for sid, (key, metadata, _) in encoded.items()])
+        store.models.put_inferences(conn, model._id, [(sid, data) for sid, (_, _, data) in encoded.items()])
+
+
+def stored_inferences(model: Model, samples: Sequence[TestSample]) -> List[Optional[Inference]]:
+    """``model``'s stored inference of each sample, in order; None for a sample without one."""
+    samples = _stored_samples(model, samples, "samples")
+    workflow = model.workflow
+    ids = [_codec.sample_id(workflow.name, _codec.sample_key(s)) for s in samples]
+    with store.get_store().read() as conn:
+        found = store.models.inferences(conn, model._id, sorted(set(ids)))
+    decoded = {sid: _codec.decode(workflow.inference_type, text) for sid, text in found.items()}
+    return [decoded.get(sid) for sid in ids]
+
+
 def relative_locators(locators: Iterable[str], root: Union[str, os.PathLike]) -> List[str]:
     """Local locators rewritten relative to ``root`` (with ``/``), e.g. ``frame["locator"] =
     relative_locators(frame["locator"], "data")``: samples stored so keep their identity when the folder moves
@@ -306,4 +352,6 @@ __all__ = [
     "dataframe_to_parquet",
     "model_from_inference_csv",
     "relative_locators",
+    "store_inferences",
+    "stored_inferences",
 ]
