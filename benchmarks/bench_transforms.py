@@ -22,7 +22,7 @@ from kolena_lab.stress.transforms import TRANSFORMS, apply  # noqa: E402
 SETTINGS = {
     "brightness": {"delta": 0.2}, "contrast": {"delta": 0.3}, "gamma": {"gamma": 1.5},
     "hue_saturation": {"hue": 10, "saturation": 40}, "blur": {"sigma": 5}, "gaussian_noise": {"std": 25},
-    "jpeg": {"quality": 40}, "fog": {"intensity": 0.5}, "rain": {"intensity": 0.7}, "snow": {"intensity": 0.5},
+    "jpeg": {"quality": 40}, "fog": {"intensity": 0.8}, "rain": {"intensity": 0.7}, "snow": {"intensity": 0.3},
     "motion_blur": {"length": 15, "angle": 30}, "rotate": {"degrees": 10}, "scale": {"factor": 1.1},
     "translate": {"dx": 0.1, "dy": -0.1}, "hflip": {"flip": 1},
     **{f"corruption_{name}": {"severity": 3} for name in CORRUPTIONS},

@@ -169,7 +169,7 @@ def _blur(image, p, rng):
 def _gaussian_noise(image, p, rng):
     """std in [0, 128] grey levels: adds zero-mean Gaussian noise drawn per pixel and channel, rounded to the
     nearest level (albumentations' noise truncates, which darkens by half a level). Neutral 0."""
-    return image + rng.normal(0.0, p["std"], size=image.shape).astype(np.float32), None
+    return image + np.float32(p["std"]) * rng.standard_normal(image.shape, dtype=np.float32), None
 
 
 @register("jpeg", {"quality": Accepts(1, 100, integer=True)}, {"quality": 100})

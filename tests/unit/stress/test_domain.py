@@ -41,6 +41,11 @@ def test_yaml_round_trips_through_json():
                                "parameters": {"delta": {"low": -0.2, "high": 0.2, "integer": False}}}
 
 
+def test_a_parameter_of_a_whole_number_transform_is_integer_without_saying_so():
+    domain = Domain.from_yaml(axis_yaml("      quality: {low: 40, high: 100}\n", transform="jpeg"))
+    assert domain.axes[0].parameters[0] == Parameter("quality", low=40, high=100, integer=True)
+
+
 def test_yaml_reads_from_a_file(tmp_path):
     path = tmp_path / "outdoor.yaml"
     path.write_text(OUTDOOR)
