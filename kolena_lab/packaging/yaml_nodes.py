@@ -106,7 +106,8 @@ class Source:
             if not ENVIRONMENT_NAME.fullmatch(name) or name in RUNTIME_NAMES:
                 return match.group(0)
             if name not in self.environ:
-                raise self.error(line, f"the environment variable ${{{name}}} is not set")
+                raise self.error(line, f"the environment variable ${{{name}}} is not set (the package's own "
+                                       "variables have a dot, such as ${model.files.NAME.url}, or are ${datapoints})")
             return self.environ[name]
 
         replaced = REFERENCE.sub(replace, value)
