@@ -247,3 +247,11 @@ def test_an_inference_type_without_a_converter(unchanged, tmp_path):
         model_from_package(root, SCORES)
     with unchanged(ModelPackageError, match=r"inference type 'Noted' has fields a prediction does not fill \(note\)"):
         model_from_package(root, NOTED)
+
+
+def test_a_sample_without_a_locator(tmp_path):
+    from kolena_lab.workflow import Text
+
+    package = load_package(P.classifier_package(tmp_path / "pkg"))
+    with pytest.raises(ModelPackageError, match=r"datapoint 0: test sample Text\(text='a review'.*\) has no locator"):
+        package.datapoints([Text(text="a review")])
