@@ -16,14 +16,15 @@ def directory_namespace(directory: str) -> str:
     return NAMESPACE_PREFIX + digest
 
 
-def import_from_directory(module: str, directory: Optional[str] = None, *, isolated: bool = False) -> types.ModuleType:
+def import_from_directory(module: str, directory: Optional[str] = None, *, isolated: bool = False,
+                          fresh: bool = True) -> types.ModuleType:
     """Import ``module`` (dotted names allowed) from ``directory``; whatever the import raises propagates.
 
     Shared (the default): ``directory`` goes first on ``sys.path`` (and stays there) and the module is imported under
-    its own name. Isolated: the module is imported afresh (the directory's modules imported before are forgotten) as
-    ``<namespace>.<module>``, the namespace being a package whose path is ``directory`` (see
-    ``directory_namespace``); ``directory`` is on ``sys.path`` only while importing, so the module's absolute imports
-    of its sibling modules still work (those siblings are shared by name).
+    its own name. Isolated: the module is imported as ``<namespace>.<module>``, the namespace being a package whose
+    path is ``directory`` (see ``directory_namespace``), afresh unless ``fresh`` is False (the directory's modules
+    imported before are forgotten first); ``directory`` is on ``sys.path`` only while importing, so the module's
+    absolute imports of its sibling modules still work (those siblings are shared by name).
     """
     if not isolated:
         if directory and directory not in sys.path:
@@ -33,8 +34,9 @@ def import_from_directory(module: str, directory: Optional[str] = None, *, isola
         raise ValueError("an isolated import needs a directory")
     directory = os.path.abspath(directory)
     namespace = directory_namespace(directory)
-    for name in [n for n in sys.modules if n.startswith(namespace + ".")]:
-        del sys.modules[name]
+    if fresh:
+        for name in [n for n in sys.modules if n.startswith(namespace + ".")]:
+            del sys.modules[name]
     if namespace not in sys.modules:
         package = types.ModuleType(namespace, f"modules imported from {directory}")
         package.__path__ = [directory]

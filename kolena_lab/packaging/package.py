@@ -4,6 +4,7 @@ import inspect
 import io
 import os
 import threading
+from types import ModuleType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ class ModelPackage:
 
     def __init__(self, spec: ModelSpec):
         self.spec = spec
+        self._modules: Dict[str, ModuleType] = {}  # imported afresh once per package, shared by load and predict
         self._load_fn = None if spec.load is None else self._function(spec.load)
         self._predict_fn = self._function(spec.predict)
         self._loaded: Any = _UNSET
@@ -61,13 +63,13 @@ class ModelPackage:
         return {"path": self.root, "yaml": os.path.basename(self.yaml_path), "name": self.name,
                 "version": self.version, "sha256": self.sha256, "device": self.device, "batch_size": self.batch_size}
 
-    # functions
-
     def _function(self, spec: FunctionSpec) -> Callable[..., Any]:
         """The function ``spec`` names, imported from the package root; its signature must take the inputs."""
         source = self.spec.source
         try:
-            module = import_from_directory(spec.module, self.spec.root, isolated=True)
+            module = self._modules.get(spec.module) or import_from_directory(
+                spec.module, self.spec.root, isolated=True, fresh=not self._modules)
+            self._modules[spec.module] = module
         except ModuleNotFoundError as e:
             if e.name is None or not e.name.startswith(directory_namespace(self.spec.root)):
                 raise source.error(spec.line, f"{spec.role} entrypoint {spec.entrypoint}: module '{spec.module}' "

@@ -27,6 +27,7 @@ RUNTIME_KEYS = ("image", "device", "batch", "load", "predict")
 FUNCTION_KEYS = ("entrypoint", "inputs", "output")
 OUTPUT_KEYS = ("name", "keys", "labels")
 FILE_KEYS = ("name", "url", "upload", "credentials")
+UNUSED_KEYS = ("repository", "image", "upload", "credentials")  # accepted, not used: their variables need not be set
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _REMOTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -136,6 +137,7 @@ def _pick_model(source: Source, document: Located, wanted: Optional[str]) -> Loc
         models = [listed] if isinstance(listed.value, dict) else items(source, listed, "'models'")
         if not models:
             raise source.error(listed.line, "'models' is empty: declare one model")
+    models = [source.environment(node, skip=UNUSED_KEYS) for node in models]
     for node in models:
         check_keys(source, node, "a model", MODEL_KEYS, required=("name",))
     names = [text(source, node.value["name"], "the model's name") for node in models]

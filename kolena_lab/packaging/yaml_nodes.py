@@ -2,7 +2,7 @@
 import dataclasses
 import difflib
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Collection, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
@@ -21,6 +21,7 @@ class Located:
     value: Any
     line: int
     key_lines: Dict[Any, int] = dataclasses.field(default_factory=dict)
+    plain_scalar: bool = False  # an unquoted scalar (typed by YAML)
 
     def plain(self) -> Any:
         """The value without lines (lists and dicts rebuilt)."""
@@ -32,8 +33,8 @@ class Located:
 
 
 class Source:
-    """The YAML file being read: its path (for messages) and the error helper naming a line. ``${NAME}`` in a text
-    value, NAME an environment variable's name (no dot), is replaced from ``environ`` as the file is read."""
+    """The YAML file being read: its path (for messages), the error helper naming a line, and ``environment()``,
+    which replaces ``${NAME}`` (NAME an environment variable's name: no dot) from ``environ``."""
 
     def __init__(self, path: str, environ: Mapping[str, str]):
         self.path, self.environ = path, environ
@@ -83,10 +84,19 @@ class Source:
             return Located(values, line, key_lines)
         if isinstance(node, yaml.SequenceNode):
             return Located([self._convert(loader, item) for item in node.value], line)
-        value = loader.construct_object(node, deep=True)
-        if isinstance(value, str) and "${" in value:
-            value = self._environment(value, line, plain=node.style is None)
-        return Located(value, line)
+        return Located(loader.construct_object(node, deep=True), line, plain_scalar=node.style is None)
+
+    def environment(self, item: Located, skip: Collection[str] = ()) -> Located:
+        """``item`` with the environment variables in its text values replaced, except under the keys ``skip`` (values
+        that are not used need no variable set)."""
+        if isinstance(item.value, dict):
+            values = {k: v if k in skip else self.environment(v, skip) for k, v in item.value.items()}
+            return dataclasses.replace(item, value=values)
+        if isinstance(item.value, list):
+            return dataclasses.replace(item, value=[self.environment(v, skip) for v in item.value])
+        if isinstance(item.value, str) and "${" in item.value:
+            return dataclasses.replace(item, value=self._environment(item.value, item.line, item.plain_scalar))
+        return item
 
     def _environment(self, value: str, line: int, plain: bool) -> Any:
         """``value`` with its environment references replaced; a plain scalar that was one reference is typed as YAML
@@ -96,7 +106,8 @@ class Source:
             if not ENVIRONMENT_NAME.fullmatch(name) or name in RUNTIME_NAMES:
                 return match.group(0)
             if name not in self.environ:
-                raise self.error(line, f"the environment variable ${{{name}}} is not set")
+                raise self.error(line, f"the environment variable ${{{name}}} is not set (the package's own "
+                                       "variables have a dot, such as ${model.files.NAME.url}, or are ${datapoints})")
             return self.environ[name]
 
         replaced = REFERENCE.sub(replace, value)

@@ -1,7 +1,8 @@
 """Bad model packages: each a ``ModelPackageError`` naming the YAML file and line (or the datapoint's index and
 locator), raised before anything is stored; a predict failing on a batch stores nothing of it."""
 import re
-from typing import Dict, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -9,7 +10,7 @@ from kolena_lab.errors import ModelPackageError
 from kolena_lab.evaluators import ClassificationEvaluator
 from kolena_lab.packaging import load_package, model_from_package
 from kolena_lab.workflow import GroundTruth, Inference, define_workflow, test
-from kolena_lab.workflow.annotation import ClassificationLabel
+from kolena_lab.workflow.annotation import ClassificationLabel, ScoredClassificationLabel
 
 from ..unit.model_packages import _packages as P
 from .conftest import store_contents
@@ -219,23 +220,38 @@ def test_a_failing_batch_stores_nothing_of_it_and_keeps_earlier_batches(sqlite_s
     assert [f.sample.rsplit("/", 1)[1] for f in run.failures] == ["004.png", "005.png"]
 
 
-@pytest.fixture
-def other_workflow():
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class Score(Inference):
-        value: float
-
-    @dataclass(frozen=True)
-    class Truth(GroundTruth):
-        label: ClassificationLabel
-
-    return define_workflow("Package Scores", P.ColourImage, Truth, Score)[3]
+@dataclass(frozen=True)
+class Score(Inference):
+    value: float
 
 
-def test_an_inference_type_without_a_converter(unchanged, tmp_path, other_workflow):
+@dataclass(frozen=True)
+class Noted(Inference):
+    inferences: List[ScoredClassificationLabel]
+    note: str
+
+
+@dataclass(frozen=True)
+class Truth(GroundTruth):
+    label: ClassificationLabel
+
+
+SCORES = define_workflow("Package Scores", P.ColourImage, Truth, Score)[3]
+NOTED = define_workflow("Package Notes", P.ColourImage, Truth, Noted)[3]
+
+
+def test_an_inference_type_without_a_converter(unchanged, tmp_path):
     root = P.classifier_package(tmp_path / "pkg")
     with unchanged(ModelPackageError, match="inference type 'Score' has no field for predictions .* pass "
                                             "to_inference="):
-        model_from_package(root, other_workflow)
+        model_from_package(root, SCORES)
+    with unchanged(ModelPackageError, match=r"inference type 'Noted' has fields a prediction does not fill \(note\)"):
+        model_from_package(root, NOTED)
+
+
+def test_a_sample_without_a_locator(tmp_path):
+    from kolena_lab.workflow import Text
+
+    package = load_package(P.classifier_package(tmp_path / "pkg"))
+    with pytest.raises(ModelPackageError, match=r"datapoint 0: test sample Text\(text='a review'.*\) has no locator"):
+        package.datapoints([Text(text="a review")])

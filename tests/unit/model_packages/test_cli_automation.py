@@ -69,3 +69,41 @@ def test_an_automation_job_infers_with_the_package(sqlite_store, tmp_path, monke
     assert len(model.load_inferences(suite.test_cases[0])) == 5
     assert [c["predict"] for c in P.calls(root) if "predict" in c] == [3, 2]
     assert load_test_case_metrics(model, suite)["accuracy"].tolist() == [1.0, 1.0]
+
+
+WORKFLOW_FILE = '''
+from dataclasses import dataclass
+from typing import List
+
+from kolena_lab.workflow import GroundTruth, Image, Inference, define_workflow
+from kolena_lab.workflow.annotation import ClassificationLabel, ScoredClassificationLabel
+
+
+@dataclass(frozen=True)
+class Truth(GroundTruth):
+    label: ClassificationLabel
+
+
+@dataclass(frozen=True)
+class Guess(Inference):
+    inferences: List[ScoredClassificationLabel]
+
+
+workflow, TestCase, TestSuite, Model = define_workflow("Package File Workflow", Image, Truth, Guess)
+'''
+
+
+def test_the_workflow_module_may_be_a_python_file(sqlite_store, tmp_path):
+    root = P.classifier_package(tmp_path / "pkg")
+    (tmp_path / "file_workflow.py").write_text(WORKFLOW_FILE)
+    module = str(tmp_path / "file_workflow.py")
+    unstored = _register(sqlite_store, "--package", str(root), "--workflow", "Package File Workflow",
+                         "--workflow-module", module)
+    assert unstored.exit_code == 1 and "workflow 'Package File Workflow' does not exist" in unstored.output
+    from kolena_lab.workflow.workflow import find_workflow
+
+    find_workflow("Package File Workflow").register()
+    result = _register(sqlite_store, "--package", str(root), "--workflow", "Package File Workflow",
+                       "--workflow-module", module, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["workflow"] == "Package File Workflow"

@@ -70,14 +70,18 @@ def test_environment_and_runtime_variables_are_substituted(tmp_path, monkeypatch
     assert package.load() is model  # loaded once
 
 
-def test_device_is_passed_only_when_taken_and_not_given(tmp_path):
+def test_device_is_passed_when_taken_and_not_given_and_load_shares_its_module_with_predict(tmp_path):
     code = '''
+STATE = {}
+
+
 def load(device):
+    STATE["loaded"] = device
     return device
 
 
 def predict(model, datapoints, device):
-    return [{"classes": [model + "/" + device], "scores": [1]} for _ in datapoints]
+    return [{"classes": [STATE["loaded"] + "/" + device], "scores": [1]} for _ in datapoints]
 '''
     yaml_text = '''
 name: dev
