@@ -165,8 +165,14 @@ class StressResults:
                                      name=axis), row=row, col=col)
             fig.add_hline(y=self.clean, line_dash="dash", row=row, col=col)
             fig.update_xaxes(title_text=parameters[0]["name"], row=row, col=col)
+        if len(curves):  # one score scale for every axis, so their drops compare at a glance
+            low = min(float(curves["low"].min()), self.clean)
+            high = max(float(curves["high"].max()), self.clean)
+            pad = 0.05 * (high - low) or 0.05 * abs(high) or 0.05
+            fig.update_yaxes(range=[low - pad, high + pad])
         fig.update_layout(title=f"Stress test '{self.name}': {self.record['metric']} of model "
-                                f"'{self.record['model']}'", height=300 * math.ceil(len(axes) / columns))
+                                f"'{self.record['model']}'", height=300 * math.ceil(len(axes) / columns),
+                          width=320 * columns + 80)
         return fig
 
     def summary(self) -> Dict[str, Any]:

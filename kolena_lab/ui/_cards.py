@@ -17,6 +17,19 @@ Tag = Dict[str, str]
 _THUMBNAIL_TAGS = 4  # label and score tags on a thumbnail only while it draws at most this many shapes
 
 
+CARD_NAME_CHARS = 28
+
+
+def card_name(locator: str) -> str:
+    """A card's name: the locator's file name, cut in the middle when long (a content hash, say); the card's image
+    and details show the whole locator."""
+    name = posixpath.basename(locator.rstrip("/")) or locator
+    if len(name) <= CARD_NAME_CHARS:
+        return name
+    keep = (CARD_NAME_CHARS - 1) // 2
+    return f"{name[:keep]}…{name[-keep:]}"
+
+
 def _is_label(annotation: Any) -> bool:
     return isinstance(annotation, ClassificationLabel)
 
@@ -198,7 +211,7 @@ class Cards:
                 continue
             fields.append(f)
         detail = " · ".join(f"{f.split('.')[-1]}: {cell_text(row.get(f))}" for f in fields)
-        return {"index": position, "locator": locator, "caption": posixpath.basename(locator.rstrip("/")) or locator,
+        return {"index": position, "locator": locator, "caption": card_name(locator),
                 "detail": detail, "tags": tags, "badge": badge, "drawn": drawn.text() if drawn is not None else "",
                 "drawn_title": drawn.title() if drawn is not None else "",
                 "src": thumb.data_url if thumb is not None else "",

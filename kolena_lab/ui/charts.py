@@ -1,6 +1,6 @@
 """Plots as plotly figures: one description (a ``Plot``), several renderings (interactive, PNG, static HTML)."""
 import html
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import plotly.graph_objects as go
@@ -97,9 +97,14 @@ class Chart:
     def __repr__(self) -> str:
         return f"Chart({self.figure.layout.title.text!r})"
 
+    def size(self) -> Tuple[int, int]:
+        """The static copy's width and height: the figure's own when its layout sets them, else the charts' size."""
+        layout = self.figure.layout
+        return int(layout.width or WIDTH), int(layout.height or HEIGHT)
+
     def png(self) -> Optional[bytes]:
         """The chart as PNG bytes, or None when no browser is available for export."""
-        return png.render(self.figure, WIDTH, HEIGHT)
+        return png.render(self.figure, *self.size())
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         spec = self.figure.to_plotly_json()
@@ -113,7 +118,8 @@ class Chart:
         if image is not None:
             encoded = png.b64(image)
             bundle["image/png"] = encoded
-            bundle["text/html"] = f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{WIDTH}"/>'
+            width = self.size()[0]
+            bundle["text/html"] = f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{width}"/>'
         elif not self.static:
             bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; static copy not rendered)</p>"
         else:

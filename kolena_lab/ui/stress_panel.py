@@ -21,13 +21,13 @@ from kolena_lab.media import thumbnail
 from kolena_lab.stress import SEARCHES, Domain, StressResults, stress_test
 from kolena_lab.ui import png
 from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.ui.charts import Chart
 from kolena_lab.workflow import Model, TestCase
 
 PROGRESS_INTERVAL_S = 0.2  # at most 5 progress updates a second reach the browser
 READY_DOMAINS = ("outdoor", "corruptions")
 SHOWN_WORST = 8
 THUMBNAIL_PX = 120
-FIGURE_WIDTH = 960
 DomainChoice = Union[Domain, str, Path]
 
 
@@ -95,7 +95,7 @@ def vulnerability_html(results: StressResults) -> str:
 
 def test_cases_html(results: StressResults) -> str:
     """The test cases the run wrote, with their sizes and the Python that loads them."""
-    rows = [[tc.name, getattr(tc, "version", ""), _size(tc), f"TestCase.load({json.dumps(tc.name)})"]
+    rows = [[tc.name, getattr(tc, "version", ""), _size(tc), f"TestCase.load({json.dumps(tc.name, ensure_ascii=False)})"]
             for tc in results.test_cases]
     return html_table(["test case", "version", "samples", "load it"], rows,
                       caption=f"Test cases written in suite '{results.suite.name}'")
@@ -313,7 +313,6 @@ class StressPanel(Panel):
                                      test_cases_html(results)])
         self._figure = results.figure()
         self.__dict__.pop("_figure_html", None)
-        self._figure.update_layout(width=FIGURE_WIDTH)
         with self.figure:
             from IPython.display import display
 
@@ -341,9 +340,10 @@ class StressPanel(Panel):
     def snapshot_body(self) -> str:
         fig = self.__dict__.get("_figure")
         if fig is not None and "_figure_html" not in self.__dict__:  # rendered once per run: export takes a second
-            image = png.render(fig, FIGURE_WIDTH, int(fig.layout.height or 400))
-            self._figure_html = "" if image is None else (
-                f"<img alt='robustness curves' width='{FIGURE_WIDTH}' src='data:image/png;base64,{png.b64(image)}'/>")
+            chart = Chart(fig)
+            image = chart.png()
+            self._figure_html = "" if image is None else (f"<img alt='robustness curves' width='{chart.size()[0]}' "
+                                                          f"src='data:image/png;base64,{png.b64(image)}'/>")
         figure = self.__dict__.get("_figure_html", "")
         status = f"<p>{self.status.value}</p>" if self.status.value else ""
         return status + self.report.value + figure

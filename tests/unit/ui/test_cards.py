@@ -75,3 +75,14 @@ def test_browser_cards_of_a_detector(sqlite_store, tmp_path):
     assert sloppy.gallery.items[1]["badge"]["tone"] == "wrong"
     assert sloppy.gallery.items[1]["badge"]["text"].startswith("TP ")
     assert sloppy.gallery.items[1]["detail"] == ""
+
+
+def test_a_long_file_name_is_cut_in_the_middle_on_the_card():
+    from kolena_lab.ui._cards import CARD_NAME_CHARS, card_name
+
+    assert card_name("/data/images/cat_001.png") == "cat_001.png"
+    digest = "1743acb7213313269697dfff233a3574e3c7e7f0b64562819" + "8e0f673a163d81.png"
+    name = card_name(f"/media/stress/{digest}")
+    assert len(name) == CARD_NAME_CHARS - 1 and name.startswith("1743acb7213") and name.endswith("3a163d81.png")
+    assert "…" in name
+    assert card_name("https://host/x/") == "x"
