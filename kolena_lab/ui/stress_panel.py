@@ -313,11 +313,11 @@ class StressPanel(Panel):
                                      test_cases_html(results)])
         self._figure = results.figure()
         self.__dict__.pop("_figure_html", None)
-        with self.figure:
-            from IPython.display import display
-
-            display(self._figure)
+        # set as data: ``with output:`` from the run's thread would lose it
+        bundle = Chart(self._figure, static=False)._repr_mimebundle_()
+        self.figure.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
         self.test_case_links.options = [tc.name for tc in results.test_cases]
+        self.test_case_links.value = results.test_cases[-1].name  # the worst perturbations
         for control in (self.test_case_links, self.browse_button):
             control.layout.display = ""
 
