@@ -21,6 +21,7 @@ import dataclasses
 import json
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -198,6 +199,9 @@ class _StressRun:
                                                                                  width, height)
         return _Member(sample, ground_truth)
 
+    def _perturb_all(self, batch: Sequence[Proposal]) -> List[_Member]:
+        return [self._perturb(p) for p in batch]
+
     def _score(self, member: _Member, inference: Any) -> float:
         value = self.task.score(member.sample, member.ground_truth, inference)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -223,23 +227,27 @@ class _StressRun:
             self._report("scoring the clean samples")
         rows: List[Dict[str, Any]] = []
         members: Dict[str, _Member] = {}
-        proposals = search.ask()
-        while proposals:
-            scores = []
-            for start in range(0, len(proposals), self.batch_size):
-                self._check_cancel()
-                batch = proposals[start:start + self.batch_size]
-                perturbed = [self._perturb(p) for p in batch]
-                inferences = self._infer([m.sample for m in perturbed])
-                for proposal, member, inference in zip(batch, perturbed, inferences):
-                    score = self._score(member, inference)
-                    scores.append(score)
-                    rows.append(self._row(proposal, member, score, clean[proposal.sample]))
-                    members[member.sample.locator] = member
-                self.done += len(batch)
-                self._report(f"perturbing along {self.domain.name}")
-            search.tell(proposals, scores)
+        with ThreadPoolExecutor(max_workers=1) as preparing:  # the next batch is perturbed while one is inferred
             proposals = search.ask()
+            while proposals:
+                scores: List[float] = []
+                batches = [proposals[i:i + self.batch_size] for i in range(0, len(proposals), self.batch_size)]
+                next_batch = preparing.submit(self._perturb_all, batches[0])
+                for k, batch in enumerate(batches):
+                    perturbed = next_batch.result()
+                    if k + 1 < len(batches):
+                        next_batch = preparing.submit(self._perturb_all, batches[k + 1])
+                    self._check_cancel()
+                    inferences = self._infer([m.sample for m in perturbed])
+                    for proposal, member, inference in zip(batch, perturbed, inferences):
+                        score = self._score(member, inference)
+                        scores.append(score)
+                        rows.append(self._row(proposal, member, score, clean[proposal.sample]))
+                        members[member.sample.locator] = member
+                    self.done += len(batch)
+                    self._report(f"perturbing along {self.domain.name}")
+                search.tell(proposals, scores)
+                proposals = search.ask()
         frame = pd.DataFrame(rows, columns=list(_COLUMNS))
         test_cases, suite = self._write_test_cases(frame, members)
         record = self._record(float(np.mean(clean)))
