@@ -32,6 +32,7 @@ from kolena_lab.errors import (
     CancelledError,
     IncorrectUsageError,
     InputValidationError,
+    NotFoundError,
     WorkflowMismatchError,
     shown,
 )
@@ -145,6 +146,7 @@ class _StressRun:
         self.suite = check_name(suite if suite is not None else self.name, "test suite name")
         self.model, self.test_case, self.search, self.seed = model, test_case, search, int(seed)
         self.progress, self.cancel = progress, cancel
+        self._check_names(workflow.name)
         self.parents = [_Member(s, gt) for s, gt in test_case.load_test_samples()]
         if not self.parents:
             raise IncorrectUsageError(f"test case '{test_case.name}' (version {test_case.version}) has no samples")
@@ -152,6 +154,18 @@ class _StressRun:
         self.images = ImageCache()
         self.folder = catalog.media_folder()
         self.done, self.total = 0, 0
+
+    def _check_names(self, workflow: str) -> None:
+        """The run's test cases and suite may exist only in the model's workflow (checked before writing)."""
+        names = [f"{self.name}: {axis.name}" for axis in self.domain.axes] + [f"{self.name}: {WORST}"]
+        for name in names:
+            check_name(name, "test case name")
+        found = [("test case", name, _stored(catalog.test_case_info, name)) for name in names]
+        found.append(("test suite", self.suite, _stored(catalog.test_suite_info, self.suite)))
+        for kind, name, other in found:
+            if other is not None and other != workflow:
+                raise WorkflowMismatchError(f"{kind} '{name}' of this stress test exists in workflow '{other}', "
+                                            f"not '{workflow}': pass another name (or suite)")
 
     # inference -------------------------------------------------------------------------------------------------
 
@@ -279,7 +293,12 @@ class _StressRun:
             _describe(test_case, f"perturbations along '{axis}' on which model '{self.model.name}' fails (stress "
                                  f"test '{self.name}' of test case '{self.test_case.name}')")
         suite_type = bound_classes(self.model.workflow)[1]
-        suite = suite_type(self.suite, test_cases=[self.test_case, *test_cases], reset=True)
+        if _stored(catalog.test_suite_info, self.suite) is None:
+            return test_cases, suite_type(self.suite, test_cases=[self.test_case, *test_cases])
+        suite = suite_type.load(self.suite)
+        with suite.edit() as editor:  # the suite's other test cases stay
+            for test_case in [self.test_case, *test_cases]:
+                editor.add(test_case)
         return test_cases, suite
 
     def _record(self, clean: float) -> Dict[str, Any]:
@@ -294,6 +313,14 @@ class _StressRun:
 
 
 _COLUMNS = ("parent", "axis", "params", "seed", "step", "score", "clean_score", "drop", "failure", "locator")
+
+
+def _stored(info: Callable[[str], Any], name: str) -> Optional[str]:
+    """The workflow of the stored test case or suite ``name`` (``info`` of ``catalog``), None when there is none."""
+    try:
+        return info(name).workflow
+    except NotFoundError:
+        return None
 
 
 def _describe(test_case: Any, description: str) -> None:

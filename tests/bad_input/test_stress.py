@@ -85,3 +85,13 @@ def test_bad_names(setup, unchanged):
     test_case, model, _ = setup
     with unchanged(match="stress test name must not be empty"):
         stress_test(model, test_case, "outdoor", name="  ")
+
+
+def test_names_taken_by_another_workflow(setup, unchanged):
+    test_case, model, tmp_path = setup
+    m.DET[2]("gray · stress")
+    with unchanged(match="test suite 'gray · stress' of this stress test exists in workflow 'stress detection'"):
+        stress_test(model, test_case, "outdoor")
+    m.DET[1]("taken: rotate")
+    with unchanged(match="test case 'taken: rotate' of this stress test exists in workflow 'stress detection'"):
+        stress_test(model, test_case, "outdoor", name="taken")

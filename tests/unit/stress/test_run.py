@@ -201,3 +201,13 @@ def test_a_run_reloads_by_name(case):
     description = json.loads(catalog.test_case_info("reload me: worst 5%").description)
     assert description["kolena_lab.stress"]["model"] == "clf"
     assert np.isclose(loaded.clean, 1.0)
+
+
+def test_a_given_suite_keeps_its_other_test_cases(case):
+    model, _ = _model()
+    other = m.CLS[1]("other", test_samples=case.load_test_samples()[:1])
+    m.CLS[2]("mine", test_cases=[other])
+    results = stress_test(model, case, BRIGHTNESS, budget=2, suite="mine")
+    assert [tc.name for tc in results.suite.test_cases] == ["other", "gray", *[tc.name for tc in results.test_cases]]
+    assert results.suite.version == 2
+    assert stress_test(model, case, BRIGHTNESS, budget=2, suite="mine").suite.version == 2
