@@ -17,7 +17,7 @@ A domain is written in YAML (or built in Python)::
 """
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -107,13 +107,20 @@ class Axis:
     name: str
     transform: str
     parameters: Tuple[Parameter, ...]
-    neutral: Dict[str, Any] = field(default=None)  # type: ignore[assignment]
+    neutral: Optional[Dict[str, Any]] = None
 
     def __post_init__(self) -> None:
         if self.transform not in TRANSFORMS:
             raise InputValidationError(f"axis {self.name!r}: unknown transform {shown(self.transform)}; known: "
                                        f"{', '.join(sorted(TRANSFORMS))}")
         object.__setattr__(self, "parameters", tuple(self.parameters))
+        accepts = TRANSFORMS[self.transform].accepts
+        for parameter in self.parameters:
+            if parameter.name not in accepts:
+                raise InputValidationError(f"axis {self.name!r}: transform {self.transform!r} has no parameter "
+                                           f"{shown(parameter.name)}; it accepts {', '.join(accepts)}")
+            for value in parameter.choices or (parameter.low, parameter.high):
+                accepts[parameter.name].check(self.transform, parameter.name, value)
         if self.neutral is None:
             known = TRANSFORMS[self.transform].neutral
             object.__setattr__(self, "neutral", {p.name: known[p.name] for p in self.parameters if p.name in known})
@@ -142,6 +149,8 @@ class Domain:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "axes", tuple(self.axes))
+        if not self.axes:
+            raise InputValidationError(f"domain {self.name!r} has no axes")
         names = [axis.name for axis in self.axes]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

@@ -2,8 +2,9 @@
 
 Every transform takes an HxWx3 uint8 RGB image and returns a `Perturbed` of the same size, and is deterministic
 given its parameters and a seed. Photometric transforms are albumentations' functions with fixed parameters (the
-random parts, such as noise or rain drops, are drawn from a generator seeded by `seed`); they leave coordinates
-where they were (identity matrix). Geometric transforms compute their 2x3 affine matrix here and warp the image
+random parts, such as rain drops or fog discs, are drawn from a generator seeded by `seed`; gamma and Gaussian
+noise are computed here to round instead of truncate); they leave coordinates where they were (identity matrix).
+The ImageNet-C corruptions are registered as ``corruption_<name>`` with one parameter, ``severity`` (0-5). Geometric transforms compute their 2x3 affine matrix here and warp the image
 with OpenCV, so `Perturbed.matrix` is exact for the image and the annotations alike.
 
 Coordinates are continuous pixel coordinates, as in COCO and kolena_lab's annotations: the image's top-left corner
@@ -166,9 +167,9 @@ def _blur(image, p, rng):
 
 @register("gaussian_noise", {"std": Accepts(0, 128)}, {"std": 0.0})
 def _gaussian_noise(image, p, rng):
-    """std in [0, 128] grey levels: adds zero-mean Gaussian noise drawn per pixel and channel. Neutral 0."""
-    noise = rng.normal(0.0, p["std"], size=image.shape).astype(np.float32)
-    return _functional().gauss_noise(image, noise), None
+    """std in [0, 128] grey levels: adds zero-mean Gaussian noise drawn per pixel and channel, rounded to the
+    nearest level (albumentations' noise truncates, which darkens by half a level). Neutral 0."""
+    return image + np.float32(p["std"]) * rng.standard_normal(image.shape, dtype=np.float32), None
 
 
 @register("jpeg", {"quality": Accepts(1, 100, integer=True)}, {"quality": 100})
@@ -183,7 +184,8 @@ def _jpeg(image, p, rng):
 @register("fog", {"intensity": Accepts(0, 1)}, {"intensity": 0.0})
 def _fog(image, p, rng):
     """intensity in [0, 1]: white haze discs over the image, denser towards the centre (albumentations' fog, its
-    fog coefficient = intensity, alpha 0.08). Neutral 0."""
+    fog coefficient = intensity, alpha 0.08). Its discs are width / 3 * intensity pixels wide and only drawn from
+    10 pixels: on small images low intensities change little. Neutral 0."""
     fog = p["intensity"]
     if fog == 0:
         return image.copy(), None
@@ -205,7 +207,8 @@ def _fog(image, p, rng):
 @register("rain", {"intensity": Accepts(0, 1)}, {"intensity": 0.0})
 def _rain(image, p, rng):
     """intensity in [0, 1]: slanted grey rain streaks (one per 300 / intensity pixels, length 5 + 35 intensity
-    pixels), a light blur and a darkening by up to 30% (albumentations' rain). Neutral 0."""
+    pixels), a box blur of 1 + round(2 intensity) pixels and a darkening by 30% intensity (albumentations' rain).
+    Neutral 0."""
     rain = p["intensity"]
     if rain == 0:
         return image.copy(), None
@@ -216,16 +219,18 @@ def _rain(image, p, rng):
     xs = rng.integers(max(0, -slant), max(1, width - max(0, slant)), size=count)
     ys = rng.integers(0, max(1, height - length), size=count)
     drops = list(zip(xs.tolist(), ys.tolist()))
-    return _functional().add_rain(image, slant, length, 1, (200, 200, 200), 3, 1.0 - 0.3 * rain, drops), None
+    blur = 1 + int(round(2 * rain))
+    return _functional().add_rain(image, slant, length, 1, (200, 200, 200), blur, 1.0 - 0.3 * rain, drops), None
 
 
 @register("snow", {"intensity": Accepts(0, 1)}, {"intensity": 0.0})
 def _snow(image, p, rng):
-    """intensity in [0, 1]: bleaches the pixels whose lightness is below 85 + 127.5 intensity (albumentations'
-    snow, brightness coefficient 2.5). Neutral 0."""
+    """intensity in [0, 1]: brightens the pixels whose lightness is below 85 + 127.5 intensity by a factor of
+    1 + 1.5 intensity (albumentations' snow; its default factor 2.5 at intensity 1), so the change grows from
+    nothing. Neutral 0."""
     if p["intensity"] == 0:
         return image.copy(), None
-    return _functional().add_snow(image, p["intensity"], 2.5), None
+    return _functional().add_snow(image, p["intensity"], 1.0 + 1.5 * p["intensity"]), None
 
 
 @register("motion_blur", {"length": Accepts(0, 50, integer=True), "angle": Accepts(-180, 180)},

@@ -113,3 +113,11 @@ def test_without_opencv_geometric_transforms_say_which_extra_to_install(monkeypa
     monkeypatch.setitem(sys.modules, "cv2", None)
     with pytest.raises(IncorrectUsageError, match="stress testing needs the `stress` extra"):
         apply("rotate", scene(), {"degrees": 5})
+
+
+@pytest.mark.parametrize("name", ["rain", "snow", "fog"])
+def test_weather_grows_from_nothing_with_its_intensity(name):
+    image = scene(192, 256)
+    changes = [np.abs(apply(name, image, {"intensity": v}, seed=1).image.astype(int) - image).mean()
+               for v in (0.01, 0.3, 0.6, 1.0)]
+    assert changes[0] < 2 and all(a < b for a, b in zip(changes, changes[1:])), changes
