@@ -150,6 +150,10 @@ class _StressRun:
         self.parents = [_Member(s, gt) for s, gt in test_case.load_test_samples()]
         if not self.parents:
             raise IncorrectUsageError(f"test case '{test_case.name}' (version {test_case.version}) has no samples")
+        missing = next((m.sample for m in self.parents if m.ground_truth is None), None)
+        if missing is not None and not callable(metric):
+            raise InputValidationError(f"test sample {shown(missing.locator)} of test case '{test_case.name}' has no "
+                                       f"ground truth: the built-in metric '{self.task.metric}' needs one")
         self.test_case_type = bound_classes(workflow)[0]
         self.images = ImageCache()
         self.folder = catalog.media_folder()

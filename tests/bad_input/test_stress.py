@@ -95,3 +95,12 @@ def test_names_taken_by_another_workflow(setup, unchanged):
     m.DET[1]("taken: rotate")
     with unchanged(match="test case 'taken: rotate' of this stress test exists in workflow 'stress detection'"):
         stress_test(model, test_case, "outdoor", name="taken")
+
+
+def test_sample_without_ground_truth(setup, unchanged):
+    test_case, model, _ = setup
+    partial = m.CLS[1]("partial", test_samples=[*test_case.load_test_samples()[:2],
+                                                (m.Image(test_case.load_test_samples()[2][0].locator), None)])
+    with unchanged(match=r"test sample '.*images/gray_.* of test case 'partial' has no ground truth: the built-in "
+                         r"metric 'correct' needs one"):
+        stress_test(model, partial, "outdoor")
