@@ -16,7 +16,7 @@ the perturbation from the sample's metadata: the benchmark measures the search, 
 of ``--random-steps`` (1,000) steps per sample finds the failing samples R; an optuna search of ``--optuna-steps``
 (100) per sample finds O. Recall = |O ∩ R| / |R|; target >= 90%.
 
-Usage: python benchmarks/bench_stress.py [--images 10000] [--budget 1] [--planted-samples 40]
+Usage: python benchmarks/bench_stress.py [--images 10000] [--budget 1] [--model-resolution 128] [--planted-samples 40]
        [--random-steps 1000] [--optuna-steps 100] [--skip-throughput] [--skip-search] [--keep DIR]
 """
 import argparse
@@ -73,7 +73,10 @@ def synthetic(i: int) -> np.ndarray:
 
 
 class ConvNet:
-    """Two 3x3 convolutions (16 and 32 channels) at 128x128 on a numpy CPU, global pooling, a linear layer."""
+    """Two 3x3 convolutions (16 and 32 channels) at ``resolution`` (128 by default) on a numpy CPU, global pooling,
+    a linear layer."""
+
+    resolution = 128
 
     def __init__(self) -> None:
         rng = np.random.default_rng(0)
@@ -90,7 +93,8 @@ class ConvNet:
         return np.maximum(patches.reshape(h * wd, -1) @ w, 0).reshape(h, wd, -1)
 
     def logits(self, image: np.ndarray) -> np.ndarray:
-        x = image.astype(np.float32).reshape(SIZE // 2, 2, SIZE // 2, 2, 3).mean(axis=(1, 3)) / 255
+        f = SIZE // self.resolution
+        x = image.astype(np.float32).reshape(SIZE // f, f, SIZE // f, f, 3).mean(axis=(1, 3)) / 255
         x = self._conv(x, self.w1)
         h = x.shape[0] // 2 * 2
         x = x[:h, :h].reshape(h // 2, 2, h // 2, 2, -1).max(axis=(1, 3))
@@ -224,6 +228,8 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--budget", type=int, default=1, help="Perturbations per image in the throughput run.")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--model-resolution", type=int, choices=(64, 128, 256), default=128,
+                        help="The net's input size: 256 costs about 4 times 128.")
     parser.add_argument("--planted-samples", type=int, default=40)
     parser.add_argument("--random-steps", type=int, default=1000)
     parser.add_argument("--optuna-steps", type=int, default=100)
@@ -231,6 +237,7 @@ def main() -> None:
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--keep", type=Path, default=None, help="Work in (and keep) this folder.")
     args = parser.parse_args()
+    ConvNet.resolution = args.model_resolution
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-stress-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes slow the model and the "
