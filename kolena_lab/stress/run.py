@@ -43,6 +43,7 @@ from kolena_lab.stress.results import WORST, StressResults, record_key, rows_pat
 from kolena_lab.stress.search import SEARCHES, Proposal, make_search
 from kolena_lab.stress.tasks import Metric, Task, resolve_task
 from kolena_lab.workflow import catalog
+from kolena_lab.workflow._inference_checks import batch_inferences
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.io import store_inferences, stored_inferences
 from kolena_lab.workflow.model import Model
@@ -181,9 +182,7 @@ class _StressRun:
             self._check_cancel()
             todo = [samples[i] for i in missing]
             if self.model.infer_batch is not None:
-                new = list(self.model.infer_batch(todo))
-                if len(new) != len(todo):
-                    raise InputValidationError(f"infer_batch returned {len(new)} inferences for {len(todo)} samples")
+                new = batch_inferences(self.model.infer_batch(todo), todo)
             else:
                 new = [self.model.infer(sample) for sample in todo]  # type: ignore[misc]
             store_inferences(self.model, todo, new)

@@ -1,6 +1,8 @@
-"""Bad stress tests: each a clear kolena_lab error before anything is written."""
+"""Bad stress tests: each a clear kolena_lab error, before anything is written (a model's bad output: when its batch
+is inferred, naming it)."""
 import pytest
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.stress import stress_test
 from kolena_lab.workflow import Text
 from kolena_lab.workflow.annotation import ClassificationLabel
@@ -104,3 +106,14 @@ def test_sample_without_ground_truth(setup, unchanged):
     with unchanged(match=r"test sample '.*images/gray_.* of test case 'partial' has no ground truth: the built-in "
                          r"metric 'correct' needs one"):
         stress_test(model, partial, "outdoor")
+
+
+def test_a_model_returning_no_list_fails_naming_the_batch(setup):
+    test_case, _, _ = setup
+    broken = m.CLS[3]("broken", infer_batch=lambda samples: None)
+    with pytest.raises(InputValidationError, match="infer_batch must return a list of inferences, one per sample, "
+                                                   "for a batch of 6 samples starting at"):
+        stress_test(broken, test_case, "outdoor")
+    wrong = m.CLS[3]("wrong", infer_batch=lambda samples: ["label"] * len(samples))
+    with pytest.raises(InputValidationError, match="the inference of test sample .* is a str"):
+        stress_test(wrong, test_case, "outdoor")
