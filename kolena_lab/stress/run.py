@@ -20,10 +20,10 @@ What a run stores:
 import dataclasses
 import json
 import math
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,7 @@ from kolena_lab.workflow.workflow import check_name
 
 Progress = Callable[[int, int, str], None]
 WORST_FRACTION = 0.05
+PREPARED_AHEAD = 4096  # perturbed samples prepared before they are inferred, at most (their images are on disk)
 
 
 def resolve_domain(domain: Union[Domain, str, Path]) -> Domain:
@@ -233,6 +234,44 @@ class _StressRun:
         search = make_search(self.search, self.domain, len(self.parents), self.budget, self.seed,
                              self.task.higher_is_better)
         self.total = search.total + len(self.parents)
+        proposals = search.ask()
+        preparer = self._preparer(proposals)  # perturbs ahead on a thread while the model infers
+        try:
+            clean = self._score_clean()
+            rows: List[Dict[str, Any]] = []
+            kept: Dict[str, _Member] = {}  # the perturbed samples that may join a test case (those worse than clean)
+            while proposals:
+                scores: List[float] = []
+                for batch, perturbed in preparer:
+                    self._check_cancel()
+                    inferences = self._infer([m.sample for m in perturbed])
+                    for proposal, member, inference in zip(batch, perturbed, inferences):
+                        score = self._score(member, inference)
+                        scores.append(score)
+                        row = self._row(proposal, member, score, clean[proposal.sample])
+                        rows.append(row)
+                        if row["failure"] or row["drop"] > 0:
+                            kept[member.sample.locator] = member
+                    self.done += len(batch)
+                    self._report(f"perturbing along {self.domain.name}")
+                preparer.close()
+                search.tell(proposals, scores)
+                proposals = search.ask()
+                preparer = self._preparer(proposals)
+        finally:
+            preparer.close()
+        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        test_cases, suite = self._write_test_cases(frame, kept)
+        record = self._record(float(np.mean(clean)))
+        frame.to_parquet(rows_path(self.folder, self.name), index=False)
+        return StressResults(self.name, record, frame, test_cases, suite)
+
+    def _preparer(self, proposals: List[Proposal]) -> "_Preparer":
+        batches = [proposals[i:i + self.batch_size] for i in range(0, len(proposals), self.batch_size)]
+        return _Preparer(self._perturb_all, batches, max(2, PREPARED_AHEAD // self.batch_size))
+
+    def _score_clean(self) -> List[float]:
+        """The clean samples' scores (inferring those without a stored inference)."""
         self._report("scoring the clean samples")
         clean: List[float] = []
         for start in range(0, len(self.parents), self.batch_size):
@@ -242,34 +281,7 @@ class _StressRun:
             clean.extend(self._score(m, inf) for m, inf in zip(batch, inferences))
             self.done += len(batch)
             self._report("scoring the clean samples")
-        rows: List[Dict[str, Any]] = []
-        members: Dict[str, _Member] = {}
-        with ThreadPoolExecutor(max_workers=1) as preparing:  # the next batch is perturbed while one is inferred
-            proposals = search.ask()
-            while proposals:
-                scores: List[float] = []
-                batches = [proposals[i:i + self.batch_size] for i in range(0, len(proposals), self.batch_size)]
-                next_batch = preparing.submit(self._perturb_all, batches[0])
-                for k, batch in enumerate(batches):
-                    perturbed = next_batch.result()
-                    if k + 1 < len(batches):
-                        next_batch = preparing.submit(self._perturb_all, batches[k + 1])
-                    self._check_cancel()
-                    inferences = self._infer([m.sample for m in perturbed])
-                    for proposal, member, inference in zip(batch, perturbed, inferences):
-                        score = self._score(member, inference)
-                        scores.append(score)
-                        rows.append(self._row(proposal, member, score, clean[proposal.sample]))
-                        members[member.sample.locator] = member
-                    self.done += len(batch)
-                    self._report(f"perturbing along {self.domain.name}")
-                search.tell(proposals, scores)
-                proposals = search.ask()
-        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
-        test_cases, suite = self._write_test_cases(frame, members)
-        record = self._record(float(np.mean(clean)))
-        frame.to_parquet(rows_path(self.folder, self.name), index=False)
-        return StressResults(self.name, record, frame, test_cases, suite)
+        return clean
 
     def _row(self, proposal: Proposal, member: _Member, score: float, clean: float) -> Dict[str, Any]:
         drop = self.task.drop(clean, score)
@@ -313,6 +325,47 @@ class _StressRun:
         worst = self.test_case_type.load(f"{self.name}: {WORST}")
         _describe(worst, json.dumps({record_key(): record}, sort_keys=True))
         return record
+
+
+class _Preparer:
+    """Perturbs a round's batches in order on a thread, at most ``ahead`` batches before they are consumed; iterating
+    gives ``(batch, perturbed members)`` and raises what perturbing raised. ``close()`` stops the thread."""
+
+    def __init__(self, perturb: Callable[[Sequence[Proposal]], List[_Member]], batches: List[List[Proposal]],
+                 ahead: int):
+        self._batches = batches
+        self._queue: "queue.Queue[Tuple[Any, Any, Optional[BaseException]]]" = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(perturb,), name="stress-perturb", daemon=True)
+        self._thread.start()
+
+    def _run(self, perturb: Callable[[Sequence[Proposal]], List[_Member]]) -> None:
+        for batch in self._batches:
+            if self._stop.is_set():
+                return
+            try:
+                item: Tuple[Any, Any, Optional[BaseException]] = (batch, perturb(batch), None)
+            except BaseException as error:  # handed to the consumer, which raises it
+                item = (batch, None, error)
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[2] is not None:
+                return
+
+    def __iter__(self) -> Iterator[Tuple[List[Proposal], List[_Member]]]:
+        for _ in self._batches:
+            batch, perturbed, error = self._queue.get()
+            if error is not None:
+                raise error
+            yield batch, perturbed
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 _COLUMNS = ("parent", "axis", "params", "seed", "step", "score", "clean_score", "drop", "failure", "locator")
