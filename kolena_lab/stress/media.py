@@ -43,9 +43,12 @@ def write_png(image: np.ndarray, folder: Path) -> str:
     digest = hashlib.sha256(data).hexdigest()
     path = folder / FOLDER / digest[:2] / f"{digest}.png"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{digest}.{uuid.uuid4().hex}.tmp")
-        temporary.write_bytes(data)
+        try:
+            temporary.write_bytes(data)
+        except FileNotFoundError:  # the folder's first image
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data)
         os.replace(temporary, path)  # atomic: a reader never sees half a file
     return str(path)
 

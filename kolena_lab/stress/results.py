@@ -116,12 +116,12 @@ class StressResults:
                                       f"domain '{self.record['domain']['name']}' is not one")
         frame = self.to_dataframe()
         means = frame.groupby(["axis", "param.severity"])["score"].mean()
-        missing = [(a["name"], s) for a in axes for s in a["parameters"]["severity"]["choices"]
-                   if (a["name"], s) not in means.index]
+        wanted = [(a["name"], s) for a in axes for s in a["parameters"]["severity"]["choices"]]
+        missing = [pair for pair in wanted if pair not in means.index]
         if missing:
             raise IncorrectUsageError(f"mPC needs every corruption at every severity; {len(missing)} are missing, "
                                       f"e.g. {missing[0][0]} at severity {missing[0][1]}: run with search='grid' "
-                                      f"and a budget of at least {sum(len(a['parameters']['severity']['choices']) for a in axes)}")
+                                      f"and a budget of at least {len(wanted)}")
         return means
 
     def mpc(self) -> float:

@@ -20,9 +20,10 @@ What a run stores:
 import dataclasses
 import json
 import math
+import queue
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from kolena_lab.errors import (
     CancelledError,
     IncorrectUsageError,
     InputValidationError,
+    NotFoundError,
     WorkflowMismatchError,
     shown,
 )
@@ -41,6 +43,7 @@ from kolena_lab.stress.results import WORST, StressResults, record_key, rows_pat
 from kolena_lab.stress.search import SEARCHES, Proposal, make_search
 from kolena_lab.stress.tasks import Metric, Task, resolve_task
 from kolena_lab.workflow import catalog
+from kolena_lab.workflow._inference_checks import batch_inferences
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.io import store_inferences, stored_inferences
 from kolena_lab.workflow.model import Model
@@ -50,6 +53,7 @@ from kolena_lab.workflow.workflow import check_name
 
 Progress = Callable[[int, int, str], None]
 WORST_FRACTION = 0.05
+PREPARED_AHEAD = 4096  # perturbed samples prepared before they are inferred, at most (their images are on disk)
 
 
 def resolve_domain(domain: Union[Domain, str, Path]) -> Domain:
@@ -144,13 +148,30 @@ class _StressRun:
         self.suite = check_name(suite if suite is not None else self.name, "test suite name")
         self.model, self.test_case, self.search, self.seed = model, test_case, search, int(seed)
         self.progress, self.cancel = progress, cancel
+        self._check_names(workflow.name)
         self.parents = [_Member(s, gt) for s, gt in test_case.load_test_samples()]
         if not self.parents:
             raise IncorrectUsageError(f"test case '{test_case.name}' (version {test_case.version}) has no samples")
+        missing = next((m.sample for m in self.parents if m.ground_truth is None), None)
+        if missing is not None and not callable(metric):
+            raise InputValidationError(f"test sample {shown(missing.locator)} of test case '{test_case.name}' has no "
+                                       f"ground truth: the built-in metric '{self.task.metric}' needs one")
         self.test_case_type = bound_classes(workflow)[0]
         self.images = ImageCache()
         self.folder = catalog.media_folder()
         self.done, self.total = 0, 0
+
+    def _check_names(self, workflow: str) -> None:
+        """The run's test cases and suite may exist only in the model's workflow (checked before writing)."""
+        names = [f"{self.name}: {axis.name}" for axis in self.domain.axes] + [f"{self.name}: {WORST}"]
+        for name in names:
+            check_name(name, "test case name")
+        found = [("test case", name, _stored(catalog.test_case_info, name)) for name in names]
+        found.append(("test suite", self.suite, _stored(catalog.test_suite_info, self.suite)))
+        for kind, name, other in found:
+            if other is not None and other != workflow:
+                raise WorkflowMismatchError(f"{kind} '{name}' of this stress test exists in workflow '{other}', "
+                                            f"not '{workflow}': pass another name (or suite)")
 
     # inference -------------------------------------------------------------------------------------------------
 
@@ -162,9 +183,7 @@ class _StressRun:
             self._check_cancel()
             todo = [samples[i] for i in missing]
             if self.model.infer_batch is not None:
-                new = list(self.model.infer_batch(todo))
-                if len(new) != len(todo):
-                    raise InputValidationError(f"infer_batch returned {len(new)} inferences for {len(todo)} samples")
+                new = batch_inferences(self.model.infer_batch(todo), todo)
             else:
                 new = [self.model.infer(sample) for sample in todo]  # type: ignore[misc]
             store_inferences(self.model, todo, new)
@@ -198,6 +217,9 @@ class _StressRun:
                                                                                  width, height)
         return _Member(sample, ground_truth)
 
+    def _perturb_all(self, batch: Sequence[Proposal]) -> List[_Member]:
+        return [self._perturb(p) for p in batch]
+
     def _score(self, member: _Member, inference: Any) -> float:
         value = self.task.score(member.sample, member.ground_truth, inference)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -212,6 +234,44 @@ class _StressRun:
         search = make_search(self.search, self.domain, len(self.parents), self.budget, self.seed,
                              self.task.higher_is_better)
         self.total = search.total + len(self.parents)
+        proposals = search.ask()
+        preparer = self._preparer(proposals)  # perturbs ahead on a thread while the model infers
+        try:
+            clean = self._score_clean()
+            rows: List[Dict[str, Any]] = []
+            kept: Dict[str, _Member] = {}  # the perturbed samples that may join a test case (those worse than clean)
+            while proposals:
+                scores: List[float] = []
+                for batch, perturbed in preparer:
+                    self._check_cancel()
+                    inferences = self._infer([m.sample for m in perturbed])
+                    for proposal, member, inference in zip(batch, perturbed, inferences):
+                        score = self._score(member, inference)
+                        scores.append(score)
+                        row = self._row(proposal, member, score, clean[proposal.sample])
+                        rows.append(row)
+                        if row["failure"] or row["drop"] > 0:
+                            kept[member.sample.locator] = member
+                    self.done += len(batch)
+                    self._report(f"perturbing along {self.domain.name}")
+                preparer.close()
+                search.tell(proposals, scores)
+                proposals = search.ask()
+                preparer = self._preparer(proposals)
+        finally:
+            preparer.close()
+        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+        test_cases, suite = self._write_test_cases(frame, kept)
+        record = self._record(float(np.mean(clean)))
+        frame.to_parquet(rows_path(self.folder, self.name), index=False)
+        return StressResults(self.name, record, frame, test_cases, suite)
+
+    def _preparer(self, proposals: List[Proposal]) -> "_Preparer":
+        batches = [proposals[i:i + self.batch_size] for i in range(0, len(proposals), self.batch_size)]
+        return _Preparer(self._perturb_all, batches, max(2, PREPARED_AHEAD // self.batch_size))
+
+    def _score_clean(self) -> List[float]:
+        """The clean samples' scores (inferring those without a stored inference)."""
         self._report("scoring the clean samples")
         clean: List[float] = []
         for start in range(0, len(self.parents), self.batch_size):
@@ -221,30 +281,7 @@ class _StressRun:
             clean.extend(self._score(m, inf) for m, inf in zip(batch, inferences))
             self.done += len(batch)
             self._report("scoring the clean samples")
-        rows: List[Dict[str, Any]] = []
-        members: Dict[str, _Member] = {}
-        proposals = search.ask()
-        while proposals:
-            scores = []
-            for start in range(0, len(proposals), self.batch_size):
-                self._check_cancel()
-                batch = proposals[start:start + self.batch_size]
-                perturbed = [self._perturb(p) for p in batch]
-                inferences = self._infer([m.sample for m in perturbed])
-                for proposal, member, inference in zip(batch, perturbed, inferences):
-                    score = self._score(member, inference)
-                    scores.append(score)
-                    rows.append(self._row(proposal, member, score, clean[proposal.sample]))
-                    members[member.sample.locator] = member
-                self.done += len(batch)
-                self._report(f"perturbing along {self.domain.name}")
-            search.tell(proposals, scores)
-            proposals = search.ask()
-        frame = pd.DataFrame(rows, columns=list(_COLUMNS))
-        test_cases, suite = self._write_test_cases(frame, members)
-        record = self._record(float(np.mean(clean)))
-        frame.to_parquet(rows_path(self.folder, self.name), index=False)
-        return StressResults(self.name, record, frame, test_cases, suite)
+        return clean
 
     def _row(self, proposal: Proposal, member: _Member, score: float, clean: float) -> Dict[str, Any]:
         drop = self.task.drop(clean, score)
@@ -271,7 +308,12 @@ class _StressRun:
             _describe(test_case, f"perturbations along '{axis}' on which model '{self.model.name}' fails (stress "
                                  f"test '{self.name}' of test case '{self.test_case.name}')")
         suite_type = bound_classes(self.model.workflow)[1]
-        suite = suite_type(self.suite, test_cases=[self.test_case, *test_cases], reset=True)
+        if _stored(catalog.test_suite_info, self.suite) is None:
+            return test_cases, suite_type(self.suite, test_cases=[self.test_case, *test_cases])
+        suite = suite_type.load(self.suite)
+        with suite.edit() as editor:  # the suite's other test cases stay
+            for test_case in [self.test_case, *test_cases]:
+                editor.add(test_case)
         return test_cases, suite
 
     def _record(self, clean: float) -> Dict[str, Any]:
@@ -285,7 +327,56 @@ class _StressRun:
         return record
 
 
+class _Preparer:
+    """Perturbs a round's batches in order on a thread, at most ``ahead`` batches before they are consumed; iterating
+    gives ``(batch, perturbed members)`` and raises what perturbing raised. ``close()`` stops the thread."""
+
+    def __init__(self, perturb: Callable[[Sequence[Proposal]], List[_Member]], batches: List[List[Proposal]],
+                 ahead: int):
+        self._batches = batches
+        self._queue: "queue.Queue[Tuple[Any, Any, Optional[BaseException]]]" = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(perturb,), name="stress-perturb", daemon=True)
+        self._thread.start()
+
+    def _run(self, perturb: Callable[[Sequence[Proposal]], List[_Member]]) -> None:
+        for batch in self._batches:
+            if self._stop.is_set():
+                return
+            try:
+                item: Tuple[Any, Any, Optional[BaseException]] = (batch, perturb(batch), None)
+            except BaseException as error:  # handed to the consumer, which raises it
+                item = (batch, None, error)
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[2] is not None:
+                return
+
+    def __iter__(self) -> Iterator[Tuple[List[Proposal], List[_Member]]]:
+        for _ in self._batches:
+            batch, perturbed, error = self._queue.get()
+            if error is not None:
+                raise error
+            yield batch, perturbed
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 _COLUMNS = ("parent", "axis", "params", "seed", "step", "score", "clean_score", "drop", "failure", "locator")
+
+
+def _stored(info: Callable[[str], Any], name: str) -> Optional[str]:
+    """The workflow of the stored test case or suite ``name`` (``info`` of ``catalog``), None when there is none."""
+    try:
+        return info(name).workflow
+    except NotFoundError:
+        return None
 
 
 def _describe(test_case: Any, description: str) -> None:

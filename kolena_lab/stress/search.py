@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from kolena_lab.errors import IncorrectUsageError, InputValidationError, shown
+from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.stress._extra import require
 
 SEARCHES = ("random", "grid", "optuna")
 _MAX_GRID_STEPS = 1000  # values per range parameter at most, however large the budget
@@ -116,11 +117,7 @@ class GridSearch(Search):
 
 
 def _optuna() -> Any:
-    try:
-        import optuna
-    except ImportError:
-        raise IncorrectUsageError("search='optuna' needs optuna, part of the `stress` extra: "
-                                  "pip install 'kolena_lab[stress]'") from None
+    optuna = require("optuna")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
 

@@ -1,6 +1,8 @@
-"""Bad stress tests: each a clear kolena_lab error before anything is written."""
+"""Bad stress tests: each a clear kolena_lab error, before anything is written (a model's bad output: when its batch
+is inferred, naming it)."""
 import pytest
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.stress import stress_test
 from kolena_lab.workflow import Text
 from kolena_lab.workflow.annotation import ClassificationLabel
@@ -85,3 +87,33 @@ def test_bad_names(setup, unchanged):
     test_case, model, _ = setup
     with unchanged(match="stress test name must not be empty"):
         stress_test(model, test_case, "outdoor", name="  ")
+
+
+def test_names_taken_by_another_workflow(setup, unchanged):
+    test_case, model, tmp_path = setup
+    m.DET[2]("gray · stress")
+    with unchanged(match="test suite 'gray · stress' of this stress test exists in workflow 'stress detection'"):
+        stress_test(model, test_case, "outdoor")
+    m.DET[1]("taken: rotate")
+    with unchanged(match="test case 'taken: rotate' of this stress test exists in workflow 'stress detection'"):
+        stress_test(model, test_case, "outdoor", name="taken")
+
+
+def test_sample_without_ground_truth(setup, unchanged):
+    test_case, model, _ = setup
+    partial = m.CLS[1]("partial", test_samples=[*test_case.load_test_samples()[:2],
+                                                (m.Image(test_case.load_test_samples()[2][0].locator), None)])
+    with unchanged(match=r"test sample '.*images/gray_.* of test case 'partial' has no ground truth: the built-in "
+                         r"metric 'correct' needs one"):
+        stress_test(model, partial, "outdoor")
+
+
+def test_a_model_returning_no_list_fails_naming_the_batch(setup):
+    test_case, _, _ = setup
+    broken = m.CLS[3]("broken", infer_batch=lambda samples: None)
+    with pytest.raises(InputValidationError, match="infer_batch must return a list of inferences, one per sample, "
+                                                   "for a batch of 6 samples starting at"):
+        stress_test(broken, test_case, "outdoor")
+    wrong = m.CLS[3]("wrong", infer_batch=lambda samples: ["label"] * len(samples))
+    with pytest.raises(InputValidationError, match="the inference of test sample .* is a str"):
+        stress_test(wrong, test_case, "outdoor")

@@ -33,7 +33,8 @@ axes:
 
 
 @pytest.fixture
-def case(sqlite_store, tmp_path):
+def case(lab, tmp_path):
+    """The gray test case, in a store on a SQLite file and (marked postgres) on a PostgreSQL server."""
     return m.classification_case(tmp_path / "images")
 
 
@@ -105,18 +106,19 @@ def test_same_seed_gives_the_same_run_and_no_new_versions(case):
     assert not _comparable(other).equals(_comparable(first))
 
 
-def test_same_seed_gives_the_same_perturbations_in_another_store(case, tmp_path):
+def test_same_seed_gives_the_same_perturbations_in_another_store(case, lab, tmp_path):
     import kolena_lab
 
     model, _ = _model()
     here = _comparable(stress_test(model, case, BRIGHTNESS, budget=3, seed=2))
-    kolena_lab.initialize(url=f"sqlite:///{tmp_path / 'other.db'}")
+    other = kolena_lab.initialize(url=f"sqlite:///{tmp_path / 'other.db'}")
     try:
         other_case = m.classification_case(tmp_path / "images2")
         other_model, _ = _model()
         there = _comparable(stress_test(other_model, other_case, BRIGHTNESS, budget=3, seed=2))
     finally:
-        kolena_lab.initialize(url=f"sqlite:///{tmp_path / 'lab.db'}")
+        other.dispose()
+        kolena_lab.initialize(url=lab.url)
     pd.testing.assert_frame_equal(here, there)
 
 
@@ -201,3 +203,13 @@ def test_a_run_reloads_by_name(case):
     description = json.loads(catalog.test_case_info("reload me: worst 5%").description)
     assert description["kolena_lab.stress"]["model"] == "clf"
     assert np.isclose(loaded.clean, 1.0)
+
+
+def test_a_given_suite_keeps_its_other_test_cases(case):
+    model, _ = _model()
+    other = m.CLS[1]("other", test_samples=case.load_test_samples()[:1])
+    m.CLS[2]("mine", test_cases=[other])
+    results = stress_test(model, case, BRIGHTNESS, budget=2, suite="mine")
+    assert [tc.name for tc in results.suite.test_cases] == ["other", "gray", *[tc.name for tc in results.test_cases]]
+    assert results.suite.version == 2
+    assert stress_test(model, case, BRIGHTNESS, budget=2, suite="mine").suite.version == 2

@@ -83,3 +83,14 @@ def test_optuna_finds_a_planted_failure_region():
 def test_unknown_search_is_refused():
     with pytest.raises(InputValidationError, match="search must be one of 'random', 'grid', 'optuna', got 'bayes'"):
         make_search("bayes", DOMAIN, 1, 1, 0, True)
+
+
+def test_optuna_search_without_optuna_says_which_extra_installs_it(monkeypatch):
+    import sys
+
+    from kolena_lab.errors import IncorrectUsageError
+
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    with pytest.raises(IncorrectUsageError, match=r"stress testing needs the `stress` extra: pip install "
+                                                  r"'kolena_lab\[stress\]' \(optuna cannot be imported"):
+        OptunaSearch(DOMAIN, 1, 1, seed=0, higher_is_better=True)
