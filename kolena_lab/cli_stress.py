@@ -5,6 +5,7 @@ from typing import Any, Optional
 
 import click
 
+from kolena_lab import packaging
 from kolena_lab._cli_common import emit, errors, json_option
 from kolena_lab.automation.loading import load_entrypoint
 from kolena_lab.errors import IncorrectUsageError, InputValidationError
@@ -21,21 +22,36 @@ def stress_group() -> None:
     """Stress tests: perturb a test case's images along a domain's axes and find what breaks a model."""
 
 
-def _infer_function(infer: Optional[str], package: Optional[str]) -> Any:
-    if package is not None:
-        try:
-            from kolena_lab import packaging  # noqa: F401  (optional: model packages)
-        except ImportError:
-            raise IncorrectUsageError("model packages are not available in this installation: use --infer "
-                                      "MODULE:FUNCTION") from None
-        raise IncorrectUsageError("--package is not supported by `stress run` yet: use --infer MODULE:FUNCTION")
-    if infer is None:
-        raise IncorrectUsageError("a stored model has no code: name its inference function with --infer "
-                                  "MODULE:FUNCTION (infer(test_sample) -> Inference)")
+def _infer_function(infer: str) -> Any:
     function = load_entrypoint(infer, ".")
     if not callable(function):
         raise InputValidationError(f"--infer {infer!r} is not a function")
     return function
+
+
+def _model_with_code(model_name: str, infer: Optional[str], package: Optional[str],
+                     workflow_module: Optional[str]) -> Any:
+    """The stored model with code to infer: ``--infer``'s function, ``--package``'s package, or the package its
+    metadata names."""
+    if infer is not None and package is not None:
+        raise IncorrectUsageError("give --infer or --package, not both")
+    stored = catalog.model_info(model_name)
+    function = _infer_function(infer) if infer is not None else None
+    workflow = packaging.stored_workflow(stored.workflow, workflow_module) if workflow_module or package \
+        else find_workflow(stored.workflow)
+    if workflow is None:
+        raise IncorrectUsageError(f"the types of workflow '{stored.workflow}' of model '{model_name}' are not defined "
+                                  "here: give --workflow-module (or an --infer module that imports them)")
+    model_type = bound_classes(workflow)[2]
+    if function is not None:
+        return model_type.load(model_name, infer=function)
+    if package is not None:
+        return packaging.model_from_package(package, workflow, name=model_name)
+    model = model_type.load(model_name)
+    if packaging.package_of(model) is None:
+        raise IncorrectUsageError(f"model '{model_name}' has no code: give --package DIR or --infer MODULE:FUNCTION "
+                                  "(infer(test_sample) -> Inference)")
+    return packaging.attach_package(model)
 
 
 @stress_group.command("run")
@@ -50,22 +66,18 @@ def _infer_function(infer: Optional[str], package: Optional[str]) -> Any:
 @click.option("--infer", default=None, metavar="MODULE:FUNCTION",
               help="The model's inference function infer(test_sample) -> Inference; importing its module must "
                    "define the workflow.")
-@click.option("--package", default=None, type=click.Path(file_okay=False), help="A model package directory.")
+@click.option("--package", default=None, type=click.Path(exists=True), metavar="DIR",
+              help="The model's package (model.yaml); by default the package its metadata names, if any.")
+@click.option("--workflow-module", default=None, metavar="MODULE",
+              help="A module (or .py file) defining the workflow's types.")
 @json_option
 def stress_run(model_name: str, test_case_name: str, domain: str, search: str, budget: int, seed: int,
                batch_size: int, name: Optional[str], infer: Optional[str], package: Optional[str],
-               as_json: bool) -> None:
+               workflow_module: Optional[str], as_json: bool) -> None:
     """Stress-test a stored model on a test case's images; prints the vulnerability table."""
     with errors():
-        stored = catalog.model_info(model_name)
-        function = _infer_function(infer, package)
-        workflow = find_workflow(stored.workflow)
-        if workflow is None:
-            raise IncorrectUsageError(f"importing {infer!r} did not define workflow '{stored.workflow}' of model "
-                                      f"'{model_name}': its module must import the module calling define_workflow")
-        test_case_type, _, model_type = bound_classes(workflow)
-        model = model_type.load(model_name, infer=function)
-        test_case = test_case_type.load(test_case_name)
+        model = _model_with_code(model_name, infer, package, workflow_module)
+        test_case = bound_classes(model.workflow)[0].load(test_case_name)
 
         def progress(done: int, total: int, message: str) -> None:
             if not as_json:

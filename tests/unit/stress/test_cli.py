@@ -63,13 +63,68 @@ def test_corruptions_show_mpc_and_rpc(stored):
     assert f"mPC {results.mpc():.4f}  rPC {results.rpc():.4f}" in result.stdout.splitlines()
 
 
-def test_show_of_an_unknown_run_and_run_without_infer(stored):
+def test_show_of_an_unknown_run_and_run_without_code(stored):
     result = CliRunner().invoke(main, ["stress", "show", "nothing"])
     assert result.exit_code == 1 and "no stress test named 'nothing'" in result.stderr
     result = CliRunner().invoke(main, ["stress", "run", "--model", "clf", "--test-case", "gray", "--domain",
                                        "outdoor"])
-    assert result.exit_code == 2 and "use --infer" not in result.stderr
-    assert "name its inference function with --infer MODULE:FUNCTION" in result.stderr
+    assert result.exit_code == 2 and "model 'clf' has no code: give --package DIR or --infer" in result.stderr
     result = CliRunner().invoke(main, ["stress", "run", "--model", "clf", "--test-case", "gray", "--domain",
-                                       "outdoor", "--package", str(stored)])
-    assert result.exit_code == 2 and "use --infer MODULE:FUNCTION" in result.stderr
+                                       "outdoor", "--package", str(stored), "--infer", "x:y"])
+    assert result.exit_code == 2 and "give --infer or --package, not both" in result.stderr
+
+
+PACKAGE_CODE = """
+import numpy as np
+
+
+def predict(datapoints):
+    out = []
+    for datapoint in datapoints:
+        bright = 1 / (1 + np.exp(-(datapoint["image"].mean() - 128) / 8))
+        out.append({"classes": ["bright", "dark"], "scores": [bright, 1 - bright]})
+    return out
+"""
+PACKAGE_YAML = """
+name: brightness
+version: 2
+runtime:
+  batch: 4
+predict:
+  entrypoint: brightness:predict
+  inputs:
+    - name: datapoints
+      value: ${datapoints}
+  output:
+    name: predictions
+"""
+
+
+def test_a_package_gives_the_stored_model_its_code(stored):
+    package = stored / "package"
+    package.mkdir()
+    (package / "brightness.py").write_text(PACKAGE_CODE)
+    (package / "model.yaml").write_text(PACKAGE_YAML)
+    run = ["stress", "run", "--test-case", "gray", "--domain", str(stored / "light.yaml"), "--budget", "3", "--json"]
+    by_function = CliRunner().invoke(main, [*run, "--model", "clf", "--infer", "tests.unit.stress._models:classify",
+                                            "--name", "by function"])
+    assert by_function.exit_code == 0, by_function.output
+    by_package = CliRunner().invoke(main, [*run, "--model", "clf-package", "--package", str(package), "--name",
+                                           "by package", "--workflow-module", "tests.unit.stress._models"])
+    assert by_package.exit_code == 1 and "clf-package" in by_package.stderr
+    m.CLS[3]("clf-package")
+    by_package = CliRunner().invoke(main, [*run, "--model", "clf-package", "--package", str(package), "--name",
+                                           "by package", "--workflow-module", "tests.unit.stress._models"])
+    assert by_package.exit_code == 0, by_package.output
+    # the package computes what the function computes: the same scores for the same perturbations
+    function_rows = load_stress_results("by function").to_dataframe()
+    package_rows = load_stress_results("by package").to_dataframe()
+    assert package_rows["score"].tolist() == function_rows["score"].tolist()
+    assert package_rows["params"].tolist() == function_rows["params"].tolist()
+
+    registered = CliRunner().invoke(main, ["model", "register", "--package", str(package), "--workflow",
+                                           m.CLS[0].name, "--name", "registered"])
+    assert registered.exit_code == 0, registered.output
+    by_metadata = CliRunner().invoke(main, [*run, "--model", "registered", "--name", "by metadata"])
+    assert by_metadata.exit_code == 0, by_metadata.output
+    assert load_stress_results("by metadata").to_dataframe()["score"].tolist() == function_rows["score"].tolist()
