@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 import ipywidgets
 
@@ -80,8 +80,8 @@ def summary_html(results: StressResults) -> str:
              f"({failures / max(1, len(frame)):.1%})."]
     summary = results.summary()
     if "mpc" in summary:
-        parts.append(f"mPC {summary['mpc']:.4g} · rPC {summary['rpc']:.1%} (mean over corruptions and severities 1–5, "
-                     "relative to clean)")
+        parts.append(f"mPC {summary['mpc']:.4g} · rPC {summary['rpc']:.1%} (mean over corruptions and severities "
+                     "1–5, relative to clean)")
     return "<p>" + "<br>".join(parts) + "</p>"
 
 
@@ -95,7 +95,8 @@ def vulnerability_html(results: StressResults) -> str:
 
 def test_cases_html(results: StressResults) -> str:
     """The test cases the run wrote, with their sizes and the Python that loads them."""
-    rows = [[tc.name, getattr(tc, "version", ""), _size(tc), f"TestCase.load({json.dumps(tc.name, ensure_ascii=False)})"]
+    rows = [[tc.name, getattr(tc, "version", ""), _size(tc),
+             f"TestCase.load({json.dumps(tc.name, ensure_ascii=False)})"]
             for tc in results.test_cases]
     return html_table(["test case", "version", "samples", "load it"], rows,
                       caption=f"Test cases written in suite '{results.suite.name}'")
