@@ -123,3 +123,12 @@ def test_an_error_is_shown_in_the_panel_and_the_controls_come_back(case, tmp_pat
 def test_nothing_to_choose_from_is_refused(case):
     with pytest.raises(IncorrectUsageError, match="at least one model"):
         StressPanel([], case)
+
+
+def test_a_corruption_run_reports_mpc_and_rpc(case):
+    from kolena_lab.ui.stress_panel import summary_html
+
+    results = stress_test(_model(), case, "corruptions", search="grid", budget=75, batch_size=128)
+    html = summary_html(results)
+    assert f"mPC {results.mpc():.4g} · rPC {results.rpc():.1%}" in html
+    assert "mPC" not in summary_html(stress_test(_model(), case, LIGHT, budget=2, name="light run"))
