@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from kolena_lab.cli import main
 from kolena_lab.stress import load_stress_results
 
-from . import _models as m
+from tests.unit.stress import _models as m
 
 pytest.importorskip("albumentations")
 

@@ -14,7 +14,7 @@ from kolena_lab.workflow import Image, catalog
 from kolena_lab.workflow.annotation import LabeledBoundingBox
 from kolena_lab.workflow.io import stored_inferences
 
-from . import _models as m
+from tests.unit.stress import _models as m
 
 pytest.importorskip("albumentations")
 

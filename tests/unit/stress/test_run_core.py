@@ -13,7 +13,7 @@ from kolena_lab.workflow import Image, catalog
 from kolena_lab.workflow.annotation import ScoredClassificationLabel
 from kolena_lab.workflow.io import store_inferences, stored_inferences
 
-from . import _models as m
+from tests.unit.stress import _models as m
 
 
 def test_media_folder_is_beside_a_sqlite_file_else_a_cache_folder_per_store_id(lab, tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ import pytest
 import kolena_lab
 from kolena_lab.stress import Domain, stress_test
 
-from . import _models as m
+from tests.unit.stress import _models as m
 
 pytest.importorskip("albumentations")
 

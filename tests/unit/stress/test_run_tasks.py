@@ -16,7 +16,7 @@ from kolena_lab.workflow.annotation import (
     ScoredLabeledBoundingBox,
 )
 
-from . import _models as m
+from tests.unit.stress import _models as m
 
 
 @dataclass(frozen=True)
