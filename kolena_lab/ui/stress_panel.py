@@ -18,7 +18,7 @@ import ipywidgets
 
 from kolena_lab.errors import CancelledError, IncorrectUsageError
 from kolena_lab.media import thumbnail
-from kolena_lab.stress import SEARCHES, Domain, StressResults, stress_test
+from kolena_lab.stress import SEARCHES, Domain, StressResults, resolve_domain, stress_test
 from kolena_lab.ui import png
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.charts import Chart
@@ -191,12 +191,7 @@ class StressPanel(Panel):
 
     def domain(self) -> Domain:
         """The chosen domain, loaded."""
-        choice = self._domains[self.domain_select.value]
-        if isinstance(choice, Domain):
-            return choice
-        from kolena_lab.stress import resolve_domain
-
-        return resolve_domain(choice)
+        return resolve_domain(self._domains[self.domain_select.value])
 
     def _show_axes(self) -> None:
         try:
