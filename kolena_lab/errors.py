@@ -128,6 +128,11 @@ class RunnerError(KolenaError):
     """An evaluator job's process cannot be started; the message says why."""
 
 
+class ClusterError(KolenaError):
+    """A Dask cluster cannot run the work: unreachable, mismatched library versions, a store its workers cannot
+    open, or a model that cannot be sent to them; the message says which."""
+
+
 __all__ = [
     "KolenaError",
     "InputValidationError",
@@ -147,4 +152,5 @@ __all__ = [
     "ImageDecodeError",
     "CancelledError",
     "RunnerError",
+    "ClusterError",
 ]
