@@ -22,7 +22,7 @@ from kolena_lab.stress import SEARCHES, Domain, StressResults, resolve_domain, s
 from kolena_lab.ui import png
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.charts import Chart
-from kolena_lab.workflow import Model, TestCase
+from kolena_lab.workflow import Model, TestCase, catalog
 
 PROGRESS_INTERVAL_S = 0.2  # at most 5 progress updates a second reach the browser
 READY_DOMAINS = ("outdoor", "corruptions")
@@ -95,16 +95,17 @@ def vulnerability_html(results: StressResults) -> str:
 
 def test_cases_html(results: StressResults) -> str:
     """The test cases the run wrote, with their sizes and the Python that loads them."""
-    rows = [[tc.name, getattr(tc, "version", ""), _size(tc),
+    rows = [[tc.name, tc.version, _size(tc),
              f"TestCase.load({json.dumps(tc.name, ensure_ascii=False)})"]
             for tc in results.test_cases]
     return html_table(["test case", "version", "samples", "load it"], rows,
                       caption=f"Test cases written in suite '{results.suite.name}'")
 
 
-def _size(test_case: Any) -> Any:
-    loader = getattr(test_case, "load_test_samples", None)
-    return len(loader()) if loader is not None else getattr(test_case, "n_samples", "")
+def _size(test_case: TestCase) -> int:
+    """The number of samples of ``test_case`` at its version, from the catalog (no sample is loaded)."""
+    sizes = {v.version: v.n_samples for v in catalog.test_case_versions(test_case.name)}
+    return sizes[test_case.version]
 
 
 class StressPanel(Panel):

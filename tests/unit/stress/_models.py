@@ -6,6 +6,7 @@ from typing import List, Optional
 import numpy as np
 from PIL import Image as PILImage
 
+from kolena_lab.stress import Domain
 from kolena_lab.stress.media import read_image
 from kolena_lab.workflow import GroundTruth, Image, Inference, Text, define_workflow
 from kolena_lab.workflow.annotation import (
@@ -44,6 +45,22 @@ class TextGT(GroundTruth):
 CLS = define_workflow("stress classification", Image, ClsGT, ClsInf)
 DET = define_workflow("stress detection", Image, DetGT, DetInf)
 TEXT = define_workflow("stress text", Text, TextGT, ClsInf)
+
+
+def light_domain(delta: float) -> Domain:
+    """Two axes: brightness shifted by up to ±``delta`` and Gaussian noise of std up to 20."""
+    return Domain.from_yaml(f"""
+name: light
+axes:
+  - name: brightness
+    transform: brightness
+    parameters:
+      delta: {{low: {-delta}, high: {delta}}}
+  - name: noise
+    transform: gaussian_noise
+    parameters:
+      std: {{low: 0, high: 20}}
+""")
 
 
 def gray_images(folder: Path, levels: List[int], size: int = 16) -> List[str]:

@@ -18,18 +18,7 @@ from tests.unit.stress import _models as m
 
 pytest.importorskip("albumentations")
 
-BRIGHTNESS = Domain.from_yaml("""
-name: light
-axes:
-  - name: brightness
-    transform: brightness
-    parameters:
-      delta: {low: -0.3, high: 0.3}
-  - name: noise
-    transform: gaussian_noise
-    parameters:
-      std: {low: 0, high: 20}
-""")
+BRIGHTNESS = m.light_domain(0.3)
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """StressPanel on a real SQLite store with real images: the run from the controls writes what ``stress_test`` writes,
 the report shows the numbers of the results, the background run ends in a final state, cancel keeps what was
 stored, a bad choice is shown in the panel, and the snapshot carries the report."""
+import html
+import re
 import threading
 
 import pytest
 
 from kolena_lab.errors import IncorrectUsageError
-from kolena_lab.stress import Domain, stress_test
+from kolena_lab.stress import stress_test
 from kolena_lab.ui import StressPanel
 from kolena_lab.workflow.io import stored_inferences
 
@@ -14,18 +16,7 @@ from tests.unit.stress import _models as m
 
 pytest.importorskip("albumentations")
 
-LIGHT = Domain.from_yaml("""
-name: light
-axes:
-  - name: brightness
-    transform: brightness
-    parameters:
-      delta: {low: -0.4, high: 0.4}
-  - name: noise
-    transform: gaussian_noise
-    parameters:
-      std: {low: 0, high: 20}
-""")
+LIGHT = m.light_domain(0.4)
 
 
 @pytest.fixture
@@ -56,6 +47,8 @@ def test_the_panel_runs_what_stress_test_runs_and_reports_it(case):
     assert "original · perturbed" in report and "data:image/" in report
     for test_case in results.test_cases:
         assert test_case.name in report
+        cells = re.findall(r">([^<]*)</td>", report[report.index(f">{html.escape(test_case.name)}</td>"):])
+        assert cells[1:3] == [str(test_case.version), str(len(test_case.load_test_samples()))]
     assert panel.test_case_links.options == tuple(tc.name for tc in results.test_cases)
     assert "Done: stress test" in panel.status.value and panel.progress.bar_style == "success"
     assert panel.progress.value == panel.progress.max
