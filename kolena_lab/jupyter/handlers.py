@@ -233,13 +233,14 @@ def _redacted(value: Any, secret: Optional[str]) -> Any:
 class JobsHandler(_Handler):
     """GET ``jobs``: newest first; ``status`` may list several, comma-separated."""
 
-    accepts = ("status", "model", "workflow", "test_suite", "evaluator")
+    accepts = ("status", "model", "workflow", "test_suite", "evaluator", "q", "where")
 
     @web.authenticated
     @authorized
     async def get(self) -> None:  # noqa: D102
         await self.answer(lambda: listing.page_jobs(self._statuses(), self.text("model"), self.text("workflow"),
                                                     self.text("test_suite"), self.text("evaluator"),
+                                                    q=self.text("q"), where=self.text("where"),
                                                     **self.page()).to_dict())
 
     def _statuses(self) -> Optional[List[str]]:

@@ -336,18 +336,32 @@ def _model_frame(rows: List[tuple]) -> pd.DataFrame:
 
 def page_jobs(status: Optional[Sequence[str]] = None, model: Optional[str] = None, workflow: Optional[str] = None,
               test_suite: Optional[str] = None, evaluator: Optional[str] = None, offset: int = 0,
-              limit: int = 100) -> Page:
-    """The evaluation jobs matching every filter given (``status``: some of ``JOB_STATUSES``), newest first."""
+              limit: int = 100, q: Optional[str] = None, where: Optional[str] = None) -> Page:
+    """The evaluation jobs matching every filter given (``status``: some of ``JOB_STATUSES``), newest first.
+
+    ``q``: text held (ignoring case) in the job's model, test suite, evaluator or workflow name; ``where``: a query
+    over the fields of ``JobInfo`` (e.g. ``status == 'failed' and test_suite_version > 2``)."""
     unknown = sorted(set(status or ()) - set(JOB_STATUSES))
     if unknown:
         raise InputValidationError(f"unknown job status {unknown}; one of {', '.join(JOB_STATUSES)}")
     statuses = list(status) if status is not None else None
+    filtered = bool(q) or bool(where and where.strip())
     with store.get_store().read() as conn:
         total = store.jobs.count(conn, workflow, model, test_suite, evaluator, statuses)
-        rows = store.jobs.list_jobs(conn, workflow, model, test_suite, evaluator, statuses, limit=limit,
-                                    offset=offset)
+        rows = store.jobs.list_jobs(conn, workflow, model, test_suite, evaluator, statuses,
+                                    limit=None if filtered else limit, offset=0 if filtered else offset)
         secrets = _secrets(conn)
-    return Page(tuple(_job(r, secrets.get(r.evaluator_id)) for r in rows), total, offset, limit)
+    jobs = [_job(r, secrets.get(r.evaluator_id)) for r in rows]
+    if not filtered:
+        return Page(tuple(jobs), total, offset, limit)
+    if q:
+        folded = q.casefold()
+        jobs = [j for j in jobs if any(folded in text.casefold() for text in (j.model, j.test_suite, j.evaluator,
+                                                                                j.workflow))]
+    if where is not None and where.strip():
+        table = pd.DataFrame.from_records([j.__dict__ for j in jobs], columns=_fields(JobInfo))
+        jobs = [jobs[i] for i in query.select(table, where).index]
+    return paged(jobs, offset, limit)
 
 
 def job_detail(job_id: int) -> JobDetail:

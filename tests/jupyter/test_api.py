@@ -97,6 +97,7 @@ async def test_jobs_and_evaluators(lab, api):
     assert (await api("jobs", status="running"))[1] == {"items": [], "total": 0, "offset": 0, "limit": 100}
     assert (await api("jobs", status="queued,running", model="m"))[1]["total"] == 1
     assert (await api("jobs", workflow="other"))[1]["total"] == 0
+    assert (await api("jobs", q="M", where="status == 'queued'"))[1]["total"] == 1
     _, detail = await api(("jobs", job_id))
     assert detail["log_tail"] == "" and detail["status"] == "queued"
     assert (await api(("jobs", 999)))[0] == 404
@@ -161,7 +162,8 @@ def _cookie(response, name):
     ("test-suites", {"where": "nope == 1"}, "where"),
     ("models", {"where": "name + 1"}, "where"),
     ("jobs", {"status": "done"}, "status"),
-    ("jobs", {"q": "x"}, "q"),
+    ("jobs", {"where": "status = 'queued'"}, "where"),
+    ("evaluators", {"q": "x"}, "q"),
     ("workflows", {"tag": "x"}, "tag"),
     ("results", {"test_suite": "pets"}, "model"),
     ("results", {"model": "m1"}, "test_suite"),

@@ -76,6 +76,12 @@ def test_jobs_pages_newest_first_with_totals(lab):
     assert listing.page_jobs(model="nope").total == 0 and listing.page_jobs(test_suite="suite").total == 3
     with pytest.raises(InputValidationError, match="unknown job status"):
         listing.page_jobs(status=["done"])
+    assert [j.evaluator for j in listing.page_jobs(q="SEC").items] == ["second"]
+    found = listing.page_jobs(where="status == 'queued' and evaluator != 'third'", limit=1)
+    assert found.total == 1 and [j.evaluator for j in found.items] == ["second"]
+    assert listing.page_jobs(q="irs", where="status == 'cancelled'").total == 1  # "first" was cancelled
+    with pytest.raises(QueryError):
+        listing.page_jobs(where="no_such_field > 1")
     detail = listing.job_detail(ids[0])
     assert detail.status == "cancelled" and detail.log_tail == "" and detail.finished is not None
     with pytest.raises(NotFoundError):
