@@ -4,8 +4,9 @@ planted slice is found. Targets: ≤ 10 s, precision@10 ≥ 0.8, every planted s
 
 The model is right with probability 0.92, and 0.3 inside three planted slices of levels 1 to 3:
 ``weather == 'fog'`` (1/6 of the samples), ``camera == 'c3' and daytime == 'night'`` (1/15) and ``vendor == 'v1'
-and daytime == 'day' and brightness < 0.2`` (1/30; brightness is uniform in [0, 1], cut in 5 quantile bins). A returned slice is relevant when at least 80% of its samples lie
-in planted slices; a planted slice is found when a returned slice covers the same samples (Jaccard ≥ 0.8).
+and daytime == 'day' and brightness < 0.2`` (1/30; brightness is uniform in [0, 1], cut in 5 quantile bins).
+A returned slice is relevant when at least 80% of its samples lie in planted slices; a planted slice is found when a
+returned slice covers the same samples (Jaccard ≥ 0.8).
 
 Usage: python benchmarks/bench_slices.py [--samples 100000] [--seed 0] [--repeat 3]
 """
@@ -78,8 +79,9 @@ def main() -> None:
     precision, missed = judge(frame, slices, planted)
     print(f"{args.samples:,} samples × {len(features)} features: find_slices {min(times):.2f} s best of "
           f"{args.repeat} (median {np.median(times):.2f} s; target ≤ 10 s)")
-    print(f"precision@10 {precision:.2f} over the {min(len(slices), 10)} slices returned (target ≥ 0.8); planted slices found {len(planted) - len(missed)} of "
-          f"{len(planted)}{'; missed: ' + ', '.join(missed) if missed else ''}")
+    print(f"precision@10 {precision:.2f} over the {min(len(slices), 10)} slices returned (target ≥ 0.8); "
+          f"planted slices found {len(planted) - len(missed)} of {len(planted)}"
+          + (f"; missed: {', '.join(missed)}" if missed else ""))
     shown = slices[["slice", "size", "metric", "rest", "p_adjusted", "significant", "score"]]
     with pd.option_context("display.width", 160, "display.max_colwidth", 70):
         print(shown.head(10).to_string(float_format=lambda v: f"{v:.3g}"))

@@ -1,58 +1,17 @@
 """find_slices on a real store: a classification workflow whose ready evaluator stores ``is_correct`` per sample;
 the direction comes from the metric's declaration; a slice becomes a versioned test case."""
-from dataclasses import dataclass
-from typing import List
-
-import numpy as np
 import pytest
 
 from kolena_lab.errors import InputValidationError, NotFoundError
 from kolena_lab.evaluators import ClassificationConfiguration, ClassificationEvaluator
-from kolena_lab.workflow import GroundTruth, Image, Inference, define_workflow, find_slices, slice_test_case, test
-from kolena_lab.workflow.annotation import ClassificationLabel, ScoredClassificationLabel
+from kolena_lab.workflow import find_slices, slice_test_case, test
 from kolena_lab.workflow.query import query_mask
-
-CLASSES = ["cat", "dog", "fox"]
-N = 600
-
-
-@dataclass(frozen=True)
-class GT(GroundTruth):
-    label: ClassificationLabel
-
-
-@dataclass(frozen=True)
-class Inf(Inference):
-    scores: List[ScoredClassificationLabel]
-
-
-workflow, TestCase, TestSuite, Model = define_workflow("Slice discovery", Image, GT, Inf)
-
-
-def _members():
-    rng = np.random.default_rng(0)
-    weather = rng.choice(["sun", "rain", "fog"], N)
-    brightness = rng.random(N)
-    return [(Image(locator=f"/data/img{i:04d}.png",
-                   metadata={"weather": str(weather[i]), "brightness": float(brightness[i]),
-                             "camera": int(i % 4)}),
-             GT(label=ClassificationLabel(CLASSES[i % 3]))) for i in range(N)]
-
-
-def _classifier(sample: Image) -> Inf:
-    i = int(sample.locator[-8:-4])
-    wrong = (i * 7919) % 100 < (70 if sample.metadata["weather"] == "fog" else 5)
-    top = (i + 1) % 3 if wrong else i % 3
-    return Inf(scores=[ScoredClassificationLabel(c, 0.8 if k == top else 0.1) for k, c in enumerate(CLASSES)])
+from tests.unit.slices._store import Model, TestCase, TestSuite, build, classifier
 
 
 @pytest.fixture
 def tested(sqlite_store):
-    case = TestCase("all images", test_samples=_members())
-    suite = TestSuite("images", test_cases=[case])
-    model = Model("classifier", infer=_classifier)
-    test(model, suite, ClassificationEvaluator())
-    return model, case
+    return build()
 
 
 def test_the_failing_weather_is_found_and_the_direction_comes_from_the_declaration(tested):
@@ -84,7 +43,7 @@ def test_a_slice_becomes_a_versioned_test_case(tested):
 
 def test_without_stored_metrics_or_with_a_wrong_metric(tested):
     model, case = tested
-    other = Model("untested", infer=_classifier)
+    other = Model("untested", infer=classifier)
     with pytest.raises(NotFoundError, match="no per-sample metrics are stored for model 'untested'"):
         find_slices(other, case, metric="is_correct")
     with pytest.raises(InputValidationError, match="no per-sample metric 'accuracy'.*is_correct"):
