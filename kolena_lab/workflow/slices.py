@@ -105,6 +105,15 @@ def _auto_features(frame: pd.DataFrame, candidates: Sequence[str], metric: str) 
     return picked
 
 
+def _errors(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """SliceLine's non-negative errors, 0 where the metric is perfect: ``1 - value`` for a higher-is-better metric
+    in [0, 1] (accuracy, IoU), the value itself for a non-negative lower-is-better one (a loss, a distance), else
+    the distance from the best value seen."""
+    if higher_is_better:
+        return 1.0 - values if values.min() >= 0 and values.max() <= 1 else values.max() - values
+    return values if values.min() >= 0 else values - values.min()
+
+
 def _test(values: np.ndarray, mask: np.ndarray, binary: bool, confidence: float) -> DifferenceTest:
     return (proportion_test if binary else welch_test)(values[mask], values[~mask], confidence)
 
@@ -136,7 +145,7 @@ def _slices_frame(frame: pd.DataFrame, metric: str, features: Sequence[str], hig
     if metric in features:
         raise InputValidationError(f"metric '{metric}' cannot be a feature too")
     encoded: EncodedFeatures = encode_features(frame, list(features), bins=bins)
-    errors = (values.max() - values) if higher_is_better else (values - values.min())
+    errors = _errors(values, higher_is_better)
     support = _min_support(min_support, len(frame))
     found = sliceline(encoded.codes, errors, cardinalities=encoded.cardinalities, k=2 * k, max_level=max_level,
                       min_support=support, alpha=score_alpha)
@@ -188,19 +197,17 @@ def _one_result(metrics: pd.DataFrame, evaluator: Optional[str], configuration: 
     return metrics[(metrics["evaluator"].astype(str) == ev) & (metrics["configuration"].astype(str) == conf)]
 
 
-def _direction(metrics: pd.DataFrame, metric: str) -> bool:
+def _direction(metrics: pd.DataFrame, metric: str) -> Optional[bool]:
     names = [str(c) for c in metrics.columns if c not in (SAMPLE_ID, "evaluator", "configuration")]
-    declared = MetricDirections.of_class(metrics_class(names, MetricsTestSample) or object).direction(metric)
-    if declared is None:
-        raise InputValidationError(f"per-sample metric '{metric}' declares no direction (higher or lower is "
-                                   "better); pass higher_is_better=True or False")
-    return declared
+    return MetricDirections.of_class(metrics_class(names, MetricsTestSample) or object).direction(metric)
 
 
 def model_frame(model: Model, test_case: TestCase, metric: str, evaluator: Optional[str] = None,
-                configuration: Union[str, EvaluatorConfiguration, None] = None) -> Tuple[pd.DataFrame, List[str]]:
+                configuration: Union[str, EvaluatorConfiguration, None] = None
+                ) -> Tuple[pd.DataFrame, List[str], Optional[bool]]:
     """The test case's samples (``TestCase.to_dataframe()``) with the model's per-sample ``metric`` of one stored
-    result, and the columns that may be features (metadata and sample fields)."""
+    result, the columns that may be features (metadata and sample fields), and whether higher is better (as the
+    metric's class declares it; None when it declares none)."""
     if not isinstance(model, Model) or not isinstance(test_case, TestCase):
         raise InputValidationError(f"find_slices takes a Model and a TestCase (or a DataFrame), got "
                                    f"{type(model).__name__} and {type(test_case).__name__}")
@@ -220,8 +227,7 @@ def model_frame(model: Model, test_case: TestCase, metric: str, evaluator: Optio
     values = metrics[[SAMPLE_ID, metric]].drop_duplicates(subset=[SAMPLE_ID])
     frame = samples.drop(columns=[metric], errors="ignore").merge(values, on=SAMPLE_ID, how="inner")
     candidates = [*sample_fields(model.workflow), *metadata_columns(samples.columns, model.workflow)]
-    frame.attrs["higher_is_better"] = _direction(metrics, metric)
-    return frame, [c for c in candidates if c in frame.columns]
+    return frame, [c for c in candidates if c in frame.columns], _direction(metrics, metric)
 
 
 def slice_metrics(model: Model, test_case: TestCase, evaluator: Optional[str] = None) -> List[str]:
@@ -259,13 +265,14 @@ def find_slices(source: Union[Model, pd.DataFrame], test_case: Optional[TestCase
     if isinstance(source, pd.DataFrame):
         if test_case is not None:
             raise InputValidationError("a DataFrame source takes no test case")
-        if higher_is_better is None:
-            raise InputValidationError("a DataFrame's metric has no declared direction: pass higher_is_better=True "
-                                       "or False")
-        frame, candidates = source.reset_index(drop=True), [str(c) for c in source.columns]
+        frame, candidates, declared = source.reset_index(drop=True), [str(c) for c in source.columns], None
     else:
-        frame, candidates = model_frame(source, test_case, metric, evaluator, configuration)  # type: ignore[arg-type]
-    direction = frame.attrs.get("higher_is_better") if higher_is_better is None else higher_is_better
+        frame, candidates, declared = model_frame(source, test_case, metric, evaluator,  # type: ignore[arg-type]
+                                                  configuration)
+    direction = declared if higher_is_better is None else higher_is_better
+    if direction is None:
+        raise InputValidationError(f"metric '{metric}' declares no direction (higher or lower is better): pass "
+                                   "higher_is_better=True or False")
     if not isinstance(direction, bool):
         raise InputValidationError(f"higher_is_better must be True or False, got {shown(direction)}")
     if features is None:

@@ -123,3 +123,12 @@ def test_missing_metric_values_and_too_few_samples():
         find_slices(frame, metric="error", higher_is_better=False)
     with pytest.raises(InputValidationError, match="at least 4 samples"):
         find_slices(frame.head(3), metric="correct", higher_is_better=True)
+
+
+def test_errors_are_zero_where_the_metric_is_perfect():
+    from kolena_lab.workflow.slices import _errors
+
+    assert _errors(np.array([1.0, 0.25, 0.0]), True).tolist() == [0.0, 0.75, 1.0]  # a score in [0, 1]
+    assert _errors(np.array([3.0, 5.0]), True).tolist() == [2.0, 0.0]  # otherwise: below the best seen
+    assert _errors(np.array([0.5, 2.0]), False).tolist() == [0.5, 2.0]  # a non-negative loss
+    assert _errors(np.array([-1.0, 2.0]), False).tolist() == [0.0, 3.0]

@@ -50,6 +50,7 @@ def test_without_stored_metrics_or_with_a_wrong_metric(tested):
         find_slices(model, case, metric="accuracy")
     with pytest.raises(InputValidationError, match="'margin' declares no direction"):
         find_slices(model, case, metric="margin")
+    assert list(find_slices(model, case, metric="margin", higher_is_better=True).columns)[0] == "slice"
     with pytest.raises(InputValidationError, match="no feature column 'humidity'"):
         find_slices(model, case, metric="is_correct", features=["humidity"])
     with pytest.raises(NotFoundError, match="configuration 'nope'"):
