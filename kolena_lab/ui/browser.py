@@ -22,7 +22,7 @@ from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._loading import loaded as _loaded
 from kolena_lab.ui._sample_html import detail_html, gallery_html, legend_html
 from kolena_lab.ui._selection import Selection, SelectionActions
-from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, SampleRows, head_rows_of, sample_rows_of
+from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, METRICS, SampleRows, head_rows_of, sample_rows_of
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.suggestions import SNAPSHOT_COLUMNS, Suggestions
 from kolena_lab.workflow import (
@@ -35,6 +35,7 @@ from kolena_lab.workflow import (
     Workflow,
 )
 from kolena_lab.workflow.query import Filter, SampleView
+from kolena_lab.workflow.slices import directed_metrics
 
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
@@ -106,8 +107,9 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         self._build_controls(fields)
         self.jobs = (self._owned(JobStatus([model.name], None, on_finished=lambda _: self.reload()))
                      if model is not None else None)
-        self.suggestions = (Suggestions(lambda: (model, source, evaluator, configuration), self.filter,
-                                        on_change=self.update_displays)
+        self.suggestions = (Suggestions(lambda: (model, source, evaluator, configuration),
+                                        lambda query: self.filter(query, filters=[]),
+                                        on_change=self.update_displays, metrics=self._metric_names)
                             if model is not None and isinstance(source, TestCase) else None)
         super().__init__(children=self._layout())
         self._render_page()
@@ -183,6 +185,11 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
             *self._curation_layout(row),
             *([self.suggestions] if self.suggestions is not None else []),
         ]
+
+    def _metric_names(self) -> List[str]:
+        """The table's per-sample metrics that declare a direction (what suggestions can search)."""
+        columns = [c for c in self.view.frame.columns if str(c).startswith(METRICS)]
+        return directed_metrics(self.view.frame[columns].rename(columns=lambda c: str(c)[len(METRICS):]))
 
     # ---------------------------------------------------------------- background load
     def _load_rest(self) -> None:

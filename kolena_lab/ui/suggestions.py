@@ -26,12 +26,15 @@ def _escaped(exc: BaseException) -> str:
 
 
 class Suggestions(w.VBox):
-    """A "Suggested test cases" list over ``target()`` (called at each search): a metric to search, a button that
-    finds the slices, and per slice "Show" (``on_show(query)``) and "Create test case" (named in its box)."""
+    """A "Suggested test cases" list over ``target()`` (called at each search): a metric to search (of ``metrics()``,
+    else the stored per-sample metrics with a direction), a button that finds the slices, and per slice "Show"
+    (``on_show(query)``) and "Create test case" (named in its box)."""
 
     def __init__(self, target: Callable[[], Target], on_show: Callable[[str], Any], *, k: int = 10,
-                 background: bool = True, on_change: Callable[[], Any] = lambda: None):
+                 background: bool = True, on_change: Callable[[], Any] = lambda: None,
+                 metrics: Optional[Callable[[], List[str]]] = None):
         self._target = target
+        self._metrics = metrics  # the metrics to offer, when the owner knows them without reading the store
         self._on_show = on_show
         self._on_change = on_change  # after a search or a creation: the owner refreshes its snapshot
         self.k = k
@@ -56,8 +59,11 @@ class Suggestions(w.VBox):
     def refresh_metrics(self) -> None:
         """List the per-sample metrics of the current target that have a direction (headline first)."""
         try:
-            model, test_case, evaluator, _ = self._target()
-            options = slice_metrics(model, test_case, evaluator)
+            if self._metrics is not None:
+                options = self._metrics()
+            else:
+                model, test_case, evaluator, _ = self._target()
+                options = slice_metrics(model, test_case, evaluator)
         except Exception as exc:  # shown, not raised: the list is optional
             self.status.value = _escaped(exc)
             options = []

@@ -230,15 +230,20 @@ def model_frame(model: Model, test_case: TestCase, metric: str, evaluator: Optio
     return frame, [c for c in candidates if c in frame.columns], _direction(metrics, metric)
 
 
-def slice_metrics(model: Model, test_case: TestCase, evaluator: Optional[str] = None) -> List[str]:
-    """The per-sample metrics stored for the model on the test case that declare a direction (what
-    :func:`find_slices` can search without ``higher_is_better``), headline ones first."""
-    metrics = load_test_sample_metrics(model, test_case, evaluator)
-    names = [str(c) for c in metrics.columns
-             if c not in (SAMPLE_ID, "evaluator", "configuration", *sample_fields(model.workflow))]
+def directed_metrics(metrics: pd.DataFrame) -> List[str]:
+    """The number or boolean columns of per-sample metrics (one column per metric, no other) whose metrics class
+    declares a direction: what :func:`find_slices` can search without ``higher_is_better``; headline ones first."""
+    names = [str(c) for c in metrics.columns]
     directions = MetricDirections.of_class(metrics_class(names, MetricsTestSample) or object)
     usable = [n for n in names if directions.direction(n) is not None and metrics[n].dtype.kind in "biuf"]
     return directions.order(usable)
+
+
+def slice_metrics(model: Model, test_case: TestCase, evaluator: Optional[str] = None) -> List[str]:
+    """:func:`directed_metrics` of the per-sample metrics stored for the model on the test case."""
+    metrics = load_test_sample_metrics(model, test_case, evaluator)
+    return directed_metrics(metrics.drop(columns=[SAMPLE_ID, "evaluator", "configuration",
+                                                  *sample_fields(model.workflow)], errors="ignore"))
 
 
 def find_slices(source: Union[Model, pd.DataFrame], test_case: Optional[TestCase] = None,
@@ -306,5 +311,5 @@ def slice_test_case(test_case: TestCase, found: Union[str, Mapping[str, Any], pd
     return apply_curation(test_case.workflow, diff)
 
 
-__all__ = ["COLUMNS", "find_slices", "model_frame", "predicate_query", "slice_metrics", "slice_query",
+__all__ = ["COLUMNS", "directed_metrics", "find_slices", "model_frame", "predicate_query", "slice_metrics", "slice_query",
            "slice_test_case"]
