@@ -132,3 +132,13 @@ def test_errors_are_zero_where_the_metric_is_perfect():
     assert _errors(np.array([3.0, 5.0]), True).tolist() == [2.0, 0.0]  # otherwise: below the best seen
     assert _errors(np.array([0.5, 2.0]), False).tolist() == [0.5, 2.0]  # a non-negative loss
     assert _errors(np.array([-1.0, 2.0]), False).tolist() == [0.0, 3.0]
+
+
+def test_queries_of_awkward_names_and_values():
+    frame = pd.DataFrame({"camera.id": ["a", "b"] * 10, "site": ["O'Hare \"T1\" \\ east", "x"] * 10,
+                          "ratio": [0.5, 1.5, 2.5, 3.5] * 5})
+    for predicates in ([Predicate("camera.id", "==", "b"), Predicate("site", "==", "x")],
+                       [Predicate("site", "==", "O'Hare \"T1\" \\ east")], [Predicate("ratio", "==", 1.5)]):
+        mask = np.all([p.mask(frame[p.feature]) for p in predicates], axis=0)
+        assert mask.any()
+        assert query_mask(frame, slice_query(predicates)).tolist() == mask.tolist()

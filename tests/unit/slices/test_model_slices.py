@@ -10,7 +10,7 @@ from tests.unit.slices._store import Model, TestCase, TestSuite, build, classifi
 
 
 @pytest.fixture
-def tested(sqlite_store):
+def tested(lab):
     return build()
 
 
