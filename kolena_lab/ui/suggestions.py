@@ -21,6 +21,11 @@ _ERROR = "<span style='color:#a40e26'>{}</span>"
 _DONE = "<span style='color:#1a7f37'>{}</span>"
 
 
+def _fixed() -> w.Layout:
+    """A control's layout that the feedback beside it never squeezes."""
+    return w.Layout(width="auto", flex="0 0 auto")
+
+
 def _escaped(exc: BaseException) -> str:
     return _ERROR.format(html.escape(f"{type(exc).__name__}: {exc}"))
 
@@ -45,9 +50,11 @@ class Suggestions(w.VBox):
         self._test_case: Optional[TestCase] = None  # the test case the listed slices are of
         self._name_boxes: List[w.Text] = []
         self._feedbacks: List[w.HTML] = []
-        self.metric_box = w.Dropdown(description="Metric", options=[], layout=w.Layout(width="auto"))
+        self.metric_box = w.Dropdown(description="Metric", options=[], layout=w.Layout(width="auto"),
+                                     style={"description_width": "initial"})
         self.suggest_button = w.Button(description="Suggest test cases", icon="lightbulb-o",
-                                       tooltip="find the slices where the model does significantly worse")
+                                       tooltip="find the slices where the model does significantly worse",
+                                       layout=_fixed())
         self.status = w.HTML()
         self.status.add_class("kl-suggestions-status")
         self.rows = w.VBox()
@@ -82,7 +89,8 @@ class Suggestions(w.VBox):
                              k=self.k)
         self.slices, self._test_case = slices, test_case
         self._render()
-        found = f"{len(slices)} slice{'s' if len(slices) != 1 else ''} where {model.name} does worse on {metric}"
+        found = (f"{len(slices)} slice{'s' if len(slices) != 1 else ''} where {model.name} does worse on {metric} "
+                 f"({int(slices['significant'].sum())} significant)")
         self.status.value = html.escape(found if len(slices) else f"No slice where {model.name} does worse on "
                                                                   f"{metric}")
         return slices
@@ -154,16 +162,19 @@ class Suggestions(w.VBox):
         boxes, feedbacks, rows = [], [], []
         for i, row in enumerate(self.slices.itertuples(index=False) if self.slices is not None else []):
             text = (f"<b>{html.escape(row.slice)}</b>: {row.size:,} samples, {row.metric:.3g} vs {row.rest:.3g} "
-                    f"elsewhere (p = {row.p_adjusted:.2g}{', significant' if row.significant else ''})")
-            show = w.Button(description="Show", icon="filter", layout=w.Layout(width="auto"))
-            create = w.Button(description="Create test case", icon="plus", layout=w.Layout(width="auto"))
-            name = w.Text(value=f"{self._test_case.name} :: {row.slice}", layout=w.Layout(width="320px"))
+                    f"elsewhere (adjusted p = {row.p_adjusted:.2g}, "
+                    f"{'significant' if row.significant else '<em>not significant</em>'})")
+            show = w.Button(description="Show", icon="filter", layout=_fixed())
+            create = w.Button(description="Create test case", icon="plus", layout=_fixed())
+            name = w.Text(value=f"{self._test_case.name} :: {row.slice}", layout=w.Layout(width="320px",
+                                                                                         flex="0 0 auto"))
             feedback = w.HTML()
             show.on_click(lambda _, at=i: self._guarded(at, self.show))
             create.on_click(lambda _, at=i: self._guarded(at, self.create))
             boxes.append(name)
             feedbacks.append(feedback)
-            rows.append(w.VBox([w.HTML(text), w.HBox([show, name, create, feedback])]))
+            rows.append(w.VBox([w.HTML(text), w.HBox([show, name, create, feedback],
+                                                      layout=w.Layout(flex_flow="row wrap", align_items="center"))]))
         self._name_boxes, self._feedbacks = boxes, feedbacks
         self.rows.children = rows
 
