@@ -120,9 +120,9 @@ def _test(values: np.ndarray, mask: np.ndarray, binary: bool, confidence: float)
 
 def _explained(values: np.ndarray, masks: List[np.ndarray], found: List[Tuple[Tuple[int, int], ...]], at: int,
                kept: List[int], binary: bool, alpha: float, higher_is_better: bool) -> bool:
-    """Whether slice ``at`` is worse only through the slices that refine it: without their samples and those of the
-    slices already listed (``kept``), it is no longer significantly worse (at ``alpha``) than the samples outside
-    all of them."""
+    """Whether slice ``at`` is worse only through the slices found that refine it (SliceLine kept them, so they score
+    higher): without their samples and those of the slices already listed (``kept``), it is no longer significantly
+    worse (at ``alpha``) than the samples outside all of them."""
     refining = [i for i, s in enumerate(found) if len(s) > len(found[at]) and set(found[at]) <= set(s)]
     if not refining:
         return False
