@@ -122,7 +122,8 @@ def _explained(values: np.ndarray, masks: List[np.ndarray], found: List[Tuple[Tu
                kept: List[int], binary: bool, alpha: float, higher_is_better: bool) -> bool:
     """Whether slice ``at`` is worse only through the slices found that refine it (SliceLine kept them, so they score
     higher): without their samples and those of the slices already listed (``kept``), it is no longer significantly
-    worse (at ``alpha``) than the samples outside all of them."""
+    worse than the samples outside all of them (at ``alpha`` Bonferroni-corrected over the slices found, as each of
+    them may be checked)."""
     refining = [i for i, s in enumerate(found) if len(s) > len(found[at]) and set(found[at]) <= set(s)]
     if not refining:
         return False
@@ -131,7 +132,7 @@ def _explained(values: np.ndarray, masks: List[np.ndarray], found: List[Tuple[Tu
     if inside.sum() < 2 or outside.sum() < 2:
         return True
     test = _test(values[inside | outside], inside[inside | outside], binary, 1.0 - alpha)
-    return (test.difference >= 0) == higher_is_better or test.p_value >= alpha
+    return (test.difference >= 0) == higher_is_better or test.p_value >= alpha / len(found)
 
 
 def _slices_frame(frame: pd.DataFrame, metric: str, features: Sequence[str], higher_is_better: bool, k: int,
