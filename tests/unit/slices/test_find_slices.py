@@ -43,6 +43,8 @@ def test_planted_slices_of_levels_one_to_three_are_found():
     assert texts[0] == "weather = fog"
     assert "camera id = b and night = True" in texts
     assert "lens = 2 and night = False and indoor = yes" in texts
+    # camera b fails only at night, lens 2 only indoors by day: their broader slices are explained away
+    assert not {"camera id = b", "night = True", "lens = 2", "lens = 2 and indoor = yes"} & set(texts)
     assert slices["significant"].all() and (slices["difference"] < 0).all()
     assert (slices["metric"] < slices["rest"]).all() and (slices["ci_high"] < 0).all()
     assert slices["score"].is_monotonic_decreasing
