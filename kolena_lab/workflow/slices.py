@@ -312,5 +312,5 @@ def slice_test_case(test_case: TestCase, found: Union[str, Mapping[str, Any], pd
     return apply_curation(test_case.workflow, diff)
 
 
-__all__ = ["COLUMNS", "directed_metrics", "find_slices", "model_frame", "predicate_query", "slice_metrics", "slice_query",
-           "slice_test_case"]
+__all__ = ["COLUMNS", "directed_metrics", "find_slices", "model_frame", "predicate_query", "slice_metrics",
+           "slice_query", "slice_test_case"]
