@@ -22,10 +22,20 @@ from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._loading import loaded as _loaded
 from kolena_lab.ui._sample_html import detail_html, gallery_html, legend_html
 from kolena_lab.ui._selection import Selection, SelectionActions
-from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, SampleRows, head_rows_of, sample_rows_of
+from kolena_lab.ui._rows import GROUND_TRUTH, INFERENCE, METRICS, SampleRows, head_rows_of, sample_rows_of
 from kolena_lab.ui._widget import Panel, html_table
-from kolena_lab.workflow import SAMPLE_ID, CurationDiff, CurationResult, EvaluatorConfiguration, Model, Workflow
+from kolena_lab.ui.suggestions import SNAPSHOT_COLUMNS, Suggestions
+from kolena_lab.workflow import (
+    SAMPLE_ID,
+    CurationDiff,
+    CurationResult,
+    EvaluatorConfiguration,
+    Model,
+    TestCase,
+    Workflow,
+)
 from kolena_lab.workflow.query import Filter, SampleView
+from kolena_lab.workflow.slices import directed_metrics
 
 _SNAPSHOT_ITEMS = 24
 _DETAIL_SIZE = 480
@@ -48,6 +58,8 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
     inferences under the threshold its metrics used are hidden (found in the stored per-sample metrics, else the
     ``configuration``'s ``min_confidence_score``; ``configuration`` is the stored name or the configuration object).
     A confidence slider draws another threshold and shows the test case's precision, recall and F1 there, live.
+    A test case with a model also lists suggested test cases (``suggestions``): the slices where the model does
+    significantly worse (``find_slices``); "Show" applies a slice's query, "Create test case" curates it.
 
     A test case of ``BACKGROUND_MIN_SAMPLES`` or more whose table is not in its snapshot yet opens at once on its
     first page while the rest is read in a background thread; the controls are enabled, and every method runs, when
@@ -95,6 +107,10 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         self._build_controls(fields)
         self.jobs = (self._owned(JobStatus([model.name], None, on_finished=lambda _: self.reload()))
                      if model is not None else None)
+        self.suggestions = (Suggestions(lambda: (model, source, evaluator, configuration),
+                                        lambda query: self.filter(query, filters=[]),
+                                        on_change=self.update_displays, metrics=self._metric_names)
+                            if model is not None and isinstance(source, TestCase) else None)
         super().__init__(children=self._layout())
         self._render_page()
         if self._loading is not None:
@@ -167,7 +183,13 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
             self.gallery,
             w.Box([self.detail, self.close_detail_button], layout=row),
             *self._curation_layout(row),
+            *([self.suggestions] if self.suggestions is not None else []),
         ]
+
+    def _metric_names(self) -> List[str]:
+        """The table's per-sample metrics that declare a direction (what suggestions can search)."""
+        columns = [c for c in self.view.frame.columns if str(c).startswith(METRICS)]
+        return directed_metrics(self.view.frame[columns].rename(columns=lambda c: str(c)[len(METRICS):]))
 
     # ---------------------------------------------------------------- background load
     def _load_rest(self) -> None:
@@ -425,7 +447,9 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         gallery = gallery_html(self._page_items, set(self.gallery.selected), min(self.thumbnail_size, 120),
                                _SNAPSHOT_ITEMS)
         history = self._history_html()
-        return html_table(["", ""], facts) + gallery + history
+        suggested = self.suggestions.snapshot_rows() if self.suggestions is not None else []
+        listed = html_table(SNAPSHOT_COLUMNS, suggested) if suggested else ""
+        return html_table(["", ""], facts) + gallery + history + listed
 
     def __repr__(self) -> str:
         return f"SampleBrowser({self.table.title}: {self.status_text()})"

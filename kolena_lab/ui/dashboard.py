@@ -28,6 +28,7 @@ from kolena_lab.ui._result_plots import PlotKey, load_plots, per_class_figure, p
 from kolena_lab.ui._results_table import ResultsTable
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.ui.charts import Chart
+from kolena_lab.ui.suggestions import SNAPSHOT_COLUMNS, Suggestions
 from kolena_lab.workflow import (
     Bootstrap,
     Comparison,
@@ -127,9 +128,14 @@ class ResultsDashboard(Panel):
         self.browser = ipywidgets.Output()
         self.status = ipywidgets.HTML()
         self.significance_status = ipywidgets.HTML()
+        self.suggestions = Suggestions(self._suggestion_target, self.show_slice, background=background,
+                                       on_change=self.update_displays)
         self._refresh_comparison()
         self._refresh_plot_options()
         self.baseline_select.observe(lambda _: self._on_baseline(), "value")
+        for control, name in ((self.failures_of, "value"), (self.test_case_select, "value"),
+                              (self.tab, "selected_index")):
+            control.observe(lambda _: self.suggestions.refresh_metrics(), name)
         self.tab.observe(lambda _: self._refresh_plot_options(), "selected_index")
         self.test_case_select.observe(lambda _: self._refresh_plot_options(), "value")
         self.plot_select.observe(lambda _: self._draw_charts(), "value")
@@ -144,7 +150,8 @@ class ResultsDashboard(Panel):
             "to browse its failures.</div>")
         super().__init__([
             ipywidgets.HBox([self.baseline_select, self.failures_of]), legend, self.jobs, self.significance_status,
-            self.tab, self.status, self.browser,  # a clicked test case opens right below its row's table
+            self.tab, self.status, self.browser,  # a clicked test case (or suggested slice) opens below the table
+            self.suggestions,
             ipywidgets.HBox([self.test_case_select, self.plot_select, self.per_class_select]),
             self.charts,
         ])
@@ -414,6 +421,24 @@ class ResultsDashboard(Panel):
             display(widget)
         return widget
 
+    def _suggestion_target(self) -> Tuple[Model, TestCase, Optional[str], Optional[str]]:
+        evaluator, configuration = self._tab(None).key
+        return (self._by_name[self.failures_of.value], self._test_cases[self.test_case_select.value], evaluator,
+                configuration)
+
+    def show_slice(self, query: str) -> Any:
+        """Open the chosen test case for the "Failures of" model in the sample browser, filtered by ``query`` (a
+        suggested slice's)."""
+        from kolena_lab.ui.browser import SampleBrowser
+
+        model, test_case, evaluator, configuration = self._suggestion_target()
+        widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration)
+        widget.filter(query)
+        self.browser.clear_output()
+        with self.browser:
+            display(widget)
+        return widget
+
     # -- static snapshot ----------------------------------------------------------------------------------------
 
     def snapshot_body(self) -> str:
@@ -422,6 +447,9 @@ class ResultsDashboard(Panel):
             header = ["test case"] + [f"{c['group']} · {c['label']}" for c in tab.table.columns]
             rows = [[r["test_case"]] + [c["text"] for c in r["cells"]] for r in tab.table.rows]
             parts.append(html_table(header, rows, caption=tab.title))
+        suggested = self.suggestions.snapshot_rows()
+        if suggested:
+            parts.append(html_table(SNAPSHOT_COLUMNS, suggested, caption="Suggested test cases"))
         parts += self._chart_html
         return "".join(parts)
 

@@ -76,6 +76,7 @@ from kolena_lab.workflow import metrics, visualization
 from kolena_lab.workflow.workflow import Workflow
 from kolena_lab.workflow import curation, samples
 from kolena_lab.workflow.curation import CurationDiff, CurationResult, apply_curation, preview_curation
+from kolena_lab.workflow.slices import find_slices, slice_test_case
 from kolena_lab.workflow.samples import SAMPLE_ID, frame_members, frame_sample_ids, members_frame, row_member, sample_id
 
 test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting an imported `test`
@@ -169,6 +170,8 @@ __all__ = [
     "CurationResult",
     "apply_curation",
     "preview_curation",
+    "find_slices",
+    "slice_test_case",
     "SAMPLE_ID",
     "frame_members",
     "frame_sample_ids",
