@@ -74,6 +74,56 @@ def import_coco_results(results: str, dataset: str, model_name: str, metadata: O
                     as_json)
 
 
+@import_group.command("folder")
+@click.argument("root", type=click.Path(file_okay=False))
+@name_option
+@click.option("--split-by", type=click.Choice(["class"]), default=None, help="A test case per class.")
+@suite_option
+@json_option
+def import_folder(root: str, name: str, split_by: Optional[str], test_suite: Optional[str], as_json: bool) -> None:
+    """A folder of images, one sub-folder per class, as a classification workflow."""
+    with errors():
+        _emit_dataset(datasets.from_image_folder(root, name, split_by=split_by, test_suite=test_suite,
+                                                 progress=not as_json), as_json)
+
+
+locator_option = click.option("--locator", default="locator", show_default=True, help="The column of locators.")
+label_option = click.option("--label", default="label", show_default=True, help="The column of labels.")
+
+
+@import_group.command("csv")
+@click.argument("path", type=click.Path(dir_okay=False))
+@name_option
+@locator_option
+@label_option
+@click.option("--split-by", default=None, help="A column: a test case per value.")
+@suite_option
+@json_option
+def import_csv(path: str, name: str, locator: str, label: str, split_by: Optional[str], test_suite: Optional[str],
+               as_json: bool) -> None:
+    """A CSV table of locators and labels (other columns: metadata) as a classification workflow."""
+    with errors():
+        _emit_dataset(datasets.from_csv(path, name, locator=locator, label=label, split_by=split_by,
+                                        test_suite=test_suite, progress=not as_json), as_json)
+
+
+@import_group.command("csv-results")
+@click.argument("path", type=click.Path(dir_okay=False))
+@dataset_option
+@model_option
+@locator_option
+@click.option("--label", default="label", show_default=True, help="The column of predicted labels.")
+@click.option("--score", default="score", show_default=True, help="The column of the predictions' scores.")
+@metadata_option
+@json_option
+def import_csv_results(path: str, dataset: str, model_name: str, locator: str, label: str, score: str,
+                       metadata: Optional[str], as_json: bool) -> None:
+    """A CSV table of predictions (locator, label, score) as a model's inferences on a classification import."""
+    with errors():
+        _emit_model(datasets.model_from_csv(path, dataset, model_name, locator=locator, label=label, score=score,
+                                            metadata=_metadata(metadata)), dataset, as_json)
+
+
 @click.group("export")
 def export_group() -> None:
     """Export test cases and inferences in the formats of the field."""

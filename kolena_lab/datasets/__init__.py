@@ -9,14 +9,20 @@ from kolena_lab.datasets._types import (
     DetectionInference,
 )
 from kolena_lab.datasets.coco import from_coco, model_from_coco, to_coco
+from kolena_lab.datasets.csv import from_csv, model_from_csv
+from kolena_lab.datasets.folder import IMAGE_EXTENSIONS, from_image_folder
 
 __all__ = [
+    "IMAGE_EXTENSIONS",
     "ClassificationGroundTruth",
     "ClassificationInference",
     "DetectionGroundTruth",
     "DetectionInference",
     "ImportedDataset",
     "from_coco",
+    "from_csv",
+    "from_image_folder",
     "model_from_coco",
+    "model_from_csv",
     "to_coco",
 ]

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import pandas as pd
 
@@ -51,6 +51,28 @@ class ImportedDataset:
 def workflow_of(name: str, types: Tuple[type, type, type]) -> Workflow:
     """The workflow ``name`` with an importer's types (the stored workflow of that name must have them)."""
     return define_workflow(name, *types)[0]
+
+
+def suites_of(workflow: Workflow) -> List[TestSuite]:
+    """The stored test suites of an imported workflow, the one named like it first."""
+    suite_type = bound_classes(workflow)[1]
+    names = sorted((s.name for s in catalog.list_test_suites(workflow=workflow.name)),
+                   key=lambda n: (n != workflow.name, n))
+    if not names:
+        raise NotFoundError(f"workflow '{workflow.name}' has no test suite: import its dataset first")
+    return [suite_type.load(n) for n in names]
+
+
+def members_of(sources: Iterable[Union[TestSuite, TestCase]]) -> List[Tuple[Any, Any]]:
+    """The (sample, ground truth) pairs of test suites or cases, each sample once, in order of first appearance."""
+    seen, out = set(), []
+    for source in sources:
+        for test_case in source.test_cases if isinstance(source, TestSuite) else [source]:
+            for sample, ground_truth in test_case.iter_test_samples():
+                if sample.locator not in seen:
+                    seen.add(sample.locator)
+                    out.append((sample, ground_truth))
+    return out
 
 
 def check_names_free(test_cases: Sequence[str], test_suite: str) -> None:
@@ -164,3 +186,36 @@ def first_duplicate(values: List[Any]) -> Optional[Tuple[int, Any]]:
             return i, v
         seen.add(v)
     return None
+
+
+def csv_line(row: int) -> int:
+    """The line of a CSV file holding data row ``row`` (0-based), after its header line."""
+    return row + 2
+
+
+def check_cells(frame: pd.DataFrame, column: str, argument: str, what: str) -> None:
+    """Refuse a missing column or an empty cell of it, naming the argument, the column and the line."""
+    if column not in frame.columns:
+        raise InputValidationError(f"the {what} has no column {shown(column)} ({argument}={column!r}); columns: "
+                                   f"{shown(list(frame.columns))}")
+    empty = frame[column].isna().to_numpy()
+    if frame[column].dtype.kind not in "biufmM":
+        empty = empty | (frame[column].astype(object) == "").to_numpy()
+    if empty.any():
+        row = int(empty.argmax())
+        raise InputValidationError(f"the {what} has an empty {column!r} cell at line {csv_line(row)}")
+
+
+def read_csv(path: Union[str, os.PathLike, pd.DataFrame], what: str) -> pd.DataFrame:
+    """A CSV file as a DataFrame (pandas' C reader: numbers numeric, empty cells NaN); a DataFrame as given."""
+    if isinstance(path, pd.DataFrame):
+        return path.reset_index(drop=True)
+    if not os.path.isfile(path):
+        raise InputValidationError(f"{what} not found: {shown(os.fspath(path))}")
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise InputValidationError(f"{what} {shown(os.fspath(path))} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputValidationError(f"{what} {shown(os.fspath(path))} is not a valid CSV file: "
+                                   f"{' '.join(str(e).split())}") from None

@@ -22,8 +22,10 @@ from kolena_lab.datasets._common import (
     is_finite_number,
     is_int,
     join_locator,
+    members_of,
     read_json,
     split_frames,
+    suites_of,
     workflow_of,
     write_dataset,
 )
@@ -250,8 +252,8 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     if not isinstance(records, list):
         raise InputValidationError(f"a COCO results file is a JSON list of detections, got {type(records).__name__}")
     workflow_name = dataset.workflow.name if isinstance(dataset, ImportedDataset) else dataset
-    suites = [dataset.test_suite] if isinstance(dataset, ImportedDataset) else _suites_of(workflow_name)
-    members = _members(suites)
+    suites = [dataset.test_suite] if isinstance(dataset, ImportedDataset) else suites_of(workflow_of(workflow_name, DETECTION_TYPES))
+    members = members_of(suites)
     categories = _categories(suites, members)
     by_id = {c["id"]: c["name"] for c in categories}
     index = {sample.metadata.get("id"): i for i, (sample, _) in enumerate(members)}
@@ -284,26 +286,6 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     return model
 
 
-def _suites_of(workflow_name: str) -> List[TestSuite]:
-    suite_type = bound_classes(workflow_of(workflow_name, DETECTION_TYPES))[1]
-    suites = [suite_type.load(s.name) for s in catalog.list_test_suites(workflow=workflow_name)]
-    if not suites:
-        raise NotFoundError(f"workflow '{workflow_name}' has no test suite: import it with from_coco first")
-    return suites
-
-
-def _members(sources: Iterable[Union[TestSuite, TestCase]]) -> List[Tuple[Any, Any]]:
-    """The (sample, ground truth) pairs of test suites or cases, each sample once, in order of first appearance."""
-    seen, out = set(), []
-    for source in sources:
-        for test_case in source.test_cases if isinstance(source, TestSuite) else [source]:
-            for sample, ground_truth in test_case.iter_test_samples():
-                if sample.locator not in seen:
-                    seen.add(sample.locator)
-                    out.append((sample, ground_truth))
-    return out
-
-
 def _categories(sources: Iterable[Union[TestSuite, TestCase]], members: List[Tuple[Any, Any]]) -> List[dict]:
     """The categories an import kept in a description; else those the ground truths name, with their ids."""
     for source in sources:
@@ -325,7 +307,7 @@ def to_coco(source: Union[TestCase, TestSuite, ImportedDataset, str], path: Opti
     name), that model's stored inferences of those images as a COCO results list instead. Written to ``path`` as
     JSON when given."""
     sources = [_source(source)]
-    members = _members(sources)
+    members = members_of(sources)
     categories = _categories(sources, members)
     ids = {c["name"]: c["id"] for c in categories}
     if model is None:
