@@ -65,11 +65,11 @@ def _check_locators(values: pd.Series, what: str) -> None:
     if pd.api.types.infer_dtype(values, skipna=False) != "string":
         bad = next(i for i, v in enumerate(values.tolist()) if not isinstance(v, str))
         raise InputValidationError(f"the {what}'s locators must be text; line {csv_line(bad)} holds "
-                                   f"{shown(values.iloc[bad])}")
+                                   f"{shown(values.tolist()[bad])}")
     repeated = values.duplicated().to_numpy()
     if repeated.any():
         row = int(repeated.argmax())
-        raise InputValidationError(f"the {what} repeats locator {shown(values.iloc[row])} at line {csv_line(row)}")
+        raise InputValidationError(f"the {what} repeats locator {shown(values.tolist()[row])} at line {csv_line(row)}")
 
 
 def _labels(values: pd.Series, what: str) -> pd.Series:
@@ -81,7 +81,7 @@ def _labels(values: pd.Series, what: str) -> pd.Series:
         if not np.all(array == np.round(array)):
             row = int(np.argmax(array != np.round(array)))
             raise InputValidationError(f"the {what}'s labels must be text or integers; line {csv_line(row)} holds "
-                                       f"{shown(values.iloc[row])}")
+                                       f"{shown(values.tolist()[row])}")
         return values.astype(np.int64).astype(str)
     return values.map(str)
 
@@ -103,7 +103,7 @@ def model_from_csv(path: CsvSource, dataset: Union[ImportedDataset, str], name: 
     if bad.any():
         row = int(bad.argmax())
         raise InputValidationError(f"the {what}'s scores must be numbers in [0, 1]; line {csv_line(row)} holds "
-                                   f"{shown(frame[score].iloc[row])}")
+                                   f"{shown(frame[score].tolist()[row])}")
     workflow = dataset.workflow if isinstance(dataset, ImportedDataset) else workflow_of(dataset,
                                                                                          CLASSIFICATION_TYPES)
     suite = dataset.test_suite if isinstance(dataset, ImportedDataset) else suites_of(workflow)[0]
