@@ -4,8 +4,8 @@ model's inferences (``model_from_coco``), and test cases or inferences back as C
 An image record becomes an ``Image`` sample (locator ``images_dir/file_name``) whose metadata is the whole record
 (``id``, ``file_name``, ``width``, ``height`` and any other key, numbers kept numbers). An annotation becomes a
 ``LabeledBoundingBox`` (label: its category's name) that keeps every key of the annotation but ``image_id`` as an
-attribute (``id``, ``category_id``, ``bbox``, ``iscrowd``, ``segmentation``...; a key that is a box field, such as
-``area``, as ``coco_<key>``), and each polygon of its segmentation a ``LabeledPolygon``. Crowd annotations
+attribute (``id``, ``category_id``, ``iscrowd``, ``segmentation``...; a key that is a box field, such as ``area``, as
+``coco_<key>``; ``bbox`` only when its corners do not give it back exactly), and each polygon of its segmentation a ``LabeledPolygon``. Crowd annotations
 (``iscrowd=1``) are ignored regions for the detection evaluator, as in pycocotools. The categories are kept in the
 descriptions of the test cases and the suite, so that ``to_coco`` writes them back.
 """
@@ -33,7 +33,12 @@ from kolena_lab.datasets._types import DETECTION_TYPES, DetectionInference
 from kolena_lab.errors import InputValidationError, NotFoundError, shown
 from kolena_lab.workflow import catalog
 from kolena_lab.workflow._datatypes import _serialize
-from kolena_lab.workflow.annotation import ScoredLabeledBoundingBox, ScoredLabeledPolygon
+from kolena_lab.workflow.annotation import (
+    LabeledBoundingBox,
+    LabeledPolygon,
+    ScoredLabeledBoundingBox,
+    ScoredLabeledPolygon,
+)
 from kolena_lab.workflow.definition import bound_classes
 from kolena_lab.workflow.io import store_inferences, stored_inferences
 from kolena_lab.workflow.model import Model
@@ -72,13 +77,21 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
 
 
 class _Parsed:
-    def __init__(self, images: List[dict], categories: List[dict], boxes: List[List[dict]],
-                 polygons: List[List[dict]]):
+    def __init__(self, images: List[dict], categories: List[dict], boxes: List[List[LabeledBoundingBox]],
+                 polygons: List[List[LabeledPolygon]]):
         self.images, self.categories, self.boxes, self.polygons = images, categories, boxes, polygons
 
 
-def _where(key: str, i: int, record: dict) -> str:
-    return f"{key}[{i}]" + (f" (id {shown(record['id'])})" if "id" in record else "")
+class _Where:
+    """A record's name in errors, ``annotations[5] (id 12)``, formatted only when an error shows it."""
+
+    __slots__ = ("key", "index", "record")
+
+    def __init__(self, key: str, index: int, record: dict):
+        self.key, self.index, self.record = key, index, record
+
+    def __str__(self) -> str:
+        return f"{self.key}[{self.index}]" + (f" (id {shown(self.record['id'])})" if "id" in self.record else "")
 
 
 def _records(data: Any, key: str, what: str = "COCO annotation file") -> List[dict]:
@@ -96,7 +109,7 @@ def _records(data: Any, key: str, what: str = "COCO annotation file") -> List[di
     return records
 
 
-def _field(record: dict, key: str, where: str, check: Any, expected: str) -> Any:
+def _field(record: dict, key: str, where: Any, check: Any, expected: str) -> Any:
     if key not in record:
         raise InputValidationError(f"{where} has no '{key}'")
     value = record[key]
@@ -128,7 +141,7 @@ def _parse_annotations(data: Any) -> _Parsed:
     annotations = _records(data, "annotations")
     ids, sizes = [], []
     for i, image in enumerate(images):
-        where = _where("images", i, image)
+        where = _Where("images", i, image)
         ids.append(_field(image, "id", where, is_int, "an integer"))
         _field(image, "file_name", where, _text, "a non-empty string")
         sizes.append((_field(image, "width", where, _positive, "a positive number"),
@@ -140,17 +153,17 @@ def _parse_annotations(data: Any) -> _Parsed:
     _unique([image["file_name"] for image in images], "images", "file_name")
     names: Dict[int, str] = {}
     for i, category in enumerate(categories):
-        where = _where("categories", i, category)
+        where = _Where("categories", i, category)
         names[_field(category, "id", where, is_int, "an integer")] = _field(category, "name", where, _text,
                                                                             "a non-empty string")
     _unique([c["id"] for c in categories], "categories", "category id")
     _unique([c["name"] for c in categories], "categories", "category name")
     index = {image_id: i for i, image_id in enumerate(ids)}
-    boxes: List[List[dict]] = [[] for _ in images]
-    polygons: List[List[dict]] = [[] for _ in images]
+    boxes: List[List[LabeledBoundingBox]] = [[] for _ in images]
+    polygons: List[List[LabeledPolygon]] = [[] for _ in images]
     seen = set()
     for i, ann in enumerate(annotations):
-        where = _where("annotations", i, ann)
+        where = _Where("annotations", i, ann)
         ann_id = _field(ann, "id", where, is_int, "an integer")
         if ann_id in seen:
             raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
@@ -169,15 +182,16 @@ def _parse_annotations(data: Any) -> _Parsed:
         if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
             raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
         parts = _segmentation(ann, where)
-        box = {"top_left": [x, y], "bottom_right": [x + w, y + h], "label": label}
-        box.update(_attributes(ann, ("image_id",)))
-        boxes[img].append(box)
         extra = {"id": ann_id, **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
-        polygons[img] += [{"points": part, "label": label, **extra} for part in parts]
+        try:
+            boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
+            polygons[img] += [LabeledPolygon(part, label, **extra) for part in parts]
+        except InputValidationError as e:
+            raise InputValidationError(f"{where}: {e}") from None
     return _Parsed(images, categories, boxes, polygons)
 
 
-def _checked_box(record: dict, where: str, size: Optional[Tuple[float, float]],
+def _checked_box(record: dict, where: Any, size: Optional[Tuple[float, float]],
                  image_id: Any) -> Tuple[float, float, float, float]:
     x, y, w, h = _field(record, "bbox", where, _box, "[x, y, width, height] (4 finite numbers)")
     if w <= 0 or h <= 0:
@@ -188,7 +202,7 @@ def _checked_box(record: dict, where: str, size: Optional[Tuple[float, float]],
     return x, y, w, h
 
 
-def _segmentation(record: dict, where: str) -> List[List[List[float]]]:
+def _segmentation(record: dict, where: Any) -> List[List[List[float]]]:
     """The polygons of a record's segmentation, as point lists (an RLE mask has none); checked."""
     value = record.get("segmentation")
     if value is None:
@@ -212,8 +226,12 @@ def _segmentation(record: dict, where: str) -> List[List[List[float]]]:
 
 
 def _attributes(record: dict, skip: Iterable[str]) -> Dict[str, Any]:
-    """A record's keys as attributes of its box (a key that is a box field as ``coco_<key>``)."""
+    """A record's keys as attributes of its box (a key that is a box field as ``coco_<key>``). Its ``bbox`` is left
+    out when the box's corners give it back exactly (floats whose width and height survive ``x + w - x``)."""
     skipped = set(skip)
+    x, y, w, h = record["bbox"]
+    if all(type(v) is float for v in record["bbox"]) and (x + w) - x == w and (y + h) - y == h:
+        skipped.add("bbox")
     return {(f"coco_{k}" if k in _CLASHING else k): v for k, v in record.items() if k not in skipped}
 
 
@@ -224,18 +242,18 @@ def _groups(parsed: _Parsed, split_by: str) -> Dict[str, List[int]]:
     if split_by == "category":
         order = {c["name"]: [] for c in parsed.categories}
         for row, boxes in enumerate(parsed.boxes):
-            for label in dict.fromkeys(b["label"] for b in boxes):
+            for label in dict.fromkeys(b.label for b in boxes):
                 order[label].append(row)
             if not boxes:
                 groups.setdefault(NO_OBJECTS, []).append(row)
         return {**{k: v for k, v in order.items() if v}, **groups}
     for row, image in enumerate(parsed.images):
         if split_by not in image:
-            raise InputValidationError(f"split_by={split_by!r}: {_where('images', row, image)} has no such key "
+            raise InputValidationError(f"split_by={split_by!r}: {_Where('images', row, image)} has no such key "
                                        "(give an image key or 'category')")
         value = image[split_by]
         if isinstance(value, (dict, list)) or value is None:
-            raise InputValidationError(f"split_by={split_by!r}: {_where('images', row, image)} holds "
+            raise InputValidationError(f"split_by={split_by!r}: {_Where('images', row, image)} holds "
                                        f"{shown(value)}, not a value to split by")
         groups.setdefault(str(value), []).append(row)
     return groups
@@ -355,7 +373,8 @@ def _record(box: Any, image_id: Any, category_ids: Dict[str, Any]) -> dict:
             continue
         record[key[5:] if key.startswith("coco_") and key[5:] in _CLASHING else key] = value
     if "bbox" not in record:
-        record["bbox"] = [box.top_left[0], box.top_left[1], box.width, box.height]
+        x, y = box.top_left
+        record["bbox"] = [x, y, box.bottom_right[0] - x, box.bottom_right[1] - y]
     if "category_id" not in record:
         record["category_id"] = category_ids.get(box.label, box.label)
     if hasattr(box, "score"):

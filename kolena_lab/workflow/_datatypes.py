@@ -316,6 +316,10 @@ def _union_member_for(members: Tuple[Any, ...], value: Any) -> Any:
 def _deserialize(value: Any, hint: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, DataObject):  # already built: kept when of the hinted type, else rebuilt from its dict
+        if hint is Any or isinstance(hint, type) and isinstance(value, hint):
+            return value
+        value = value._to_dict()
     origin = typing.get_origin(hint)
     if origin is Union or origin is types.UnionType:
         members = tuple(a for a in typing.get_args(hint) if a is not type(None))
