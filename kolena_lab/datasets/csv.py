@@ -83,6 +83,8 @@ def _labels(values: pd.Series, what: str) -> pd.Series:
             raise InputValidationError(f"the {what}'s labels must be text or integers; line {csv_line(row)} holds "
                                        f"{shown(values.tolist()[row])}")
         return values.astype(np.int64).astype(str)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
     return values.map(str)
 
 

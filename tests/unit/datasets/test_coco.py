@@ -140,3 +140,34 @@ def test_coco_numbers_of_the_imported_data_equal_pycocotools(sqlite_store, tmp_p
             if row.objects:
                 column = ev.eval["precision"][t, :, cat_index[row.label], 0, 2]
                 assert row.ap == pytest.approx(float(np.mean(column)), abs=1e-12)
+
+
+def test_import_results_and_export_on_sqlite_and_postgresql(lab, tmp_path):
+    data = _coco.dataset(15, seed=8)
+    dets = _coco.results(data, seed=8)
+    imported = from_coco(_write(tmp_path, data), tmp_path / "images", "coco store", split_by="category")
+    model = model_from_coco(dets, imported, "coco store model")
+    assert to_coco(imported) == {**data, "images": to_coco(imported)["images"]}
+    assert sorted(to_coco(imported)["images"], key=lambda im: im["id"]) == data["images"]
+    order = {im["id"]: i for i, im in enumerate(to_coco(imported)["images"])}
+    assert to_coco(imported, model=model) == sorted(dets, key=lambda d: order[d["image_id"]])
+
+
+def test_round_trip_keeps_integer_boxes_extra_keys_and_short_polygons(sqlite_store, tmp_path):
+    data = {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 50, "tags": ["x", "y"], "meta": {"k": 1}},
+                   {"id": 2, "file_name": "b.jpg", "width": 10.5, "height": 20}],
+        "annotations": [
+            {"id": 7, "image_id": 1, "category_id": 3, "bbox": [0, 0, 100, 50], "attributes": {"occluded": True}},
+            {"id": 9, "image_id": 1, "category_id": 3, "bbox": [0.1, 0.2, 0.3, 0.4], "segmentation": [[1, 2, 3, 4]],
+             "label": "raw", "area": 0.12},
+            {"id": 8, "image_id": 2, "category_id": 4, "bbox": [1.5, 2.5, 9.0, 17.5], "iscrowd": 1,
+             "segmentation": {"counts": "abc", "size": [20, 10]}}],
+        "categories": [{"id": 3, "name": "person"}, {"id": 4, "name": "crowd"}, {"id": 5, "name": "unused"}],
+    }
+    imported = from_coco(json.dumps(data).encode(), tmp_path, "coco keys")
+    out = to_coco(imported)
+    assert out["images"] == data["images"] and out["categories"] == data["categories"]
+    assert out["annotations"] == sorted(data["annotations"], key=lambda a: a["id"])
+    box = imported.test_cases[0].load_test_samples()[0][1].bboxes[1]
+    assert (box.label, box.coco_label, box.coco_area) == ("person", "raw", 0.12)
