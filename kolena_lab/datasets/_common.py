@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, U
 import pandas as pd
 
 from kolena_lab._utils.progress import ProgressBar
-from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, shown
+from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, WorkflowMismatchError, shown
 from kolena_lab.workflow import catalog
 from kolena_lab.workflow.definition import bound_classes, define_workflow
 from kolena_lab.workflow.ground_truth import GroundTruth
@@ -20,7 +20,7 @@ from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.test_suite import TestSuite
-from kolena_lab.workflow.workflow import Workflow
+from kolena_lab.workflow.workflow import Workflow, trial_definitions
 
 SPLIT_SEPARATOR = " :: "
 
@@ -49,7 +49,18 @@ class ImportedDataset:
 
 
 def workflow_of(name: str, types: Tuple[type, type, type]) -> Workflow:
-    """The workflow ``name`` with an importer's types (the stored workflow of that name must have them)."""
+    """The workflow ``name`` with an importer's types; a stored workflow of that name with other types is refused
+    (``WorkflowMismatchError``) before it is defined here."""
+    with trial_definitions():
+        schema = Workflow(name, *types).schema()
+    try:
+        stored = catalog.workflow_info(name)
+    except NotFoundError:
+        stored = None
+    if stored is not None and stored.schema != schema:
+        raise WorkflowMismatchError(f"workflow '{name}' holds other types (ground truth {stored.ground_truth}, "
+                                    f"inference {stored.inference}), not {types[1].__name__} and "
+                                    f"{types[2].__name__}: choose another name")
     return define_workflow(name, *types)[0]
 
 
@@ -209,13 +220,18 @@ def check_cells(frame: pd.DataFrame, column: str, argument: str, what: str) -> N
 def read_csv(path: Union[str, os.PathLike, pd.DataFrame], what: str) -> pd.DataFrame:
     """A CSV file as a DataFrame (pandas' C reader: numbers numeric, empty cells NaN); a DataFrame as given."""
     if isinstance(path, pd.DataFrame):
+        if path.empty:
+            raise InputValidationError(f"the {what}'s DataFrame has no rows")
         return path.reset_index(drop=True)
     if not os.path.isfile(path):
         raise InputValidationError(f"{what} not found: {shown(os.fspath(path))}")
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
     except pd.errors.EmptyDataError:
         raise InputValidationError(f"{what} {shown(os.fspath(path))} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
         raise InputValidationError(f"{what} {shown(os.fspath(path))} is not a valid CSV file: "
                                    f"{' '.join(str(e).split())}") from None
+    if frame.empty:
+        raise InputValidationError(f"{what} {shown(os.fspath(path))} has no rows")
+    return frame

@@ -66,7 +66,7 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     root = check_dir(images_dir, "images directory")
     parsed = _parse_annotations(data)
     frame = pd.DataFrame.from_records(parsed.images)
-    frame.insert(0, "locator", [join_locator(root, str(f)) for f in frame["file_name"].tolist()] if len(frame) else [])
+    frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
     frame["ground_truth.bboxes"] = parsed.boxes
     frame["ground_truth.polygons"] = parsed.polygons
     groups = _groups(parsed, split_by) if split_by is not None else None
@@ -139,6 +139,8 @@ def _unique(values: List[Any], key: str, field: str) -> None:
 def _parse_annotations(data: Any) -> _Parsed:
     images, categories = _records(data, "images"), _records(data, "categories")
     annotations = _records(data, "annotations")
+    if not images:
+        raise InputValidationError("the COCO annotation file has no images")
     ids, sizes = [], []
     for i, image in enumerate(images):
         where = _Where("images", i, image)

@@ -39,6 +39,7 @@ COCO_CASES = {
     "not an object": ("[1, 2]", r"is a JSON object with 'images'"),
     "no images": (_edit(lambda d: d.pop("images")), r"has no 'images' list"),
     "no annotations": (_edit(lambda d: d.pop("annotations")), r"has no 'annotations' list"),
+    "no images at all": (_edit(lambda d: d.update(images=[], annotations=[])), r"has no images"),
     "annotation not an object": (_edit(lambda d: d["annotations"].append(7)), r"annotations\[\d+\] must be an object"),
     "annotation without bbox": (_edit(lambda d: _first_ann(d).pop("bbox")), r"annotations\[0\] \(id 1\) has no 'bbox'"),
     "image without width": (_edit(lambda d: d["images"][2].pop("width")), r"images\[2\] \(id 104\) has no 'width'"),
@@ -149,6 +150,8 @@ CSV_CASES = {
     "repeated locator": ("locator,label\na.png,cat\nb.png,dog\na.png,dog\n", {},
                          r"repeats locator 'a.png' at line 4"),
     "empty file": ("", {}, r"CSV file '.*t.csv' is empty"),
+    "header only": ("locator,label\n", {}, r"CSV file '.*t.csv' has no rows"),
+    "malformed": ('locator,label\n"a.png,cat\n', {}, r"is not a valid CSV file"),
     "fractional label": ("locator,label\na.png,1.5\n", {}, r"labels must be text or integers; line 2 holds 1.5"),
     "empty split cell": ("locator,label,s\na.png,cat,x\nb.png,dog,\n", {"split_by": "s"},
                          r"empty 's' cell at line 3"),
@@ -191,3 +194,13 @@ def test_bad_image_folders(unchanged, tmp_path):
         from_image_folder(tmp_path / "empty", "bad folder")
     with unchanged(InputValidationError, match=r"image folder not found"):
         from_image_folder(tmp_path / "nowhere", "bad folder")
+
+
+def test_a_workflow_of_other_types_is_refused(sqlite_store, unchanged, tmp_path):
+    from kolena_lab.errors import WorkflowMismatchError
+
+    from_csv(pd.DataFrame({"locator": ["a.png"], "label": ["cat"]}), "taken")
+    with unchanged(WorkflowMismatchError, match=r"workflow 'taken' holds other types"):
+        from_coco(_coco_file(tmp_path, _good()), tmp_path / "images", "taken", test_suite="other suite")
+    with unchanged(WorkflowMismatchError, match=r"workflow 'taken' holds other types"):
+        model_from_coco([], "taken", "m")
