@@ -5,9 +5,10 @@ An image record becomes an ``Image`` sample (locator ``images_dir/file_name``) w
 (``id``, ``file_name``, ``width``, ``height`` and any other key, numbers kept numbers). An annotation becomes a
 ``LabeledBoundingBox`` (label: its category's name) that keeps every key of the annotation but ``image_id`` as an
 attribute (``id``, ``category_id``, ``iscrowd``, ``segmentation``...; a key that is a box field, such as ``area``, as
-``coco_<key>``; ``bbox`` only when its corners do not give it back exactly), and each polygon of its segmentation a ``LabeledPolygon``. Crowd annotations
-(``iscrowd=1``) are ignored regions for the detection evaluator, as in pycocotools. The categories are kept in the
-descriptions of the test cases and the suite, so that ``to_coco`` writes them back.
+``coco_<key>``; ``bbox`` only when its corners do not give it back exactly), and each polygon of its segmentation a
+``LabeledPolygon``. Crowd annotations (``iscrowd=1``) are ignored regions for the detection evaluator, as in
+pycocotools. The categories are kept in the descriptions of the test cases and the suite, so that ``to_coco`` writes
+them back.
 """
 import json
 import os
@@ -15,6 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 import pandas as pd
 
+from kolena_lab._utils.progress import ProgressBar
 from kolena_lab.datasets._common import (
     ImportedDataset,
     check_dir,
@@ -48,6 +50,7 @@ from kolena_lab.workflow.test_suite import TestSuite
 PathLike = Union[str, os.PathLike]
 CATEGORIES_MARKER = "COCO categories: "
 NO_OBJECTS = "(no objects)"
+_PROGRESS_STEP = 10_000
 _CLASHING = frozenset({"top_left", "bottom_right", "width", "height", "area", "aspect_ratio", "label", "score",
                        "points", "data_type"})  # annotation keys that are fields of a box or polygon
 _RESERVED_IMAGE_KEYS = frozenset({"locator", "metadata", "sample_id"})
@@ -64,7 +67,7 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     a bad one raises ``InputValidationError`` naming it (see ``docs/import-export.md`` for the rules)."""
     data = read_json(annotations, "COCO annotation file")
     root = check_dir(images_dir, "images directory")
-    parsed = _parse_annotations(data)
+    parsed = _parse_annotations(data, progress)
     frame = pd.DataFrame.from_records(parsed.images)
     frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
     frame["ground_truth.bboxes"] = parsed.boxes
@@ -136,7 +139,7 @@ def _unique(values: List[Any], key: str, field: str) -> None:
         raise InputValidationError(f"{key}[{duplicate[0]}]: duplicate {field} {shown(duplicate[1])}")
 
 
-def _parse_annotations(data: Any) -> _Parsed:
+def _parse_annotations(data: Any, progress: bool = False) -> _Parsed:
     images, categories = _records(data, "images"), _records(data, "categories")
     annotations = _records(data, "annotations")
     if not images:
@@ -164,32 +167,36 @@ def _parse_annotations(data: Any) -> _Parsed:
     boxes: List[List[LabeledBoundingBox]] = [[] for _ in images]
     polygons: List[List[LabeledPolygon]] = [[] for _ in images]
     seen = set()
-    for i, ann in enumerate(annotations):
-        where = _Where("annotations", i, ann)
-        ann_id = _field(ann, "id", where, is_int, "an integer")
-        if ann_id in seen:
-            raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
-        seen.add(ann_id)
-        image_id = _field(ann, "image_id", where, is_int, "an integer")
-        img = index.get(image_id)
-        if img is None:
-            raise InputValidationError(f"{where}: image_id {image_id} is no image of the file")
-        category_id = _field(ann, "category_id", where, is_int, "an integer")
-        if category_id not in names:
-            raise InputValidationError(f"{where}: category_id {category_id} is no category of the file")
-        label = names[category_id]
-        x, y, w, h = _checked_box(ann, where, sizes[img], image_id)
-        if "iscrowd" in ann and ann["iscrowd"] not in (0, 1):
-            raise InputValidationError(f"{where}: 'iscrowd' must be 0 or 1, got {shown(ann['iscrowd'])}")
-        if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
-            raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
-        parts = _segmentation(ann, where)
-        extra = {"id": ann_id, **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
-        try:
-            boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
-            polygons[img] += [LabeledPolygon(part, label, **extra) for part in parts]
-        except InputValidationError as e:
-            raise InputValidationError(f"{where}: {e}") from None
+    with ProgressBar(total=len(annotations), desc="checking", unit=" annotations", disable=not progress) as bar:
+        for i, ann in enumerate(annotations):
+            if i % _PROGRESS_STEP == 0 and i:
+                bar.update(_PROGRESS_STEP)
+            where = _Where("annotations", i, ann)
+            ann_id = _field(ann, "id", where, is_int, "an integer")
+            if ann_id in seen:
+                raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
+            seen.add(ann_id)
+            image_id = _field(ann, "image_id", where, is_int, "an integer")
+            img = index.get(image_id)
+            if img is None:
+                raise InputValidationError(f"{where}: image_id {image_id} is no image of the file")
+            category_id = _field(ann, "category_id", where, is_int, "an integer")
+            if category_id not in names:
+                raise InputValidationError(f"{where}: category_id {category_id} is no category of the file")
+            label = names[category_id]
+            x, y, w, h = _checked_box(ann, where, sizes[img], image_id)
+            if "iscrowd" in ann and ann["iscrowd"] not in (0, 1):
+                raise InputValidationError(f"{where}: 'iscrowd' must be 0 or 1, got {shown(ann['iscrowd'])}")
+            if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
+                raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
+            parts = _segmentation(ann, where)
+            extra = {"id": ann_id, **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
+            try:
+                boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
+                polygons[img] += [LabeledPolygon(part, label, **extra) for part in parts]
+            except InputValidationError as e:
+                raise InputValidationError(f"{where}: {e}") from None
+        bar.update(len(annotations) - bar.n)
     return _Parsed(images, categories, boxes, polygons)
 
 
@@ -271,8 +278,12 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     records = read_json(results, "COCO results file")
     if not isinstance(records, list):
         raise InputValidationError(f"a COCO results file is a JSON list of detections, got {type(records).__name__}")
-    workflow_name = dataset.workflow.name if isinstance(dataset, ImportedDataset) else dataset
-    suites = [dataset.test_suite] if isinstance(dataset, ImportedDataset) else suites_of(workflow_of(workflow_name, DETECTION_TYPES))
+    if isinstance(dataset, ImportedDataset):
+        workflow, suites = dataset.workflow, [dataset.test_suite]
+    else:
+        workflow = workflow_of(dataset, DETECTION_TYPES)
+        suites = suites_of(workflow)
+    workflow_name = workflow.name
     members = members_of(suites)
     categories = _categories(suites, members)
     by_id = {c["id"]: c["name"] for c in categories}
@@ -299,7 +310,7 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
         boxes[img].append(ScoredLabeledBoundingBox((x, y), (x + w, y + h), label, score,
                                                    **_attributes(det, ("image_id", "score"))))
         polygons[img] += [ScoredLabeledPolygon(part, label, score) for part in parts]
-    model_type = bound_classes(workflow_of(workflow_name, DETECTION_TYPES))[2]
+    model_type = bound_classes(workflow)[2]
     inferences = [DetectionInference(bboxes=b, polygons=p) for b, p in zip(boxes, polygons)]
     model = model_type(name, metadata=metadata)
     store_inferences(model, [s for s, _ in members], inferences)
