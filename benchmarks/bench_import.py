@@ -4,6 +4,7 @@ annotation file (default 200,000 images, 1,000,000 boxes) through ``from_coco``,
 
 Each import runs in a fresh process on a fresh SQLite store (or, with --url, on an empty database you name) and the
 time covers the whole call: reading and checking the file, building the samples and ground truths, writing them.
+The process's peak resident memory (the file's parsed content included) is printed beside it.
 Usage: python benchmarks/bench_import.py [--rows 1000000] [--images 200000] [--boxes 1000000] [--url URL]
 """
 import argparse
@@ -65,8 +66,14 @@ def _run(mode: str, folder: str, url: str) -> dict:
                                              ClassificationInference)
         started = time.perf_counter()
         test_case.from_dataframe("bulk", frame)
-        return {"mode": mode, "samples": len(frame), "seconds": time.perf_counter() - started}
-    return {"mode": mode, "samples": imported.samples, "seconds": time.perf_counter() - started}
+        return {"mode": mode, "samples": len(frame), "seconds": time.perf_counter() - started, "peak_mib": _peak()}
+    return {"mode": mode, "samples": imported.samples, "seconds": time.perf_counter() - started, "peak_mib": _peak()}
+
+
+def _peak() -> float:
+    """The process's peak resident memory (Linux), in MiB."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def main() -> None:
@@ -87,7 +94,7 @@ def main() -> None:
         Path(folder, "images").mkdir()
         print(f"imports on {'the given store' if args.url else 'SQLite'}: CSV of {args.rows:,} rows (6 metadata "
               f"columns + a label); COCO file of {args.images:,} images and {args.boxes:,} boxes")
-        print(f"{'path':<34}{'seconds':>10}{'samples/s':>14}{'boxes/s':>14}")
+        print(f"{'path':<34}{'seconds':>10}{'samples/s':>14}{'boxes/s':>14}{'peak RSS MiB':>15}")
         for mode, title in (("bulk", "TestCase.from_dataframe (memory)"), ("csv", "from_csv"),
                             ("coco", "from_coco")):
             with tempfile.TemporaryDirectory() as store:
@@ -96,7 +103,8 @@ def main() -> None:
                                      check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
             boxes = f"{args.boxes / r['seconds']:>14,.0f}" if mode == "coco" else f"{'':>14}"
-            print(f"{title:<34}{r['seconds']:>10.2f}{r['samples'] / r['seconds']:>14,.0f}{boxes}")
+            rate = r["samples"] / r["seconds"]
+            print(f"{title:<34}{r['seconds']:>10.2f}{rate:>14,.0f}{boxes}{r['peak_mib']:>15,.0f}")
 
 
 if __name__ == "__main__":

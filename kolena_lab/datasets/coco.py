@@ -68,6 +68,7 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     data = read_json(annotations, "COCO annotation file")
     root = check_dir(images_dir, "images directory")
     parsed = _parse_annotations(data, progress)
+    del data  # the annotation records: their boxes hold what is kept
     frame = pd.DataFrame.from_records(parsed.images)
     frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
     frame["ground_truth.bboxes"] = parsed.boxes

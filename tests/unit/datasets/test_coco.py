@@ -171,3 +171,16 @@ def test_round_trip_keeps_integer_boxes_extra_keys_and_short_polygons(sqlite_sto
     assert out["annotations"] == sorted(data["annotations"], key=lambda a: a["id"])
     box = imported.test_cases[0].load_test_samples()[0][1].bboxes[1]
     assert (box.label, box.coco_label, box.coco_area) == ("person", "raw", 0.12)
+
+
+def test_to_coco_of_one_test_case_holds_its_images_only(sqlite_store, tmp_path, capsys):
+    data = _coco.dataset(10, seed=9)
+    imported = from_coco(_write(tmp_path, data), tmp_path / "images", "coco case", split_by="split", progress=True)
+    assert "writing" in capsys.readouterr().err
+    val = next(tc for tc in imported.test_cases if tc.name == "coco case :: val")
+    ids = {im["id"] for im in data["images"] if im["split"] == "val"}
+    out = to_coco(val)
+    assert out["images"] == [im for im in data["images"] if im["id"] in ids]
+    assert out["annotations"] == [a for a in data["annotations"] if a["image_id"] in ids]
+    assert out["categories"] == data["categories"]
+    assert to_coco("coco case :: val") == out
