@@ -257,7 +257,7 @@ def _cell_error(hint: Any, value: Any) -> Optional[str]:
         return None if optional else "a value in every row"
     if typing.get_origin(hint) in (list, List) and not isinstance(value, list):
         return "a list"
-    if isinstance(hint, type) and issubclass(hint, DataObject) and not isinstance(value, dict):
+    if isinstance(hint, type) and issubclass(hint, DataObject) and not isinstance(value, (dict, DataObject)):
         return f"a {hint.__name__} (or its dict)"
     return None
 
