@@ -110,8 +110,10 @@ def split_frames(frame: pd.DataFrame, name: str, groups: Optional[Dict[str, Sequ
 
 
 def write_dataset(workflow: Workflow, frames: Dict[str, pd.DataFrame], suite_name: str, description: str,
-                  samples: int, types: Tuple[type, type, type], progress: bool) -> ImportedDataset:
-    """Write each test case from its frame (``TestCase.from_dataframe``, the bulk path) and the suite holding them.
+                  samples: int, types: Tuple[type, type, type], progress: bool,
+                  case_description: Optional[str] = None) -> ImportedDataset:
+    """Write each test case from its frame (``TestCase.from_dataframe``, the bulk path) and the suite holding them;
+    the test cases' description is ``case_description`` (default: the suite's ``description``).
 
     The caller checked every value and the names first, so these writes only fail on a store error."""
     test_case_type, test_suite_type, model_type = bound_classes(workflow)
@@ -121,7 +123,8 @@ def write_dataset(workflow: Workflow, frames: Dict[str, pd.DataFrame], suite_nam
     test_cases = []
     with bar:
         for case_name, frame in frames.items():
-            test_cases.append(test_case_type.from_dataframe(case_name, frame, description=description))
+            test_cases.append(test_case_type.from_dataframe(case_name, frame, description=case_description
+                                                            if case_description is not None else description))
             bar.update(len(frame))
     suite = test_suite_type(suite_name, description=description, test_cases=test_cases)
     return ImportedDataset(workflow, suite, test_cases, samples, *types, test_case_type, test_suite_type, model_type)

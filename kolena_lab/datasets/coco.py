@@ -7,8 +7,8 @@ An image record becomes an ``Image`` sample (locator ``images_dir/file_name``) w
 attribute (``id``, ``category_id``, ``iscrowd``, ``segmentation``...; a key that is a box field, such as ``area``, as
 ``coco_<key>``; ``bbox`` only when its corners do not give it back exactly), and each polygon of its segmentation a
 ``LabeledPolygon``. Crowd annotations (``iscrowd=1``) are ignored regions for the detection evaluator, as in
-pycocotools. The categories are kept in the descriptions of the test cases and the suite, so that ``to_coco`` writes
-them back.
+pycocotools. The categories are kept in the suite's description (each test case's description names the suite), so
+that ``to_coco`` writes them back.
 """
 import json
 import os
@@ -49,6 +49,7 @@ from kolena_lab.workflow.test_suite import TestSuite
 
 PathLike = Union[str, os.PathLike]
 CATEGORIES_MARKER = "COCO categories: "
+SUITE_REFERENCE = "COCO categories in test suite: "
 NO_OBJECTS = "(no objects)"
 _PROGRESS_STEP = 10_000
 _CLASHING = frozenset({"top_left", "bottom_right", "width", "height", "area", "aspect_ratio", "label", "score",
@@ -75,9 +76,10 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     frame["ground_truth.polygons"] = parsed.polygons
     groups = _groups(parsed, split_by) if split_by is not None else None
     workflow = workflow_of(name, DETECTION_TYPES)
-    description = CATEGORIES_MARKER + json.dumps(parsed.categories)
-    return write_dataset(workflow, split_frames(frame, name, groups), test_suite or name, description, len(frame),
-                         DETECTION_TYPES, progress)
+    suite = test_suite or name
+    return write_dataset(workflow, split_frames(frame, name, groups), suite,
+                         CATEGORIES_MARKER + json.dumps(parsed.categories), len(frame), DETECTION_TYPES, progress,
+                         case_description=SUITE_REFERENCE + json.dumps(suite))
 
 
 class _Parsed:
@@ -319,12 +321,17 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
 
 
 def _categories(sources: Iterable[Union[TestSuite, TestCase]], members: List[Tuple[Any, Any]]) -> List[dict]:
-    """The categories an import kept in a description; else those the ground truths name, with their ids."""
+    """The categories an import kept in its suite's description (a test case's description names the suite); else
+    those the ground truths name, with their ids."""
     for source in sources:
-        for text in [source.description] + ([tc.description for tc in source.test_cases]
-                                             if isinstance(source, TestSuite) else []):
-            if text.startswith(CATEGORIES_MARKER):
-                return json.loads(text[len(CATEGORIES_MARKER):])
+        text = source.description
+        if text.startswith(SUITE_REFERENCE):
+            try:
+                text = catalog.test_suite_info(json.loads(text[len(SUITE_REFERENCE):])).description
+            except (NotFoundError, ValueError):
+                continue
+        if text.startswith(CATEGORIES_MARKER):
+            return json.loads(text[len(CATEGORIES_MARKER):])
     found: Dict[Any, str] = {}
     for _, ground_truth in members:
         for box in ground_truth.bboxes:
