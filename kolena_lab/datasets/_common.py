@@ -20,7 +20,7 @@ from kolena_lab.workflow.model import Model
 from kolena_lab.workflow.test_case import TestCase
 from kolena_lab.workflow.test_sample import TestSample
 from kolena_lab.workflow.test_suite import TestSuite
-from kolena_lab.workflow.workflow import Workflow, trial_definitions
+from kolena_lab.workflow.workflow import Workflow, check_name, trial_definitions
 
 SPLIT_SEPARATOR = " :: "
 
@@ -87,8 +87,13 @@ def members_of(sources: Iterable[Union[TestSuite, TestCase]]) -> List[Tuple[Any,
 
 
 def check_names_free(test_cases: Sequence[str], test_suite: str) -> None:
-    """Refuse, before anything is written, names of test cases or of the suite that are taken."""
-    for name in test_cases:
+    """Refuse, before anything is written, names of test cases or of the suite that are invalid, repeated or taken."""
+    names = [check_name(name, "test case name") for name in test_cases]
+    repeated = first_duplicate(names)
+    if repeated is not None:
+        raise InputValidationError(f"two test cases of the import would be named {shown(repeated[1])}")
+    test_suite = check_name(test_suite, "test suite name")
+    for name in names:
         try:
             catalog.test_case_info(name)
         except NotFoundError:

@@ -204,3 +204,12 @@ def test_a_workflow_of_other_types_is_refused(sqlite_store, unchanged, tmp_path)
         from_coco(_coco_file(tmp_path, _good()), tmp_path / "images", "taken", test_suite="other suite")
     with unchanged(WorkflowMismatchError, match=r"workflow 'taken' holds other types"):
         model_from_coco([], "taken", "m")
+
+
+def test_split_values_that_make_bad_or_equal_test_case_names(unchanged, tmp_path):
+    table = "locator,label,s\na.png,cat,x\nb.png,dog,x \nc.png,dog,y\n"
+    with unchanged(InputValidationError, match=r"two test cases of the import would be named 'split :: x'"):
+        from_csv(_csv(tmp_path, table), "split", split_by="s")
+    data = _edit(lambda d: d["images"][3].update(split="val\x07"))
+    with unchanged(InputValidationError, match=r"test case name must not contain control characters"):
+        from_coco(_coco_file(tmp_path, data), tmp_path / "images", "bad coco", split_by="split")
