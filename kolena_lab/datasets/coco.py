@@ -12,7 +12,7 @@ that ``to_coco`` writes them back.
 """
 import json
 import os
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -66,8 +66,8 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     or with ``split_by`` (an image key, e.g. ``"split"``, or ``"category"``) one test case ``"<name> :: <value>"`` per
     value, in the test suite ``test_suite`` (default ``name``). Every record is checked before anything is written;
     a bad one raises ``InputValidationError`` naming it (see ``docs/import-export.md`` for the rules)."""
-    data = read_json(annotations, "COCO annotation file")
     root = check_dir(images_dir, "images directory")
+    data = read_json(annotations, "COCO annotation file")
     parsed = _parse_annotations(data, progress)
     del data  # the annotation records: their boxes hold what is kept
     frame = pd.DataFrame.from_records(parsed.images)
@@ -82,10 +82,13 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
                          case_description=SUITE_REFERENCE + json.dumps(suite))
 
 
-class _Parsed:
-    def __init__(self, images: List[dict], categories: List[dict], boxes: List[List[LabeledBoundingBox]],
-                 polygons: List[List[LabeledPolygon]]):
-        self.images, self.categories, self.boxes, self.polygons = images, categories, boxes, polygons
+class _Parsed(NamedTuple):
+    """A checked annotation file: its image records, its categories, and each image's boxes and polygons."""
+
+    images: List[dict]
+    categories: List[dict]
+    boxes: List[List[LabeledBoundingBox]]
+    polygons: List[List[LabeledPolygon]]
 
 
 class _Where:
@@ -291,7 +294,6 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     categories = _categories(suites, members)
     by_id = {c["id"]: c["name"] for c in categories}
     index = {sample.metadata.get("id"): i for i, (sample, _) in enumerate(members)}
-    sizes = [(s.metadata.get("width"), s.metadata.get("height")) for s, _ in members]
     boxes: List[List[Any]] = [[] for _ in members]
     polygons: List[List[Any]] = [[] for _ in members]
     for i, det in enumerate(records):
