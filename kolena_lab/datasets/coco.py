@@ -12,7 +12,7 @@ that ``to_coco`` writes them back.
 """
 import json
 import os
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -290,12 +290,11 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
         workflow = workflow_of(dataset, DETECTION_TYPES)
         suites = suites_of(workflow)
     workflow_name = workflow.name
-    members = members_of(suites)
-    categories = _categories(suites, members)
-    by_id = {c["id"]: c["name"] for c in categories}
-    index = {sample.metadata.get("id"): i for i, (sample, _) in enumerate(members)}
-    boxes: List[List[Any]] = [[] for _ in members]
-    polygons: List[List[Any]] = [[] for _ in members]
+    locators, image_ids = _images(suites)
+    by_id = {c["id"]: c["name"] for c in _categories(suites, lambda: members_of(suites))}
+    index = {image_id: i for i, image_id in enumerate(image_ids)}
+    boxes: List[List[Any]] = [[] for _ in locators]
+    polygons: List[List[Any]] = [[] for _ in locators]
     for i, det in enumerate(records):
         where = f"results[{i}]"
         if not isinstance(det, dict):
@@ -318,13 +317,29 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     model_type = bound_classes(workflow)[2]
     inferences = [DetectionInference(bboxes=b, polygons=p) for b, p in zip(boxes, polygons)]
     model = model_type(name, metadata=metadata)
-    store_inferences(model, [s for s, _ in members], inferences)
+    # samples named by their locators alone: their stored metadata is left as it is
+    store_inferences(model, [workflow.test_sample_type(locator=locator) for locator in locators], inferences)
     return model
 
 
-def _categories(sources: Iterable[Union[TestSuite, TestCase]], members: List[Tuple[Any, Any]]) -> List[dict]:
+def _images(sources: Iterable[Union[TestSuite, TestCase]]) -> Tuple[List[str], List[Any]]:
+    """The locators and COCO image ids of the samples of test suites or cases (each once, in order of first
+    appearance; the test cases' latest versions), read without their ground truths."""
+    locators: Dict[str, Any] = {}
+    for source in sources:
+        for test_case in source.test_cases if isinstance(source, TestSuite) else [source]:
+            frame = catalog.samples_frame(test_case.name)
+            if len(frame):
+                ids = frame["id"].tolist() if "id" in frame else [None] * len(frame)
+                for locator, image_id in zip(frame["locator"].tolist(), ids):
+                    locators.setdefault(locator, image_id)
+    return list(locators), list(locators.values())
+
+
+def _categories(sources: Iterable[Union[TestSuite, TestCase]],
+                members: Callable[[], List[Tuple[Any, Any]]]) -> List[dict]:
     """The categories an import kept in its suite's description (a test case's description names the suite); else
-    those the ground truths name, with their ids."""
+    those the ground truths of ``members()`` name, with their ids."""
     for source in sources:
         text = source.description
         if text.startswith(SUITE_REFERENCE):
@@ -335,7 +350,7 @@ def _categories(sources: Iterable[Union[TestSuite, TestCase]], members: List[Tup
         if text.startswith(CATEGORIES_MARKER):
             return json.loads(text[len(CATEGORIES_MARKER):])
     found: Dict[Any, str] = {}
-    for _, ground_truth in members:
+    for _, ground_truth in members():
         for box in ground_truth.bboxes:
             found.setdefault(getattr(box, "category_id", box.label), box.label)
     return [{"id": k, "name": v} for k, v in found.items()]
@@ -348,10 +363,10 @@ def to_coco(source: Union[TestCase, TestSuite, ImportedDataset, str], path: Opti
     name), that model's stored inferences of those images as a COCO results list instead. Written to ``path`` as
     JSON when given."""
     sources = [_source(source)]
-    members = members_of(sources)
-    categories = _categories(sources, members)
-    ids = {c["name"]: c["id"] for c in categories}
     if model is None:
+        members = members_of(sources)
+        categories = _categories(sources, lambda: members)
+        ids = {c["name"]: c["id"] for c in categories}
         annotations = [_record(box, sample.metadata.get("id"), ids) for sample, gt in members for box in gt.bboxes]
         if all(is_int(a.get("id")) for a in annotations):
             annotations.sort(key=lambda a: a["id"])
@@ -361,9 +376,11 @@ def to_coco(source: Union[TestCase, TestSuite, ImportedDataset, str], path: Opti
         workflow = sources[0].workflow
         if isinstance(model, str):
             model = bound_classes(workflow)[2].load(model)
-        inferences = stored_inferences(model, [s for s, _ in members])
-        out = [_record(box, sample.metadata.get("id"), ids) for (sample, _), inf in zip(members, inferences)
-               if inf is not None for box in inf.bboxes]
+        locators, image_ids = _images(sources)
+        ids = {c["name"]: c["id"] for c in _categories(sources, lambda: members_of(sources))}
+        inferences = stored_inferences(model, [workflow.test_sample_type(locator=loc) for loc in locators])
+        out = [_record(box, image_id, ids) for image_id, inf in zip(image_ids, inferences) if inf is not None
+               for box in inf.bboxes]
     if path is not None:
         with open(path, "w", encoding="utf-8") as file:
             json.dump(out, file)
