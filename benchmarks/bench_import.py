@@ -5,7 +5,8 @@ annotation file (default 200,000 images, 1,000,000 boxes) through ``from_coco``,
 Each import runs in a fresh process on a fresh SQLite store (or, with --url, on an empty database you name) and the
 time covers the whole call: reading and checking the file, building the samples and ground truths, writing them.
 The process's peak resident memory (the file's parsed content included) is printed beside it.
-Usage: python benchmarks/bench_import.py [--rows 1000000] [--images 200000] [--boxes 1000000] [--url URL]
+With --results, ``model_from_coco`` is also timed on a results file of one detection per box (boxes/s: detections/s).
+Usage: python benchmarks/bench_import.py [--rows 1000000] [--images 200000] [--boxes 1000000] [--results] [--url URL]
 """
 import argparse
 import json
@@ -57,6 +58,12 @@ def _run(mode: str, folder: str, url: str) -> dict:
         imported = from_csv(f"{folder}/table.csv", "Import Benchmark CSV")
     elif mode == "coco":
         imported = from_coco(f"{folder}/annotations.json", f"{folder}/images", "Import Benchmark COCO")
+    elif mode == "results":  # a COCO import first (not timed), then its results file
+        from kolena_lab.datasets import model_from_coco
+
+        imported = from_coco(f"{folder}/annotations.json", f"{folder}/images", "Import Benchmark COCO")
+        started = time.perf_counter()
+        model_from_coco(f"{folder}/results.json", imported, "Import Benchmark Detector")
     else:  # the bulk path itself, the rows already in memory
         from kolena_lab.datasets import ClassificationGroundTruth, ClassificationInference
         from kolena_lab.workflow import Image, define_workflow
@@ -82,7 +89,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=200_000)
     parser.add_argument("--boxes", type=int, default=1_000_000)
     parser.add_argument("--url", help="store URL of an empty database (default: a temporary SQLite file per run)")
-    parser.add_argument("--child", choices=["bulk", "csv", "coco"], help=argparse.SUPPRESS)
+    parser.add_argument("--results", action="store_true",
+                        help="also time model_from_coco on a results file of one detection per box")
+    parser.add_argument("--child", choices=["bulk", "csv", "coco", "results"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -90,19 +99,25 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         _table(args.rows).to_csv(f"{folder}/table.csv", index=False)
-        Path(folder, "annotations.json").write_text(json.dumps(_coco(args.images, args.boxes)))
+        data = _coco(args.images, args.boxes)
+        Path(folder, "annotations.json").write_text(json.dumps(data))
+        if args.results:
+            Path(folder, "results.json").write_text(json.dumps([
+                {"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
+                 "score": (a["id"] % 100) / 100} for a in data["annotations"]]))
+        del data
         Path(folder, "images").mkdir()
         print(f"imports on {'the given store' if args.url else 'SQLite'}: CSV of {args.rows:,} rows (6 metadata "
               f"columns + a label); COCO file of {args.images:,} images and {args.boxes:,} boxes")
         print(f"{'path':<34}{'seconds':>10}{'samples/s':>14}{'boxes/s':>14}{'peak RSS MiB':>15}")
-        for mode, title in (("bulk", "TestCase.from_dataframe (memory)"), ("csv", "from_csv"),
-                            ("coco", "from_coco")):
+        runs = [("bulk", "TestCase.from_dataframe (memory)"), ("csv", "from_csv"), ("coco", "from_coco")]
+        for mode, title in runs + ([("results", "model_from_coco")] if args.results else []):
             with tempfile.TemporaryDirectory() as store:
                 url = args.url or f"sqlite:///{store}/lab.db"
                 out = subprocess.run([sys.executable, __file__, "--child", mode, "--folder", folder, "--url", url],
                                      check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            boxes = f"{args.boxes / r['seconds']:>14,.0f}" if mode == "coco" else f"{'':>14}"
+            boxes = f"{args.boxes / r['seconds']:>14,.0f}" if mode in ("coco", "results") else f"{'':>14}"
             rate = r["samples"] / r["seconds"]
             print(f"{title:<34}{r['seconds']:>10.2f}{rate:>14,.0f}{boxes}{r['peak_mib']:>15,.0f}")
 
