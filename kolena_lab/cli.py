@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 import kolena_lab
-from kolena_lab import automation, cli_automation, cli_stress, packaging
+from kolena_lab import automation, cli_automation, cli_import, cli_stress, packaging
 from kolena_lab._cli_common import NOT_FOUND, Main, emit, errors, json_option, workflow_option
 from kolena_lab.errors import InputValidationError, NotFoundError
 from kolena_lab.kolena_alias import run_kolena
@@ -306,7 +306,8 @@ def run_kolena_command(module: bool, target: str, args: Tuple[str, ...]) -> None
 
 
 for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli_automation.jobs_group,
-                 cli_automation.worker_command, cli_stress.stress_group):
+                 cli_automation.worker_command, cli_stress.stress_group, cli_import.import_group,
+                 cli_import.export_group):
     main.add_command(_command)
 
 

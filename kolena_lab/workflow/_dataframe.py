@@ -238,9 +238,12 @@ def _metadata_json(value: Any, row: Any) -> str:
 
 
 def _cell(value: Any, hint: Any) -> Any:
-    """A cell as the field's value: an empty cell (NaN, None) is None unless the field is a plain float."""
+    """A cell as the field's value: an empty cell (NaN, None) is None unless the field is a plain float. A data
+    object, or a list of them, is kept as it is (built and checked already): ``_from_dict`` takes it unchanged."""
     if _scalar_type(hint) is not float and pd.api.types.is_scalar(value) and pd.isna(value):
         return None
+    if isinstance(value, DataObject) or isinstance(value, list) and value and isinstance(value[0], DataObject):
+        return value
     return _serialize(value)
 
 
@@ -254,7 +257,7 @@ def _cell_error(hint: Any, value: Any) -> Optional[str]:
         return None if optional else "a value in every row"
     if typing.get_origin(hint) in (list, List) and not isinstance(value, list):
         return "a list"
-    if isinstance(hint, type) and issubclass(hint, DataObject) and not isinstance(value, dict):
+    if isinstance(hint, type) and issubclass(hint, DataObject) and not isinstance(value, (dict, DataObject)):
         return f"a {hint.__name__} (or its dict)"
     return None
 

@@ -313,9 +313,24 @@ def _union_member_for(members: Tuple[Any, ...], value: Any) -> Any:
     return Any
 
 
+def _instance_of(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the type ``hint`` (``Any``, a class, or a union of them)."""
+    if hint is Any:
+        return True
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        return any(_instance_of(value, member) for member in typing.get_args(hint))
+    return False
+
+
 def _deserialize(value: Any, hint: Any) -> Any:
     if value is None:
         return None
+    if isinstance(value, DataObject):  # already built: kept when of the hinted type, else rebuilt from its dict
+        if _instance_of(value, hint):
+            return value
+        value = value._to_dict()
     origin = typing.get_origin(hint)
     if origin is Union or origin is types.UnionType:
         members = tuple(a for a in typing.get_args(hint) if a is not type(None))

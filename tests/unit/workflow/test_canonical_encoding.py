@@ -178,6 +178,24 @@ def test_bulk_path_keys_equal_the_object_path_and_the_decoded_copy(cls):
     assert [type(first[k]) for k in ("scale", "factor", "count", "flag", "either")] == [float, float, int, bool, int]
 
 
+def test_bulk_path_stores_annotation_objects_in_cells_as_the_object_path_does():
+    @dataclasses.dataclass(frozen=True)
+    class Boxes(GroundTruth):
+        boxes: List[BoundingBox]
+        main: Optional[BoundingBox] = None
+
+    cells = [[WeightedBox((0, 0), (2, 3), weight=2, note="n")], [BoundingBox((1, 1), (4, 5), iscrowd=1)], []]
+    mains = [None, cells[1][0], {"top_left": [0, 0], "bottom_right": [1, 1]}]
+    frame = pd.DataFrame({"locator": ["a.png", "b.png", "c.png"], "ground_truth.boxes": cells,
+                          "ground_truth.main": mains})
+    _, _, ground_truths = _dataframe.encode_members(frame, Image, Boxes)
+    objects = [Boxes(cells[0]), Boxes(cells[1], main=cells[1][0]), Boxes([], main=BoundingBox((0, 0), (1, 1)))]
+    assert ground_truths == [_codec.encode(g) for g in objects]
+    assert json.loads(ground_truths[0])["boxes"][0]["weight"] == 2.0
+    built = _dataframe._objects(Boxes, {"boxes": frame["ground_truth.boxes"], "main": frame["ground_truth.main"]}, 3)
+    assert built[0].boxes[0] is cells[0][0] and built[1].main is cells[1][0]  # kept as given, not rebuilt
+
+
 def test_bulk_path_keeps_bools_and_floats_in_float_columns():
     frame = pd.DataFrame({"locator": ["a.png", "b.png"], "scale": [True, False], "factor": [0.1, float("nan")]})
     keys, _, _ = _dataframe.encode_members(frame, Scaled, Weight)

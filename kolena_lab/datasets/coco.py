@@ -1,0 +1,422 @@
+"""COCO detection files in and out: an annotation file as a detection workflow (``from_coco``), a results file as a
+model's inferences (``model_from_coco``), and test cases or inferences back as COCO files (``to_coco``).
+
+An image record becomes an ``Image`` sample (locator ``images_dir/file_name``) whose metadata is the whole record
+(``id``, ``file_name``, ``width``, ``height`` and any other key, numbers kept numbers). An annotation becomes a
+``LabeledBoundingBox`` (label: its category's name) that keeps every key of the annotation but ``image_id`` as an
+attribute (``id``, ``category_id``, ``iscrowd``, ``segmentation``...; a key that is a box field, such as ``area``, as
+``coco_<key>``; ``bbox`` only when its corners do not give it back exactly), and each polygon of its segmentation a
+``LabeledPolygon``. Crowd annotations (``iscrowd=1``) are ignored regions for the detection evaluator, as in
+pycocotools. The categories are kept in the suite's description (each test case's description names the suite), so
+that ``to_coco`` writes them back.
+"""
+import json
+import os
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+
+import pandas as pd
+
+from kolena_lab._utils.progress import ProgressBar
+from kolena_lab.datasets._common import (
+    ImportedDataset,
+    check_dir,
+    first_duplicate,
+    is_finite_number,
+    is_int,
+    join_locator,
+    members_of,
+    read_json,
+    split_frames,
+    suites_of,
+    workflow_of,
+    write_dataset,
+)
+from kolena_lab.datasets._types import DETECTION_TYPES, DetectionInference
+from kolena_lab.errors import InputValidationError, NotFoundError, shown
+from kolena_lab.workflow import catalog
+from kolena_lab.workflow._datatypes import _serialize
+from kolena_lab.workflow.annotation import (
+    LabeledBoundingBox,
+    LabeledPolygon,
+    ScoredLabeledBoundingBox,
+    ScoredLabeledPolygon,
+)
+from kolena_lab.workflow.definition import bound_classes
+from kolena_lab.workflow.io import store_inferences, stored_inferences
+from kolena_lab.workflow.model import Model
+from kolena_lab.workflow.test_case import TestCase
+from kolena_lab.workflow.test_suite import TestSuite
+
+PathLike = Union[str, os.PathLike]
+CATEGORIES_MARKER = "COCO categories: "
+SUITE_REFERENCE = "COCO categories in test suite: "
+NO_OBJECTS = "(no objects)"
+_PROGRESS_STEP = 10_000
+_CLASHING = frozenset({"top_left", "bottom_right", "width", "height", "area", "aspect_ratio", "label", "score",
+                       "points", "data_type"})  # annotation keys that are fields of a box or polygon
+_RESERVED_IMAGE_KEYS = frozenset({"locator", "metadata", "sample_id"})
+_SHAPE_FIELDS = frozenset({"top_left", "bottom_right", "width", "height", "area", "aspect_ratio", "label", "score",
+                           "data_type"})
+
+
+def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, name: str, *,
+              split_by: Optional[str] = None, test_suite: Optional[str] = None,
+              progress: bool = False) -> ImportedDataset:
+    """Import a COCO annotation file as the detection workflow ``name``: one test case ``name`` holding every image,
+    or with ``split_by`` (an image key, e.g. ``"split"``, or ``"category"``) one test case ``"<name> :: <value>"`` per
+    value, in the test suite ``test_suite`` (default ``name``). Every record is checked before anything is written;
+    a bad one raises ``InputValidationError`` naming it (see ``docs/import-export.md`` for the rules)."""
+    root = check_dir(images_dir, "images directory")
+    data = read_json(annotations, "COCO annotation file")
+    parsed = _parse_annotations(data, progress)
+    del data  # the annotation records: their boxes hold what is kept
+    frame = pd.DataFrame.from_records(parsed.images)
+    frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
+    frame["ground_truth.bboxes"] = parsed.boxes
+    frame["ground_truth.polygons"] = parsed.polygons
+    groups = _groups(parsed, split_by) if split_by is not None else None
+    workflow = workflow_of(name, DETECTION_TYPES)
+    suite = test_suite or name
+    return write_dataset(workflow, split_frames(frame, name, groups), suite,
+                         CATEGORIES_MARKER + json.dumps(parsed.categories), len(frame), DETECTION_TYPES, progress,
+                         case_description=SUITE_REFERENCE + json.dumps(suite))
+
+
+class _Parsed(NamedTuple):
+    """A checked annotation file: its image records, its categories, and each image's boxes and polygons."""
+
+    images: List[dict]
+    categories: List[dict]
+    boxes: List[List[LabeledBoundingBox]]
+    polygons: List[List[LabeledPolygon]]
+
+
+class _Where:
+    """A record's name in errors, ``annotations[5] (id 12)``, formatted only when an error shows it."""
+
+    __slots__ = ("key", "index", "record")
+
+    def __init__(self, key: str, index: int, record: dict):
+        self.key, self.index, self.record = key, index, record
+
+    def __str__(self) -> str:
+        return f"{self.key}[{self.index}]" + (f" (id {shown(self.record['id'])})" if "id" in self.record else "")
+
+
+def _records(data: Any, key: str, what: str = "COCO annotation file") -> List[dict]:
+    if not isinstance(data, dict):
+        raise InputValidationError(f"a {what} is a JSON object with 'images', 'annotations' and 'categories'; got "
+                                   f"{type(data).__name__} {shown(data)}")
+    if key not in data:
+        raise InputValidationError(f"the {what} has no '{key}' list (keys: {sorted(data)})")
+    records = data[key]
+    if not isinstance(records, list):
+        raise InputValidationError(f"'{key}' of the {what} must be a list, got {type(records).__name__}")
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise InputValidationError(f"{key}[{i}] must be an object, got {shown(record)}")
+    return records
+
+
+def _field(record: dict, key: str, where: Any, check: Any, expected: str) -> Any:
+    if key not in record:
+        raise InputValidationError(f"{where} has no '{key}'")
+    value = record[key]
+    if not check(value):
+        raise InputValidationError(f"{where}: '{key}' must be {expected}, got {shown(value)}")
+    return value
+
+
+def _positive(value: Any) -> bool:
+    return is_finite_number(value) and value > 0
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _box(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 4 and all(map(is_finite_number, value))
+
+
+def _unique(values: List[Any], key: str, field: str) -> None:
+    duplicate = first_duplicate(values)
+    if duplicate is not None:
+        raise InputValidationError(f"{key}[{duplicate[0]}]: duplicate {field} {shown(duplicate[1])}")
+
+
+def _parse_annotations(data: Any, progress: bool = False) -> _Parsed:
+    images, categories = _records(data, "images"), _records(data, "categories")
+    annotations = _records(data, "annotations")
+    if not images:
+        raise InputValidationError("the COCO annotation file has no images")
+    ids, sizes = [], []
+    for i, image in enumerate(images):
+        where = _Where("images", i, image)
+        ids.append(_field(image, "id", where, is_int, "an integer"))
+        _field(image, "file_name", where, _text, "a non-empty string")
+        sizes.append((_field(image, "width", where, _positive, "a positive number"),
+                      _field(image, "height", where, _positive, "a positive number")))
+        reserved = _RESERVED_IMAGE_KEYS.intersection(image) or {k for k in image if k.startswith("ground_truth.")}
+        if reserved:
+            raise InputValidationError(f"{where}: key {shown(sorted(reserved)[0])} is reserved for the sample")
+    _unique(ids, "images", "image id")
+    _unique([image["file_name"] for image in images], "images", "file_name")
+    names: Dict[int, str] = {}
+    for i, category in enumerate(categories):
+        where = _Where("categories", i, category)
+        names[_field(category, "id", where, is_int, "an integer")] = _field(category, "name", where, _text,
+                                                                            "a non-empty string")
+    _unique([c["id"] for c in categories], "categories", "category id")
+    _unique([c["name"] for c in categories], "categories", "category name")
+    index = {image_id: i for i, image_id in enumerate(ids)}
+    boxes: List[List[LabeledBoundingBox]] = [[] for _ in images]
+    polygons: List[List[LabeledPolygon]] = [[] for _ in images]
+    seen = set()
+    with ProgressBar(total=len(annotations), desc="checking", unit=" annotations", disable=not progress) as bar:
+        for i, ann in enumerate(annotations):
+            if i % _PROGRESS_STEP == 0 and i:
+                bar.update(_PROGRESS_STEP)
+            where = _Where("annotations", i, ann)
+            ann_id = _field(ann, "id", where, is_int, "an integer")
+            if ann_id in seen:
+                raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
+            seen.add(ann_id)
+            image_id = _field(ann, "image_id", where, is_int, "an integer")
+            img = index.get(image_id)
+            if img is None:
+                raise InputValidationError(f"{where}: image_id {image_id} is no image of the file")
+            category_id = _field(ann, "category_id", where, is_int, "an integer")
+            if category_id not in names:
+                raise InputValidationError(f"{where}: category_id {category_id} is no category of the file")
+            label = names[category_id]
+            x, y, w, h = _checked_box(ann, where, sizes[img], image_id)
+            if "iscrowd" in ann and ann["iscrowd"] not in (0, 1):
+                raise InputValidationError(f"{where}: 'iscrowd' must be 0 or 1, got {shown(ann['iscrowd'])}")
+            if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
+                raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
+            parts = _segmentation(ann, where)
+            extra = {"id": ann_id, **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
+            try:
+                boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
+                polygons[img] += [LabeledPolygon(part, label, **extra) for part in parts]
+            except InputValidationError as e:
+                raise InputValidationError(f"{where}: {e}") from None
+        bar.update(len(annotations) - bar.n)
+    return _Parsed(images, categories, boxes, polygons)
+
+
+def _checked_box(record: dict, where: Any, size: Optional[Tuple[float, float]],
+                 image_id: Any) -> Tuple[float, float, float, float]:
+    x, y, w, h = _field(record, "bbox", where, _box, "[x, y, width, height] (4 finite numbers)")
+    if w <= 0 or h <= 0:
+        raise InputValidationError(f"{where}: bbox {shown(record['bbox'])} must have a positive width and height")
+    if size is not None and (x < 0 or y < 0 or x + w > size[0] or y + h > size[1]):
+        raise InputValidationError(f"{where}: bbox {shown(record['bbox'])} lies outside image {image_id} "
+                                   f"({size[0]} x {size[1]})")
+    return x, y, w, h
+
+
+def _segmentation(record: dict, where: Any) -> List[List[List[float]]]:
+    """The polygons of a record's segmentation, as point lists (an RLE mask has none); checked."""
+    value = record.get("segmentation")
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        if "counts" not in value or "size" not in value:
+            raise InputValidationError(f"{where}: an RLE 'segmentation' needs 'counts' and 'size', got "
+                                       f"{shown(sorted(value))}")
+        return []
+    if not isinstance(value, list):
+        raise InputValidationError(f"{where}: 'segmentation' must be a list of polygons or an RLE object, got "
+                                   f"{shown(value)}")
+    parts = []
+    for j, part in enumerate(value):
+        if not (isinstance(part, list) and len(part) % 2 == 0 and all(map(is_finite_number, part))):
+            raise InputValidationError(f"{where}: segmentation polygon {j} must be a flat list of x, y numbers, "
+                                       f"got {shown(part)}")
+        if len(part) >= 6:  # fewer than 3 points is no polygon: kept in the box's 'segmentation' only
+            parts.append([part[k:k + 2] for k in range(0, len(part), 2)])
+    return parts
+
+
+def _attributes(record: dict, skip: Iterable[str]) -> Dict[str, Any]:
+    """A record's keys as attributes of its box (a key that is a box field as ``coco_<key>``). Its ``bbox`` is left
+    out when the box's corners give it back exactly (floats whose width and height survive ``x + w - x``)."""
+    skipped = set(skip)
+    x, y, w, h = record["bbox"]
+    if all(type(v) is float for v in record["bbox"]) and (x + w) - x == w and (y + h) - y == h:
+        skipped.add("bbox")
+    return {(f"coco_{k}" if k in _CLASHING else k): v for k, v in record.items() if k not in skipped}
+
+
+def _groups(parsed: _Parsed, split_by: str) -> Dict[str, List[int]]:
+    """The rows of each test case: by category (an image in each of its annotations' categories) or by the value of
+    an image key."""
+    groups: Dict[str, List[int]] = {}
+    if split_by == "category":
+        order = {c["name"]: [] for c in parsed.categories}
+        for row, boxes in enumerate(parsed.boxes):
+            for label in dict.fromkeys(b.label for b in boxes):
+                order[label].append(row)
+            if not boxes:
+                groups.setdefault(NO_OBJECTS, []).append(row)
+        return {**{k: v for k, v in order.items() if v}, **groups}
+    for row, image in enumerate(parsed.images):
+        if split_by not in image:
+            raise InputValidationError(f"split_by={split_by!r}: {_Where('images', row, image)} has no such key "
+                                       "(give an image key or 'category')")
+        value = image[split_by]
+        if isinstance(value, (dict, list)) or value is None:
+            raise InputValidationError(f"split_by={split_by!r}: {_Where('images', row, image)} holds "
+                                       f"{shown(value)}, not a value to split by")
+        groups.setdefault(str(value), []).append(row)
+    return groups
+
+
+def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[ImportedDataset, str], name: str, *,
+                    metadata: Optional[Dict[str, Any]] = None) -> Model:
+    """Store a COCO results file (a list of ``{image_id, category_id, bbox, score[, segmentation]}``) as the
+    inferences of the model ``name`` on every image of ``dataset`` (an ``ImportedDataset`` or the name of a workflow
+    ``from_coco`` wrote); an image without a detection gets an empty inference. Every result is checked first (its
+    image and category known, its box and score valid); nothing is written if one is wrong. The model is created if
+    needed; inferences it had for these images are replaced."""
+    records = read_json(results, "COCO results file")
+    if not isinstance(records, list):
+        raise InputValidationError(f"a COCO results file is a JSON list of detections, got {type(records).__name__}")
+    if isinstance(dataset, ImportedDataset):
+        workflow, suites = dataset.workflow, [dataset.test_suite]
+    else:
+        workflow = workflow_of(dataset, DETECTION_TYPES)
+        suites = suites_of(workflow)
+    workflow_name = workflow.name
+    locators, image_ids = _images(suites)
+    by_id = {c["id"]: c["name"] for c in _categories(suites, lambda: members_of(suites))}
+    index = {image_id: i for i, image_id in enumerate(image_ids)}
+    boxes: List[List[Any]] = [[] for _ in locators]
+    polygons: List[List[Any]] = [[] for _ in locators]
+    for i, det in enumerate(records):
+        where = f"results[{i}]"
+        if not isinstance(det, dict):
+            raise InputValidationError(f"{where} must be an object, got {shown(det)}")
+        image_id = _field(det, "image_id", where, is_int, "an integer")
+        img = index.get(image_id)
+        if img is None:
+            raise InputValidationError(f"{where}: image_id {image_id} is no image of dataset '{workflow_name}'")
+        category_id = _field(det, "category_id", where, is_int, "an integer")
+        if category_id not in by_id:
+            raise InputValidationError(f"{where}: category_id {category_id} is no category of dataset "
+                                       f"'{workflow_name}'")
+        label = by_id[category_id]
+        x, y, w, h = _checked_box(det, where, None, image_id)
+        score = _field(det, "score", where, lambda v: is_finite_number(v) and 0 <= v <= 1, "a number in [0, 1]")
+        parts = _segmentation(det, where)
+        boxes[img].append(ScoredLabeledBoundingBox((x, y), (x + w, y + h), label, score,
+                                                   **_attributes(det, ("image_id", "score"))))
+        polygons[img] += [ScoredLabeledPolygon(part, label, score) for part in parts]
+    model_type = bound_classes(workflow)[2]
+    inferences = [DetectionInference(bboxes=b, polygons=p) for b, p in zip(boxes, polygons)]
+    model = model_type(name, metadata=metadata)
+    # samples named by their locators alone: their stored metadata is left as it is
+    store_inferences(model, [workflow.test_sample_type(locator=locator) for locator in locators], inferences)
+    return model
+
+
+def _images(sources: Iterable[Union[TestSuite, TestCase]]) -> Tuple[List[str], List[Any]]:
+    """The locators and COCO image ids of the samples of test suites or cases (each once, in order of first
+    appearance; the test cases' latest versions), read without their ground truths."""
+    locators: Dict[str, Any] = {}
+    for source in sources:
+        for test_case in source.test_cases if isinstance(source, TestSuite) else [source]:
+            frame = catalog.samples_frame(test_case.name)
+            if len(frame):
+                ids = frame["id"].tolist() if "id" in frame else [None] * len(frame)
+                for locator, image_id in zip(frame["locator"].tolist(), ids):
+                    locators.setdefault(locator, image_id)
+    return list(locators), list(locators.values())
+
+
+def _categories(sources: Iterable[Union[TestSuite, TestCase]],
+                members: Callable[[], List[Tuple[Any, Any]]]) -> List[dict]:
+    """The categories an import kept in its suite's description (a test case's description names the suite); else
+    those the ground truths of ``members()`` name, with their ids."""
+    for source in sources:
+        text = source.description
+        if text.startswith(SUITE_REFERENCE):
+            try:
+                text = catalog.test_suite_info(json.loads(text[len(SUITE_REFERENCE):])).description
+            except (NotFoundError, ValueError):
+                continue
+        if text.startswith(CATEGORIES_MARKER):
+            return json.loads(text[len(CATEGORIES_MARKER):])
+    found: Dict[Any, str] = {}
+    for _, ground_truth in members():
+        for box in ground_truth.bboxes:
+            found.setdefault(getattr(box, "category_id", box.label), box.label)
+    return [{"id": k, "name": v} for k, v in found.items()]
+
+
+def to_coco(source: Union[TestCase, TestSuite, ImportedDataset, str], path: Optional[PathLike] = None, *,
+            model: Union[Model, str, None] = None) -> Union[dict, list]:
+    """The ground truths of a test case or suite (an object, an ``ImportedDataset``, or a name: a suite's first) as
+    a COCO annotation file (``images``, ``annotations`` sorted by id, ``categories``); with ``model`` (an object or a
+    name), that model's stored inferences of those images as a COCO results list instead. Written to ``path`` as
+    JSON when given."""
+    sources = [_source(source)]
+    if model is None:
+        members = members_of(sources)
+        categories = _categories(sources, lambda: members)
+        ids = {c["name"]: c["id"] for c in categories}
+        annotations = [_record(box, sample.metadata.get("id"), ids) for sample, gt in members for box in gt.bboxes]
+        if all(is_int(a.get("id")) for a in annotations):
+            annotations.sort(key=lambda a: a["id"])
+        out: Union[dict, list] = {"images": [dict(sample.metadata) for sample, _ in members],
+                                  "annotations": annotations, "categories": categories}
+    else:
+        workflow = sources[0].workflow
+        if isinstance(model, str):
+            model = bound_classes(workflow)[2].load(model)
+        locators, image_ids = _images(sources)
+        ids = {c["name"]: c["id"] for c in _categories(sources, lambda: members_of(sources))}
+        inferences = stored_inferences(model, [workflow.test_sample_type(locator=loc) for loc in locators])
+        out = [_record(box, image_id, ids) for image_id, inf in zip(image_ids, inferences) if inf is not None
+               for box in inf.bboxes]
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(out, file)
+    return out
+
+
+def _source(source: Union[TestCase, TestSuite, ImportedDataset, str]) -> Union[TestCase, TestSuite]:
+    if isinstance(source, ImportedDataset):
+        return source.test_suite
+    if isinstance(source, (TestCase, TestSuite)):
+        return source
+    if not isinstance(source, str):
+        raise InputValidationError(f"to_coco takes a test case, a test suite, an ImportedDataset or a name; got "
+                                   f"{type(source).__name__} {shown(source)}")
+    try:
+        info = catalog.test_suite_info(source)
+        return bound_classes(workflow_of(info.workflow, DETECTION_TYPES))[1].load(source)
+    except NotFoundError:
+        info = catalog.test_case_info(source)
+        return bound_classes(workflow_of(info.workflow, DETECTION_TYPES))[0].load(source)
+
+
+def _record(box: Any, image_id: Any, category_ids: Dict[str, Any]) -> dict:
+    """A box as its COCO record: the attributes it was imported with, the image id, and what a box made elsewhere
+    lacks (``bbox`` from its corners, ``category_id`` from its label)."""
+    data = _serialize(box)
+    record: Dict[str, Any] = {"image_id": image_id}
+    for key, value in data.items():
+        if key in _SHAPE_FIELDS:
+            continue
+        record[key[5:] if key.startswith("coco_") and key[5:] in _CLASHING else key] = value
+    if "bbox" not in record:
+        x, y = box.top_left
+        record["bbox"] = [x, y, box.bottom_right[0] - x, box.bottom_right[1] - y]
+    if "category_id" not in record:
+        record["category_id"] = category_ids.get(box.label, box.label)
+    if hasattr(box, "score"):
+        record["score"] = box.score
+    return record
