@@ -307,7 +307,7 @@ def run_kolena_command(module: bool, target: str, args: Tuple[str, ...]) -> None
 
 for _command in (cli_automation.evaluator_group, cli_automation.run_command, cli_automation.jobs_group,
                  cli_automation.worker_command, cli_stress.stress_group, cli_import.import_group,
-                 cli_import.export_group):
+                 cli_import.export_coco):
     main.add_command(_command)
 
 

@@ -1,5 +1,5 @@
 """``kolena-lab import`` commands: COCO files, image folders and CSV tables as workflows, and model outputs as
-stored inferences (added to ``cli.main``); ``kolena-lab export coco`` writes them back."""
+stored inferences (added to ``cli.main``); ``kolena-lab export-coco`` writes them back."""
 import json
 from typing import Any, Optional
 
@@ -124,12 +124,7 @@ def import_csv_results(path: str, dataset: str, model_name: str, locator: str, l
                                             metadata=_metadata(metadata)), dataset, as_json)
 
 
-@click.group("export")
-def export_group() -> None:
-    """Export test cases and inferences in the formats of the field."""
-
-
-@export_group.command("coco")
+@click.command("export-coco")
 @click.argument("source")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="The JSON file to write.")
 @click.option("--model", "model_name", default=None, help="Write this model's inferences as a COCO results file.")

@@ -1,4 +1,4 @@
-"""`kolena-lab import coco|coco-results|folder|csv|csv-results` and `export coco` over the public functions."""
+"""`kolena-lab import coco|coco-results|folder|csv|csv-results` and `export-coco` over the public functions."""
 import json
 
 import pandas as pd
@@ -25,7 +25,7 @@ def test_import_and_export_coco(sqlite_store, tmp_path):
     code, out = _run("import", "coco-results", tmp_path / "r.json", "--dataset", "cli coco", "--model", "m",
                      "--metadata", '{"k": 1}')
     assert code == 0 and "m" in out
-    code, out = _run("export", "coco", "cli coco", "-o", tmp_path / "out.json")
+    code, out = _run("export-coco", "cli coco", "-o", tmp_path / "out.json")
     assert code == 0 and json.loads((tmp_path / "out.json").read_text()) == data
     code, out = _run("import", "coco", tmp_path / "a.json", tmp_path / "missing", "--name", "other")
     assert code == 2 and "images directory not found" in out
