@@ -5,7 +5,7 @@ A ground truth's objects may be ignored: those in the ``ignored_ground_truth`` f
 ``iscrowd`` or ``ignored`` attribute. Inferences matched to them are dropped, and they never count as misses.
 """
 from dataclasses import dataclass
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -325,7 +325,9 @@ def _match_all(samples: List[Any], gts: List[List[Any]], ign: List[List[Any]], i
         parts = map_partitions(_match_shipped, len(samples), lambda a, b: _ship(gts, ign, infs, code, a, b),
                                min_items=DISTRIBUTED_MIN_IMAGES, names=names, config=config)
         if parts is None:
-            parts = [_match_images(gts, ign, infs, code, config, 0)]
+            coco = config.mode == "coco"
+            parts = [_match_images(len(samples), lambda i: _object_lights(gts[i], ign[i], infs[i], code, coco),
+                                   config, 0)]
     except _ImageError as e:
         raise InputValidationError(f"test sample {describe(samples[e.image])}: {e.message}") from None
     inf = np.concatenate([p[0] for p in parts])
@@ -343,27 +345,36 @@ def _match_all(samples: List[Any], gts: List[List[Any]], ign: List[List[Any]], i
         gt_conf_score=gt[:, 5], ignored=ignored, pair_img=pairs // k, pair_cls=pairs % k)
 
 
-def _match_images(gts: List[List[Any]], ign: List[List[Any]], infs: List[List[Any]], code: Dict[str, int],
-                  config: DetectionConfiguration, start: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rows of images ``start, start + 1, ...``: ``(inference rows (N, 6), ground-truth rows (M, 6), ignored
-    ground truths per image)``; bad input raises ``_ImageError`` naming the image."""
-    coco = config.mode == "coco"
+_Lights = Tuple[List[Any], List[Any], List[Any], int]  # regular ground truths, ignored regions, inferences, ignored
+
+
+def _object_lights(gts: List[Any], ign: List[Any], infs: List[Any], code: Dict[str, int], coco: bool) -> _Lights:
+    """One image's objects as the matcher's stand-ins: crowd regions are ignored regions (PASCAL) or regular ground
+    truths flagged ``iscrowd`` (COCO)."""
+    regular, extra, n_ignored = [], [], 0
+    for j, o in enumerate(gts):
+        crowd = _is_ignored(o)
+        light = _light(o, code[_label_of(o)], j, crowd and coco, f"ground truth {j}", False)
+        (extra if crowd and not coco else regular).append(light)
+        n_ignored += crowd
+    for j, o in enumerate(ign):
+        extra.append(_light(o, code[_label_of(o)], -1 - j, False, f"ignored ground truth {j}", False))
+    kept = [_light(o, code[_label_of(o)], j, False, f"inference {j}", True) for j, o in enumerate(infs)]
+    return regular, extra, kept, n_ignored + len(ign)
+
+
+def _match_images(n: int, lights_of: Callable[[int], _Lights], config: DetectionConfiguration,
+                  start: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of images ``start, ..., start + n - 1`` (``lights_of(i)``: the stand-ins of image ``start + i``):
+    ``(inference rows (N, 6), ground-truth rows (M, 6), ignored ground truths per image)``; bad input raises
+    ``_ImageError`` naming the image."""
     inf_rows: List[Tuple[int, int, int, float, bool, bool]] = []
     gt_rows: List[Tuple[int, int, int, float, int, float]] = []
-    ignored = np.zeros(len(gts), dtype=np.int64)
-    for i in range(len(gts)):
+    ignored = np.zeros(n, dtype=np.int64)
+    for i in range(n):
         img = start + i
         try:
-            regular, extra = [], []
-            for j, o in enumerate(gts[i]):
-                crowd = _is_ignored(o)
-                light = _light(o, code[_label_of(o)], j, crowd and coco, f"ground truth {j}", False)
-                (extra if crowd and not coco else regular).append(light)
-                ignored[i] += crowd
-            for j, o in enumerate(ign[i]):
-                extra.append(_light(o, code[_label_of(o)], -1 - j, False, f"ignored ground truth {j}", False))
-            ignored[i] += len(ign[i])
-            kept = [_light(o, code[_label_of(o)], j, False, f"inference {j}", True) for j, o in enumerate(infs[i])]
+            regular, extra, kept, ignored[i] = lights_of(i)
             kept = [d for d in kept if d.score >= config.min_confidence_score]
             m = _match_image(regular, kept, extra, config)
         except InputValidationError as e:
@@ -384,24 +395,15 @@ def _match_images(gts: List[List[Any]], ign: List[List[Any]], infs: List[List[An
             ignored)
 
 
-class _Shipped(NamedTuple):
-    """A plain box as sent to a worker: what ``_match_images`` reads of the original object, nothing else."""
-
-    top_left: Tuple[float, float]
-    bottom_right: Tuple[float, float]
-    label: str
-    score: float
-    iscrowd: bool
-
-
 class _NotPlain(Exception):
-    """An object of the partition is not a plain box with a numeric score: the partition is sent as it is."""
+    """An object of the partition is not a plain box with a score in [0, 1]: the partition is sent as it is."""
 
 
 def _ship(gts: List[List[Any]], ign: List[List[Any]], infs: List[List[Any]], code: Dict[str, int], start: int,
           stop: int) -> Any:
     """Images ``start:stop`` as sent to a worker: flat arrays of plain boxes (a fraction of the pickled objects'
-    size and decoding time), or the objects themselves when some are polygons or otherwise not plain."""
+    size and decoding time), or the objects themselves when some are polygons, malformed or badly scored (the worker
+    then raises what this process would)."""
     parts = (gts[start:stop], ign[start:stop], infs[start:stop])
     try:
         return tuple(_encode(objs, code, scored=role == 2) for role, objs in enumerate(parts))
@@ -410,6 +412,7 @@ def _ship(gts: List[List[Any]], ign: List[List[Any]], infs: List[List[Any]], cod
 
 
 def _encode(per_image: List[List[Any]], code: Dict[str, int], scored: bool) -> Tuple[np.ndarray, ...]:
+    """``(objects per image, corners (N, 4), class codes, crowd flags, scores)`` of plain boxes."""
     flat = [o for objs in per_image for o in objs]
     counts = np.array([len(objs) for objs in per_image], dtype=np.int64)
     try:
@@ -418,7 +421,6 @@ def _encode(per_image: List[List[Any]], code: Dict[str, int], scored: bool) -> T
         raise _NotPlain() from None
     if corners.shape != (len(flat), 2, 2) and flat:
         raise _NotPlain()
-    corners = corners.reshape(-1, 4)
     labels = np.array([code[_label_of(o)] for o in flat], dtype=np.int64)
     crowd = np.zeros(len(flat), dtype=bool) if scored else np.array([_is_ignored(o) for o in flat], dtype=bool)
     scores = np.ones(len(flat))
@@ -428,22 +430,52 @@ def _encode(per_image: List[List[Any]], code: Dict[str, int], scored: bool) -> T
                 isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in raw):
             raise _NotPlain()
         scores = np.array(raw, dtype=np.float64)
-    return counts, corners, labels, crowd, scores
+        if not ((scores >= 0) & (scores <= 1)).all():
+            raise _NotPlain()
+    return counts, corners.reshape(-1, 4), labels, crowd, scores
 
 
-def _decode(encoded: Tuple[np.ndarray, ...], names: List[str]) -> List[List[_Shipped]]:
-    counts, corners, labels, crowd, scores = encoded
-    flat = [_Shipped((c[0], c[1]), (c[2], c[3]), names[k], s, w) for c, k, s, w in
-            zip(corners.tolist(), labels.tolist(), scores.tolist(), crowd.tolist())]
-    bounds = np.r_[0, np.cumsum(counts)].tolist()
-    return [flat[bounds[i]:bounds[i + 1]] for i in range(len(counts))]
+def _boxes(encoded: Tuple[np.ndarray, ...], crowd: np.ndarray, index: Callable[[np.ndarray], np.ndarray]) -> \
+        List[List[_Box]]:
+    """Per image, the ``_Box`` stand-ins ``_object_lights`` makes of the encoded boxes."""
+    counts, corners, labels, _, scores = encoded
+    bounds = np.r_[0, np.cumsum(counts)]
+    position = np.arange(bounds[-1]) - np.repeat(bounds[:-1], counts)
+    flat = [_Box((x1, y1), (x2, y2), k, s, j, c) for (x1, y1, x2, y2), k, s, j, c in zip(
+        corners.tolist(), labels.tolist(), scores.tolist(), index(position).tolist(), crowd.tolist())]
+    edges = bounds.tolist()
+    return [flat[edges[i]:edges[i + 1]] for i in range(len(counts))]
+
+
+def _decode(shipped: Tuple[Tuple[np.ndarray, ...], ...], coco: bool) -> List[_Lights]:
+    """The stand-ins of each image of an encoded partition, as ``_object_lights`` makes them of the objects."""
+    gts, ign, infs = shipped
+    crowd = gts[3]
+    counts = gts[0]
+    image = np.repeat(np.arange(len(counts)), counts)
+    to_extra = crowd & (not coco)
+    n_ignored = np.bincount(image, weights=crowd, minlength=len(counts)).astype(np.int64) + ign[0]
+    g_boxes = _boxes(gts, crowd & coco, lambda j: j)
+    i_boxes = _boxes(ign, np.zeros(len(ign[2]), dtype=bool), lambda j: -1 - j)
+    d_boxes = _boxes(infs, np.zeros(len(infs[2]), dtype=bool), lambda j: j)
+    extra_flags = np.split(to_extra, np.cumsum(counts)[:-1]) if len(counts) else []
+    out = []
+    for i, flags in enumerate(extra_flags):
+        regular = [b for b, e in zip(g_boxes[i], flags.tolist()) if not e]
+        extra = [b for b, e in zip(g_boxes[i], flags.tolist()) if e] + i_boxes[i]
+        out.append((regular, extra, d_boxes[i], int(n_ignored[i])))
+    return out
 
 
 def _match_shipped(shipped: Any, start: int, names: List[str], config: DetectionConfiguration) -> Tuple[Any, ...]:
     """On a worker: ``_match_images`` of a partition sent by ``_ship``."""
+    coco = config.mode == "coco"
     if isinstance(shipped[0], tuple):
-        shipped = tuple(_decode(role, names) for role in shipped)
-    return _match_images(*shipped, {name: i for i, name in enumerate(names)}, config, start)
+        lights = _decode(shipped, coco)
+        return _match_images(len(lights), lights.__getitem__, config, start)
+    gts, ign, infs = shipped
+    code = {name: i for i, name in enumerate(names)}
+    return _match_images(len(gts), lambda i: _object_lights(gts[i], ign[i], infs[i], code, coco), config, start)
 
 
 def _match_image(regular: List[Any], kept: List[Any], extra: List[Any],
