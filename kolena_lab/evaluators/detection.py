@@ -5,6 +5,7 @@ A ground truth's objects may be ignored: those in the ``ignored_ground_truth`` f
 ``iscrowd`` or ``ignored`` attribute. Inferences matched to them are dropped, and they never count as misses.
 """
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -20,7 +21,7 @@ from kolena_lab.evaluators._common import (
     threshold_value,
 )
 from kolena_lab.evaluators._fields import describe, find_field, list_of
-from kolena_lab.evaluators._partitions import map_partitions
+from kolena_lab.evaluators._partitions import map_partitions, paused_gc
 from kolena_lab.metrics import (
     MulticlassInferenceMatches,
     average_precision_from_curve,
@@ -441,8 +442,9 @@ def _boxes(encoded: Tuple[np.ndarray, ...], crowd: np.ndarray, index: Callable[[
     counts, corners, labels, _, scores = encoded
     bounds = np.r_[0, np.cumsum(counts)]
     position = np.arange(bounds[-1]) - np.repeat(bounds[:-1], counts)
-    flat = [_Box((x1, y1), (x2, y2), k, s, j, c) for (x1, y1, x2, y2), k, s, j, c in zip(
-        corners.tolist(), labels.tolist(), scores.tolist(), index(position).tolist(), crowd.tolist())]
+    x1, y1, x2, y2 = (corners[:, c].tolist() for c in range(4))
+    flat = list(map(_Box._make, zip(zip(x1, y1), zip(x2, y2), labels.tolist(), scores.tolist(),
+                                    index(position).tolist(), crowd.tolist(), repeat(0.0))))
     edges = bounds.tolist()
     return [flat[edges[i]:edges[i + 1]] for i in range(len(counts))]
 
@@ -471,7 +473,8 @@ def _match_shipped(shipped: Any, start: int, names: List[str], config: Detection
     """On a worker: ``_match_images`` of a partition sent by ``_ship``."""
     coco = config.mode == "coco"
     if isinstance(shipped[0], tuple):
-        lights = _decode(shipped, coco)
+        with paused_gc():  # hundreds of thousands of small tuples at once
+            lights = _decode(shipped, coco)
         return _match_images(len(lights), lights.__getitem__, config, start)
     gts, ign, infs = shipped
     code = {name: i for i, name in enumerate(names)}
