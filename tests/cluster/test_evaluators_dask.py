@@ -1,6 +1,8 @@
 """Ready evaluators on a local Dask cluster (two worker processes): per-sample work mapped over partitions, stored
 metrics and plots identical (``==``) to the single-process run, on SQLite and PostgreSQL; small suites stay here;
-bad input raises the single-process error; a failing partition is retried, a bad-input one is not."""
+bad input raises the single-process error; a failing partition is retried, a bad-input one is not, and one lost with
+its worker is recomputed."""
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import List
@@ -219,3 +221,22 @@ def test_partitions_in_order_retried_and_bad_input_not_retried(client, monkeypat
         with pytest.raises(InputValidationError, match="value 10 is bad"):
             _partitions.map_partitions(_refuses, 45, lambda a, b: values[a:b], min_items=1, marker=str(refused))
         assert (refused / "attempt-10").read_text() == "1"  # not retried
+
+
+def _dies_once(part: List[int], start: int, marker: str) -> List[int]:
+    """Kills its worker process the first time it runs on the partition starting at 10."""
+    path = Path(marker) / "died"
+    if start == 10 and not path.exists():
+        path.write_text("1")
+        os._exit(1)
+    return [v + 1 for v in part]
+
+
+def test_a_partition_lost_with_its_worker_is_recomputed(client, monkeypatch, tmp_path):
+    monkeypatch.setattr(_partitions, "partition_bounds", lambda n, _: [range(0, 10), range(10, 30), range(30, n)])
+    values = list(range(45))
+    with executor.using(client):
+        parts = _partitions.map_partitions(_dies_once, 45, lambda a, b: values[a:b], min_items=1, marker=str(tmp_path))
+    assert sum(parts, []) == [v + 1 for v in values]
+    assert (tmp_path / "died").exists()
+    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
