@@ -11,6 +11,7 @@ lost with its worker is recomputed by Dask.
 """
 import contextlib
 import gc
+import time
 from typing import Any, Callable, Iterator, List, Optional
 
 from kolena_lab.errors import KolenaError
@@ -21,6 +22,7 @@ RETRIES = 2
 # small beside the work; at most PARTITIONS_PER_THREAD partitions per worker thread, for balance.
 MIN_PARTITION = 250
 PARTITIONS_PER_THREAD = 4
+_HAND_OVER = 0.005  # s: without it, the workers idle until every partition is built (1.4 s of 20,000 images)
 
 
 class _Failed:
@@ -67,8 +69,11 @@ def map_partitions(work: Callable[..., Any], n: int, prepare: Callable[[int, int
     if client is None or n < max(min_items, 1):
         return None
     n_threads = sum(client.nthreads().values())
-    futures = [client.submit(_run, work, prepare(r.start, r.stop), r.start, kwargs, retries=RETRIES, pure=False)
-               for r in partition_bounds(n, n_threads)]
+    futures = []
+    for r in partition_bounds(n, n_threads):
+        futures.append(client.submit(_run, work, prepare(r.start, r.stop), r.start, kwargs, retries=RETRIES,
+                                     pure=False))
+        time.sleep(_HAND_OVER)  # let the client's I/O thread (it needs the GIL) send it before the next is built
     try:
         results = client.gather(futures)
     finally:
