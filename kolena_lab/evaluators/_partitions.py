@@ -79,9 +79,9 @@ def map_partitions(work: Callable[..., Any], n: int, prepare: Callable[[int, int
     finally:
         for f in futures:
             f.release()
-    for r in results:
-        if isinstance(r, _Failed):
-            raise r.error
+    for result in results:
+        if isinstance(result, _Failed):
+            raise result.error
     return results
 
 

@@ -453,20 +453,19 @@ def _boxes(encoded: Tuple[np.ndarray, ...], crowd: np.ndarray, index: Callable[[
 def _decode(shipped: Tuple[Tuple[np.ndarray, ...], ...], coco: bool) -> List[_Lights]:
     """The stand-ins of each image of an encoded partition, as ``_object_lights`` makes them of the objects."""
     gts, ign, infs = shipped
-    crowd = gts[3]
-    counts = gts[0]
-    image = np.repeat(np.arange(len(counts)), counts)
-    to_extra = crowd & (not coco)
-    n_ignored = np.bincount(image, weights=crowd, minlength=len(counts)).astype(np.int64) + ign[0]
+    counts, crowd = gts[0], gts[3]
     g_boxes = _boxes(gts, crowd & coco, lambda j: j)
     i_boxes = _boxes(ign, np.zeros(len(ign[2]), dtype=bool), lambda j: -1 - j)
     d_boxes = _boxes(infs, np.zeros(len(infs[2]), dtype=bool), lambda j: j)
-    extra_flags = np.split(to_extra, np.cumsum(counts)[:-1]) if len(counts) else []
+    edges = np.r_[0, np.cumsum(counts)].tolist()
+    to_extra = (crowd & (not coco)).tolist()  # crowd regions are ignored regions in PASCAL mode
+    n_crowd = np.bincount(np.repeat(np.arange(len(counts)), counts), weights=crowd, minlength=len(counts))
     out = []
-    for i, flags in enumerate(extra_flags):
-        regular = [b for b, e in zip(g_boxes[i], flags.tolist()) if not e]
-        extra = [b for b, e in zip(g_boxes[i], flags.tolist()) if e] + i_boxes[i]
-        out.append((regular, extra, d_boxes[i], int(n_ignored[i])))
+    for i in range(len(counts)):
+        flags = to_extra[edges[i]:edges[i + 1]]
+        regular = [b for b, e in zip(g_boxes[i], flags) if not e]
+        extra = [b for b, e in zip(g_boxes[i], flags) if e] + i_boxes[i]
+        out.append((regular, extra, d_boxes[i], int(n_crowd[i]) + int(ign[0][i])))
     return out
 
 

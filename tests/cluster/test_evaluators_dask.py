@@ -96,6 +96,9 @@ def _same_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 def test_detection_stores_identical_metrics_and_plots(lab, client, small_partitions):
     samples, gts, infs = _data.detection(150, seed=3, grid=5.0, decimals=2, ignored_p=0.1, crowd_p=0.1)
+    shipped = detection._ship([g.bboxes for g in gts], [g.ignored_bboxes for g in gts], [i.bboxes for i in infs],
+                              {"c0": 0, "c1": 1, "c2": 2}, 0, 150)
+    assert all(isinstance(role, tuple) for role in shipped) and shipped[0][3].any()  # plain boxes, crowds: as arrays
     _, TestCase, TestSuite, Model = define_workflow("Dask Detection", type(samples[0]), _data.DetGT, _data.DetInf)
     groups = _data.overlapping_groups(len(samples), seed=4)
     suite = TestSuite("scenes", test_cases=[TestCase(name, test_samples=[(samples[i], gts[i]) for i in idx])
