@@ -1,13 +1,14 @@
 """The detection evaluator on a local Dask cluster (2 worker processes, 1 thread each) vs in one process.
 
 Generates N images of boxes (bench_detection's generator: ~7 ground truths and 20-100 detections per image, 80
-classes, fixed seed) and evaluates them with ``ObjectDetectionEvaluator`` directly (no store), once in this process and
-once inside ``executor.using(client)``. Prints both times and the speed-up, checks that every metric and plot is
-identical, and breaks the cluster run down: per partition, the cost to build what is sent (here), its size, and the
-matching (on a worker), plus the scheduling overhead (empty tasks over the same number of partitions) and the serial
-part (labels, thresholds, sample metrics, test-case aggregation) that stays in this process.
+classes, fixed seed) and evaluates them with ``ObjectDetectionEvaluator`` directly (no store), in this process and
+inside ``executor.using(client)``, alternating ``--repeat`` times. Prints the best times and the speed-up, checks that
+every metric and plot is identical, and breaks the cluster run down: per partition, the cost to build what is sent
+(here), its size and the matching (on a worker, and the same matching in this process); the time line of the run;
+the scheduling overhead (empty tasks over the same partitions); and CPU seconds (this process's serial part, the
+cluster run's here and on the workers) with the run time they imply on idle cores, since the machine may be shared.
 
-Usage: python benchmarks/bench_dask_evaluators.py [--images 20000] [--mode pascal|coco] [--workers 2]
+Usage: python benchmarks/bench_dask_evaluators.py [--images 20000] [--mode pascal|coco] [--workers 2] [--repeat 2]
 """
 import argparse
 import os
