@@ -98,6 +98,11 @@ def main() -> int:
     code = {name: i for i, name in enumerate(names)}
     coco = args.mode == "coco"
 
+    if args.images < detection.DISTRIBUTED_MIN_IMAGES:
+        print(f"(below DISTRIBUTED_MIN_IMAGES = {detection.DISTRIBUTED_MIN_IMAGES}, where the evaluator stays in this "
+              f"process: lowered to {args.images} to measure the cluster anyway)")
+        detection.DISTRIBUTED_MIN_IMAGES = args.images
+
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         client.run(lambda: __import__("kolena_lab.evaluators"))  # workers import the library before the clock starts
