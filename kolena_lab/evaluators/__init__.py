@@ -5,6 +5,13 @@ once per configuration with every unique sample of the suite. Per-sample work (m
 once per sample and configuration, thresholds chosen as F1-optimal are computed on the whole suite, and each test
 case's metrics and plots are array work on its slice of the suite's results. The numbers come from
 ``kolena_lab.metrics`` and equal what it computes on each test case's samples alone.
+
+On a Dask cluster (``test(..., executor=client)``, or inside ``kolena_lab.workflow.executor.using(client)``), the
+per-sample work of large suites is mapped over contiguous partitions of the samples on the workers and the
+aggregation stays here, so every stored number and plot is the one a single process computes: detection matching
+(PASCAL and COCO rules) from ``detection.DISTRIBUTED_MIN_IMAGES`` images, text edit distances and token F1 from
+``text.DISTRIBUTED_MIN_SAMPLES`` samples. Classification, regression and keypoints stay in this process: their
+per-sample work is reading a few attributes and vectorised numpy, cheaper than sending the objects to a worker.
 """
 from kolena_lab.evaluators._common import F1_OPTIMAL, ReadyEvaluator, configuration_title
 from kolena_lab.evaluators.classification import (

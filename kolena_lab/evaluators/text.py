@@ -1,20 +1,25 @@
 """Text generation / recognition: exact match, SQuAD token F1, word and character error rates. Edit distances are
 computed once per sample; a test case's WER and CER are corpus rates (its edits over its reference length)."""
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from kolena_lab.errors import InputValidationError
 from kolena_lab.evaluators._common import ReadyEvaluator, case_masks, first_type
-from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.evaluators._fields import describe, find_field
+from kolena_lab.evaluators._partitions import map_partitions
 from kolena_lab.metrics import edit_distance, exact_match, normalize_answer, token_f1
+from kolena_lab.workflow.directions import higher, lower, neutral
 from kolena_lab.workflow.evaluator import EvaluatorConfiguration, MetricsTestCase, MetricsTestSample, MetricsTestSuite
 from kolena_lab.workflow.evaluator_function import EvaluationResults, TestCases
 from kolena_lab.workflow.plot import Histogram, Plot
 
 _RATE_BUCKETS = np.linspace(0.0, 1.0, 21)
+# On a Dask cluster (``kolena_lab.workflow.executor.using``), suites of at least this many samples get their edit
+# distances and token F1 on the workers: ~0.2 ms a pair of 50-character sentences (more for longer texts), against
+# under 1 us to send it and a few ms per task.
+DISTRIBUTED_MIN_SAMPLES = 2000
 
 
 @dataclass(frozen=True)
@@ -86,15 +91,10 @@ class TextEvaluator(ReadyEvaluator):
                                role="inference", expected="str", parameter="inference")
         refs = _texts(ground_truths, gt_field, test_samples, "ground truth", allow_none=False)
         hyps = _texts(inferences, inf_field, test_samples, "inference", allow_none=True)
-        f1 = np.asarray(token_f1(refs, hyps), dtype=np.float64).reshape(-1)
-        match = np.asarray(exact_match(refs, hyps, normalize=configuration.normalize), dtype=bool).reshape(-1)
-        if configuration.normalize:
-            refs, hyps = [normalize_answer(t) for t in refs], [normalize_answer(t) for t in hyps]
-        ref_words = [r.split() for r in refs]
-        words = np.array([len(r) for r in ref_words], dtype=np.int64)
-        word_edits = np.array([edit_distance(r, h.split()) for r, h in zip(ref_words, hyps)], dtype=np.int64)
-        chars = np.array([len(r) for r in refs], dtype=np.int64)
-        char_edits = np.array([edit_distance(r, h) for r, h in zip(refs, hyps)], dtype=np.int64)
+        shipped = map_partitions(_per_sample, len(refs), lambda a, b: (refs[a:b], hyps[a:b]),
+                                 min_items=DISTRIBUTED_MIN_SAMPLES, normalize=configuration.normalize)
+        parts = shipped or [_per_sample((refs, hyps), 0, configuration.normalize)]
+        f1, match, words, word_edits, chars, char_edits = (np.concatenate(arrays) for arrays in zip(*parts))
         wer, cer = _rates(word_edits, words), _rates(char_edits, chars)
         sample_metrics = [(s, TextSampleMetrics(
             exact_match=bool(match[i]), token_f1=float(f1[i]), wer=float(wer[i]), cer=float(cer[i]),
@@ -110,6 +110,23 @@ class TextEvaluator(ReadyEvaluator):
             case_plots.append((test_case, _plots(wer[mask], cer[mask], f1[mask]) if mask.any() else []))
         suite = TextTestSuiteMetrics(**summary(np.ones(len(test_samples), dtype=bool)))
         return EvaluationResults(sample_metrics, case_metrics, case_plots, suite)
+
+
+def _per_sample(texts: Tuple[List[str], List[str]], start: int,
+                normalize: bool) -> Tuple[np.ndarray, ...]:
+    """Token F1, exact match, reference words, word edits, reference characters and character edits of each
+    ``(reference, prediction)`` pair (``start``: the position of the first pair, unused: pairs are independent)."""
+    refs, hyps = texts
+    f1 = np.asarray(token_f1(refs, hyps), dtype=np.float64).reshape(-1)
+    match = np.asarray(exact_match(refs, hyps, normalize=normalize), dtype=bool).reshape(-1)
+    if normalize:
+        refs, hyps = [normalize_answer(t) for t in refs], [normalize_answer(t) for t in hyps]
+    ref_words = [r.split() for r in refs]
+    words = np.array([len(r) for r in ref_words], dtype=np.int64)
+    word_edits = np.array([edit_distance(r, h.split()) for r, h in zip(ref_words, hyps)], dtype=np.int64)
+    chars = np.array([len(r) for r in refs], dtype=np.int64)
+    char_edits = np.array([edit_distance(r, h) for r, h in zip(refs, hyps)], dtype=np.int64)
+    return f1, match, words, word_edits, chars, char_edits
 
 
 def _texts(objects: List[Any], field: str, samples: List[Any], role: str, allow_none: bool) -> List[str]:
