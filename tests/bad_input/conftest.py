@@ -1,6 +1,6 @@
 """Bad-input suite: each case must raise a clear ``kolena_lab`` error and leave the store exactly as it was."""
 import contextlib
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ def unchanged(sqlite_store: Store):
     """``with unchanged(match=...):`` expects a ``kolena_lab`` error whose message matches, and no change to the store."""
 
     @contextlib.contextmanager
-    def check(error: type = Exception, match: str = "") -> Iterator[None]:
+    def check(error: type = Exception, match: Optional[str] = None) -> Iterator[None]:
         from kolena_lab.errors import KolenaError
 
         before = store_contents(sqlite_store)
