@@ -2,11 +2,12 @@
 
 The samples are cut into partitions (whole batches, so ``infer_batch`` sees the batches a single process would).
 The model's ``infer`` / ``infer_batch`` travel pickled, once to every worker (a model package's ``infer_batch``
-pickles as its ``model.yaml`` path and is loaded once per worker process). Each task infers its partition with the same ``Inferrer`` as a single process, checking every
-inference and storing each batch in one transaction from the worker (storing replaces a sample's earlier inference,
-so a task re-run after its worker died neither fails nor duplicates rows). The client feeds the progress as
-partitions finish, stops the tasks through a Dask ``Event`` when ``cancel`` is set, and reports a partition that
-still fails after its retries with its samples.
+pickles as its ``model.yaml`` path and is loaded once per worker process). Each task infers its partition with the
+same ``Inferrer`` as a single process, checking every inference, and stores whole batches (``ROWS_PER_WRITE``
+inferences or so) a transaction from the worker; storing replaces a sample's earlier inference, so a task re-run
+after its worker died neither fails nor duplicates rows. The client feeds the progress as partitions finish, stops
+the tasks through a Dask ``Event`` when ``cancel`` is set, and reports a partition that still fails after its
+retries with its samples.
 """
 import dataclasses
 import threading
@@ -21,6 +22,7 @@ from kolena_lab.workflow.executor import worker_store
 from kolena_lab.workflow.model import InferBatchFunction, InferFunction, Model
 from kolena_lab.workflow.test_sample import sample_label
 
+ROWS_PER_WRITE = 1024  # inferences a worker stores per transaction, at least (whole batches): fewer, larger writes
 RETRIES = 2  # a partition's task is run again this many times when it raises (or its worker dies) before it fails
 MAX_PARTITION = 2048  # samples in a partition at most: progress advances at least this often
 PARTITIONS_PER_THREAD = 4  # enough partitions that a slow worker does not hold up the end of the run
@@ -90,7 +92,8 @@ def _infer_partition(shipment: _Shipment, members: List[Member]) -> _PartitionRe
     failures: List[InferenceFailure] = []
     target = InferenceTarget(shipment.name, shipment.model_id, shipment.inference_type, shipment.infer,
                              shipment.infer_batch)
-    inferrer = Inferrer(target, shipment.batch_size, shipment.on_error, failures)  # type: ignore[arg-type]
+    inferrer = Inferrer(target, shipment.batch_size, shipment.on_error, failures,  # type: ignore[arg-type]
+                        batches_per_write=-(-ROWS_PER_WRITE // shipment.batch_size))
     try:
         failed = inferrer.infer_members(members, lambda done, total: None, _RemoteCancel(shipment.cancel_event))
     except CancelledError:

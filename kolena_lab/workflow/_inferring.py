@@ -56,8 +56,9 @@ class Inferrer:
     stored, ``failures`` lists the samples that failed with ``on_error="skip"``."""
 
     def __init__(self, model: InferenceTarget, batch_size: int, on_error: Literal["raise", "skip"],
-                 failures: List[InferenceFailure]):
+                 failures: List[InferenceFailure], batches_per_write: int = 1):
         self.model, self.batch_size, self.on_error, self.failures = model, batch_size, on_error, failures
+        self.batches_per_write = batches_per_write  # batches stored per transaction
         self.inferred = 0
 
     def put(self, rows: List[Tuple[int, str]]) -> None:
@@ -81,17 +82,18 @@ class Inferrer:
             return self.infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
 
     def infer_members(self, pending: List[Member], progress: Progress,
-                       cancel: Optional[threading.Event]) -> Set[int]:
-        """Infer ``pending`` in batches, storing each batch (and the part of one inferred before a cancel or an error)
-        in one transaction; returns the ids of the samples that failed."""
+                      cancel: Optional[threading.Event]) -> Set[int]:
+        """Infer ``pending`` in batches, storing every ``batches_per_write`` batches (and what was inferred before a
+        cancel or an error) in one transaction; returns the ids of the samples that failed."""
         failed: Set[int] = set()
         total = len(pending)
         progress(0, total)
-        for start in range(0, total, self.batch_size):
-            batch, rows = pending[start:start + self.batch_size], []
-            try:
+        rows: List[Tuple[int, str]] = []
+        try:
+            for number, start in enumerate(range(0, total, self.batch_size), 1):
+                batch = pending[start:start + self.batch_size]
                 if self.model.infer_batch is not None:
-                    self._check_cancel(cancel, 0)
+                    self._check_cancel(cancel, len(rows))
                     rows.extend(self._infer_batch(batch, failed))
                     progress(start + len(batch), total)
                 else:
@@ -101,10 +103,17 @@ class Inferrer:
                         if row is not None:
                             rows.append(row)
                         progress(done, total)
-            finally:
-                self.put(rows)
-                self.inferred += len(rows)
+                if number % self.batches_per_write == 0:
+                    self._store(rows)
+        finally:
+            self._store(rows)
         return failed
+
+    def _store(self, rows: List[Tuple[int, str]]) -> None:
+        """Store ``rows`` and empty the list."""
+        self.put(rows)
+        self.inferred += len(rows)
+        rows.clear()
 
     def _check_cancel(self, cancel: Optional[threading.Event], unstored: int) -> None:
         """Raise ``CancelledError`` once ``cancel`` is set; ``unstored`` inferences are about to be stored."""
