@@ -150,6 +150,7 @@ def _run(client: Any, model: Model, inferrer: Inferrer, pending: List[Member], p
                              retries=RETRIES, pure=False): (i, part) for i, part in enumerate(parts)}
     failed: Set[int] = set()
     error: Optional[BaseException] = None
+    stopping = False  # the event is set: the tasks stop after their current batch
     remaining = set(futures)
     try:
         while remaining:
@@ -161,18 +162,22 @@ def _run(client: Any, model: Model, inferrer: Inferrer, pending: List[Member], p
                     inferrer.inferred += result.stored
                     failed |= result.failed
                     inferrer.failures.extend(result.failures)
-                elif error is None and not event.is_set():
-                    error = _partition_error(future.exception(), model, index, len(parts), part)
+                elif not stopping:
+                    cause = (future.exception() if future.status == "error"
+                             else ClusterError(f"its task was {future.status}"))
+                    error = _partition_error(cause, model, index, len(parts), part)
                     if inferrer.on_error == "raise":
-                        event.set()  # the other tasks stop after their current batch
+                        event.set()
+                        stopping = True
                     else:
                         failed |= _record(inferrer, part, error)
                         error = None
                 done += len(part)
-                if not event.is_set():
+                if not stopping:
                     progress(done, total)
-            if cancel is not None and cancel.is_set() and not event.is_set():
+            if cancel is not None and cancel.is_set() and not stopping:
                 event.set()
+                stopping = True
     except BaseException:
         event.set()
         client.cancel(list(remaining))

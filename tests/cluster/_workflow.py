@@ -1,5 +1,6 @@
 """A small classification workflow and a deterministic numpy model, importable by the Dask workers."""
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -135,3 +136,32 @@ def evaluate(test_samples, ground_truths, inferences, test_cases: TestCases) -> 
     return EvaluationResults(metrics_test_sample=list(zip(test_samples, per_sample)), metrics_test_case=case_metrics,
                              plots_test_case=plots, metrics_test_suite=SuiteMetrics(n_cases=len(case_metrics)))
 
+
+
+class Flaky:
+    """An ``infer`` that raises once on ``locator`` (the first time any process infers it: ``marker`` records it)."""
+
+    def __init__(self, locator: str, marker: str):
+        self.locator, self.marker = locator, marker
+
+    def __call__(self, sample: Sample) -> Inf:
+        if sample.locator == self.locator and not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            raise RuntimeError("a passing hiccup")
+        return predict(sample)
+
+
+class Fatal(BaseException):
+    """What no per-sample error policy catches: the whole partition fails (as when its workers keep dying)."""
+
+
+class Doomed:
+    """An ``infer`` raising ``Fatal`` on one locator."""
+
+    def __init__(self, locator: str):
+        self.locator = locator
+
+    def __call__(self, sample: Sample) -> Inf:
+        if sample.locator == self.locator:
+            raise Fatal("the partition cannot be inferred")
+        return predict(sample)

@@ -8,7 +8,7 @@ import pytest
 
 from kolena_lab import store as store_api
 from kolena_lab.errors import CancelledError, ClusterError
-from kolena_lab.workflow import TestRun, test
+from kolena_lab.workflow import TestRun, executor, test
 
 from . import _workflow as w
 
@@ -125,3 +125,31 @@ def test_a_killed_worker_loses_nothing_and_the_run_completes(sqlite_store, clien
     run.run(progress=progress)
     assert killed and run.inferred == 200
     assert stored(model, suite) == stored(local.model, suite)
+
+
+def test_a_partition_that_fails_once_is_retried(sqlite_store, client, tmp_path):
+    suite = w.suite("flaky", 60)
+    model = w.Model("flaky", infer=w.Flaky(w.samples(1, offset=33)[0][0].locator, str(tmp_path / "failed once")))
+    run = test(model, suite, w.evaluate, batch_size=4, executor=client)
+    assert (tmp_path / "failed once").exists() and run.inferred == 60 and not run.failures
+
+
+def test_skip_records_every_sample_of_a_partition_that_fails_for_good(sqlite_store, client):
+    suite = w.suite("doomed", 60)
+    bad = w.samples(1, offset=5)[0][0].locator
+    run = test(w.Model("doomed", infer=w.Doomed(bad)), suite, w.evaluate, batch_size=4, on_error="skip",
+               executor=client)
+    assert bad in {f.sample for f in run.failures} and len(run.failures) == 60 - run.inferred > 1
+    assert all("ClusterError" in f.error and "partition 1 of" in f.error and "Fatal" in f.error for f in run.failures)
+    assert [tc.name for tc in run.skipped_test_cases] == ["doomed a"]
+
+
+def test_the_evaluation_runs_with_the_client_current(sqlite_store, client):
+    seen = []
+
+    def recording(test_samples, ground_truths, inferences, test_cases):
+        seen.append(executor.current_client())
+        return w.evaluate(test_samples, ground_truths, inferences, test_cases)
+
+    test(w.Model("recorded", infer=w.predict), w.suite("recorded", 20), recording, executor=client)
+    assert seen == [client] and executor.current_client() is None
