@@ -15,6 +15,7 @@ import time
 import uuid
 from typing import Any, List, Optional, Set, Tuple
 
+from kolena_lab import store
 from kolena_lab._utils.progress import ProgressBar
 from kolena_lab.errors import CancelledError, ClusterError
 from kolena_lab.workflow._inferring import InferenceFailure, InferenceTarget, Inferrer, Member, Progress
@@ -32,7 +33,7 @@ _POLL_SECONDS = 0.2  # how often the client looks at ``cancel`` while it waits f
 
 @dataclasses.dataclass(frozen=True)
 class _Shipment:
-    """What every worker gets once for a run: where the store is, how to infer, how to load the model."""
+    """What every worker gets once for a run: the store, the model (its functions pickled) and how to infer."""
 
     token: str
     store_url: str
@@ -115,8 +116,6 @@ def infer_on_cluster(client: Any, model: Model, inferrer: Inferrer, pending: Lis
                      progress: Optional[Progress], cancel: Optional[threading.Event]) -> Set[int]:
     """Infer ``pending`` on the cluster of ``client`` as ``inferrer.infer`` does in this process: same stored
     inferences, same failures; returns the ids of the samples that failed (with ``on_error="skip"``)."""
-    from kolena_lab import store
-
     _check_picklable(model)
     if progress is not None:
         return _run(client, model, inferrer, pending, progress, cancel, store.get_store().url)

@@ -129,7 +129,7 @@ def evaluate(test_samples, ground_truths, inferences, test_cases: TestCases) -> 
     for test_case, samples_, _, _, metrics in test_cases.iter(test_samples, ground_truths, inferences, per_sample):
         scores = np.array([m.score for m in metrics])
         accuracy = float(np.mean([m.correct for m in metrics]))
-        case_metrics.append((test_case, CaseMetrics(n=len(metrics), accuracy=accuracy, mean_score=float(scores.mean()))))
+        case_metrics.append((test_case, CaseMetrics(len(metrics), accuracy, float(scores.mean()))))
         ordered = np.sort(scores)
         plots.append((test_case, [CurvePlot(title="scores", x_label="rank", y_label="score",
                                             curves=[Curve(x=list(range(len(ordered))), y=ordered.tolist())])]))
