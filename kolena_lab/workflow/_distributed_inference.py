@@ -21,7 +21,7 @@ from kolena_lab.errors import CancelledError, ClusterError
 from kolena_lab.workflow._inferring import InferenceFailure, InferenceTarget, Inferrer, Member, Progress
 from kolena_lab.workflow.executor import worker_store
 from kolena_lab.workflow.model import InferBatchFunction, InferFunction, Model
-from kolena_lab.workflow.test_sample import sample_label
+from kolena_lab.workflow.test_sample import TestSample, sample_label
 
 ROWS_PER_WRITE = 1024  # inferences a worker stores per transaction, at least (whole batches): fewer, larger writes
 RETRIES = 2  # a partition's task is run again this many times when it raises (or its worker dies) before it fails
@@ -87,8 +87,9 @@ class _RemoteCancel:
         return self._set
 
 
-def _infer_partition(shipment: _Shipment, members: List[Member]) -> _PartitionResult:
-    """On a worker: infer and store a partition; a cancelled run returns what it stored."""
+def _infer_partition(shipment: _Shipment, samples: List[Tuple[int, TestSample]]) -> _PartitionResult:
+    """On a worker: infer and store a partition of ``(sample id, sample)``; a cancelled run returns what it stored."""
+    members = [Member(sample_id, sample, None) for sample_id, sample in samples]
     worker_store(shipment.store_url)
     failures: List[InferenceFailure] = []
     target = InferenceTarget(shipment.name, shipment.model_id, shipment.inference_type, shipment.infer,
@@ -145,7 +146,8 @@ def _run(client: Any, model: Model, inferrer: Inferrer, pending: List[Member], p
     total, done = len(pending), 0
     progress(0, total)
     [shipped] = client.scatter([shipment], broadcast=True, hash=False)
-    futures = {client.submit(_infer_partition, shipped, part, key=f"kolena-lab-infer-{token}-{i}",
+    futures = {client.submit(_infer_partition, shipped, [(m.sample_id, m.sample) for m in part],
+                             key=f"kolena-lab-infer-{token}-{i}",
                              retries=RETRIES, pure=False): (i, part) for i, part in enumerate(parts)}
     failed: Set[int] = set()
     error: Optional[BaseException] = None
