@@ -155,12 +155,17 @@ def jobs_cancel(job_id: int) -> None:
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Exit when no job is queued, instead of waiting for more.")
 @click.option("--poll-interval", type=float, default=1.0, show_default=True, help="Seconds between queue checks.")
-def worker_command(once: bool, poll_interval: float) -> None:
-    """Run queued evaluation jobs, one at a time, until interrupted (Ctrl-C or SIGTERM: a running job is stopped
-    and marked cancelled)."""
+@click.option("--dask", default=None, metavar="ADDRESS",
+              help="Run the jobs as tasks on this Dask scheduler (e.g. tcp://scheduler:8786), one job a task.")
+def worker_command(once: bool, poll_interval: float, dask: Optional[str]) -> None:
+    """Run queued evaluation jobs, one at a time (with --dask: as many as the cluster has worker threads), until
+    interrupted (Ctrl-C or SIGTERM: a running job is stopped and marked cancelled)."""
+    with errors():
+        worker = (automation.Worker(poll_interval=poll_interval) if dask is None
+                  else automation.ClusterWorker(dask, poll_interval=poll_interval))
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    worker = automation.Worker(poll_interval=poll_interval)
-    click.echo(f"worker {worker.id} on {catalog.store_info()['store']}: running queued jobs", err=True)
+    where = "" if dask is None else f" via Dask scheduler {dask}"
+    click.echo(f"worker {worker.id} on {catalog.store_info()['store']}{where}: running queued jobs", err=True)
     try:
         worker.run(until_idle=once, on_job=lambda job: click.echo(_job_line(job)))
     except KeyboardInterrupt:

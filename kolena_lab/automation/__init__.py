@@ -2,7 +2,8 @@
 
 Curating (a new test case version, a new suite version) queues jobs in the store, in the same transaction: the
 trigger policy (``triggers``) is registered with ``kolena_lab.workflow.hooks`` when this package is imported. A
-worker (``start_worker()`` in a kernel, or ``kolena-lab worker``) runs them in subprocesses. ``jobs()``,
+worker (``start_worker()`` in a kernel, or ``kolena-lab worker``) runs them in subprocesses, or as tasks on a Dask
+cluster (``start_worker(dask=...)``, ``kolena-lab worker --dask ADDRESS``: ``ClusterWorker``). ``jobs()``,
 ``get_job()`` and ``wait_for_jobs()`` are what a view polls to show job status.
 """
 from kolena_lab.automation import triggers
@@ -17,9 +18,11 @@ from kolena_lab.automation.registry import (
     register_evaluator,
 )
 from kolena_lab.automation.worker import Worker, start_worker, stop_worker
+from kolena_lab.automation.cluster_worker import ClusterWorker
 from kolena_lab.workflow._secrets import REDACTED, redact
 
 __all__ = [
+    "ClusterWorker",
     "DEFAULT_TIMEOUT",
     "Job",
     "REDACTED",

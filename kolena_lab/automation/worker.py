@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from kolena_lab import store
 from kolena_lab.automation import runners
@@ -30,8 +30,9 @@ _counter = itertools.count()
 class Worker:
     """Runs queued evaluation jobs, one at a time, each in its own process."""
 
-    def __init__(self, poll_interval: float = 1.0, heartbeat_interval: float = 1.0, stale_after: float = 60.0):
-        self.id = f"{_HOST}:{os.getpid()}:{next(_counter)}"
+    def __init__(self, poll_interval: float = 1.0, heartbeat_interval: float = 1.0, stale_after: float = 60.0,
+                 worker_id: Optional[str] = None):
+        self.id = worker_id or f"{_HOST}:{os.getpid()}:{next(_counter)}"
         self.poll_interval, self.heartbeat_interval, self.stale_after = poll_interval, heartbeat_interval, stale_after
         self._stop = threading.Event()
 
@@ -44,21 +45,34 @@ class Worker:
         ``on_job`` is called with each job that ends. Setting ``stop`` also stops a running job (it ends cancelled)."""
         stop = self._stop = stop or threading.Event()
         recovered_at: Optional[float] = None
-        while not stop.is_set():
-            try:
-                if recovered_at is None or time.monotonic() - recovered_at > self.stale_after / 2:
-                    self.recover()
-                    recovered_at = time.monotonic()
-                job = self.run_next(job_ids)
-                if job is not None:
-                    if on_job is not None:
-                        on_job(job)
-                    continue
-                if until_idle and not self._queued(job_ids):
-                    return
-            except StoreError as e:  # e.g. locked for longer than the lock timeout: try again later
-                _log.warning("kolena_lab worker %s: %s", self.id, e)
-            stop.wait(self.poll_interval)
+        try:
+            while not stop.is_set():
+                try:
+                    if recovered_at is None or time.monotonic() - recovered_at > self.stale_after / 2:
+                        self.recover()
+                        recovered_at = time.monotonic()
+                    if self._step(job_ids, on_job):
+                        continue
+                    if until_idle and self._idle(job_ids):
+                        return
+                except StoreError as e:  # e.g. locked for longer than the lock timeout: try again later
+                    _log.warning("kolena_lab worker %s: %s", self.id, e)
+                stop.wait(self.poll_interval)
+        finally:
+            self._stopping(on_job)
+
+    def _step(self, job_ids: Optional[Sequence[int]], on_job: Optional[Callable[[Job], None]]) -> bool:
+        """Run the next claimable job; whether there was one (then the next is looked for at once)."""
+        job = self.run_next(job_ids)
+        if job is not None and on_job is not None:
+            on_job(job)
+        return job is not None
+
+    def _idle(self, job_ids: Optional[Sequence[int]]) -> bool:
+        return not self._queued(job_ids)
+
+    def _stopping(self, on_job: Optional[Callable[[Job], None]]) -> None:
+        """Called when ``run`` ends (a job running here is stopped by its heartbeat already)."""
 
     def run_next(self, job_ids: Optional[Sequence[int]] = None) -> Optional[Job]:
         """Claim the next claimable job and run it to its end; the finished job, or None when none was claimable."""
@@ -174,14 +188,23 @@ _background: Optional[Tuple[Worker, threading.Thread, threading.Event]] = None
 _background_lock = threading.Lock()
 
 
-def start_worker(poll_interval: float = 1.0) -> Worker:
+def start_worker(poll_interval: float = 1.0, dask: Any = None) -> Worker:
     """Run queued jobs in a daemon thread of this process (e.g. a notebook's kernel), so nothing blocks; the
-    running worker if there is one already. It is stopped when the process exits."""
+    running worker if there is one already. It is stopped when the process exits.
+
+    With ``dask`` (a ``distributed.Client``, a Dask cluster or a scheduler address) the jobs run as tasks on that
+    cluster (``ClusterWorker``) instead of as processes of this machine."""
     global _background
     with _background_lock:
         if _background is not None and _background[1].is_alive():
             return _background[0]
-        worker, stop = Worker(poll_interval=poll_interval), threading.Event()
+        if dask is None:
+            worker: Worker = Worker(poll_interval=poll_interval)
+        else:
+            from kolena_lab.automation.cluster_worker import ClusterWorker  # it builds on this module
+
+            worker = ClusterWorker(dask, poll_interval=poll_interval)
+        stop = threading.Event()
         thread = threading.Thread(target=worker.run, args=(stop,), name=f"kolena-lab-worker-{worker.id}", daemon=True)
         thread.start()
         atexit.unregister(stop_worker)  # registered once however often the worker is restarted

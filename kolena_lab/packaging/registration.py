@@ -29,19 +29,32 @@ def _model_class(workflow: Union[Workflow, type]) -> Type[Model]:
 
 def package_infer_batch(package: ModelPackage, to_inference: ToInference) -> InferBatchFunction:
     """An ``infer_batch`` running ``package`` (loaded on the first call) and converting each prediction with
-    ``to_inference(prediction, test_sample)``."""
-    def infer_batch(samples: List[Any]) -> List[Inference]:
-        datapoints = package.datapoints(samples)
+    ``to_inference(prediction, test_sample)``. It pickles as the package's ``model.yaml`` path: a Dask worker reads
+    the package again (from the same path) and loads it once."""
+    return _PackageInferBatch(package, to_inference)
+
+
+class _PackageInferBatch:
+    def __init__(self, package: ModelPackage, to_inference: ToInference):
+        self.package, self.to_inference = package, to_inference
+
+    def __call__(self, samples: List[Any]) -> List[Inference]:
+        datapoints = self.package.datapoints(samples)
         inferences = []
-        for datapoint, prediction in zip(datapoints, package.predict(datapoints)):
+        for datapoint, prediction in zip(datapoints, self.package.predict(datapoints)):
             try:
-                inferences.append(to_inference(prediction, datapoint["sample"]))
+                inferences.append(self.to_inference(prediction, datapoint["sample"]))
             except Exception as e:
                 raise ModelPackageError(f"datapoint {datapoint['index']} ({shown(datapoint['locator'])}): the "
                                         f"prediction does not make an inference: {type(e).__name__}: {e}") from e
         return inferences
 
-    return infer_batch
+    def __reduce__(self) -> tuple:
+        return _reloaded, (self.package.yaml_path, self.package.name, self.to_inference)
+
+
+def _reloaded(yaml_path: str, name: str, to_inference: ToInference) -> _PackageInferBatch:
+    return _PackageInferBatch(load_package(yaml_path, name), to_inference)
 
 
 def model_from_package(

@@ -11,7 +11,7 @@ from kolena_lab.errors import CancelledError, InputValidationError
 from kolena_lab.workflow._inference_checks import batch_inferences, encode_inference
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.inference import Inference
-from kolena_lab.workflow.model import Model
+from kolena_lab.workflow.model import InferBatchFunction, InferFunction, Model
 from kolena_lab.workflow.test_sample import TestSample, sample_label
 
 Progress = Callable[[int, int], None]
@@ -24,6 +24,22 @@ class InferenceFailure:
     model: str
     sample: str
     error: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InferenceTarget:
+    """What inferring needs of a model: its name and store id, its inference type and its infer functions (picklable
+    when the functions are, so a Dask worker can infer with it)."""
+
+    name: str
+    model_id: int
+    inference_type: type
+    infer: Optional[InferFunction]
+    infer_batch: Optional[InferBatchFunction]
+
+    @classmethod
+    def of(cls, model: Model) -> "InferenceTarget":
+        return cls(model.name, model._id, model.workflow.inference_type, model.infer, model.infer_batch)
 
 
 class Member:
@@ -39,44 +55,45 @@ class Inferrer:
     """Infers samples with a model's ``infer`` or ``infer_batch`` and stores the inferences; ``inferred`` counts those
     stored, ``failures`` lists the samples that failed with ``on_error="skip"``."""
 
-    def __init__(self, model: Model, batch_size: int, on_error: Literal["raise", "skip"],
-                 failures: List[InferenceFailure]):
+    def __init__(self, model: InferenceTarget, batch_size: int, on_error: Literal["raise", "skip"],
+                 failures: List[InferenceFailure], batches_per_write: int = 1):
         self.model, self.batch_size, self.on_error, self.failures = model, batch_size, on_error, failures
-        self._inference_type = model.workflow.inference_type
+        self.batches_per_write = batches_per_write  # batches stored per transaction
         self.inferred = 0
 
     def put(self, rows: List[Tuple[int, str]]) -> None:
         """Store ``(sample id, encoded inference)`` rows in one transaction."""
         if rows:
             with store.get_store().transaction() as conn:
-                store.models.put_inferences(conn, self.model._id, rows)
+                store.models.put_inferences(conn, self.model.model_id, rows)
 
     def encode(self, sample: TestSample, inference: Inference) -> str:
         """The stored form of ``sample``'s inference, once checked (``InputValidationError`` naming the sample)."""
-        return encode_inference(inference, self._inference_type, sample)
+        return encode_inference(inference, self.model.inference_type, sample)
 
     def infer(self, pending: List[Member], progress: Optional[Progress], cancel: Optional[threading.Event]) -> Set[int]:
         """Infer ``pending`` (with a progress bar unless ``progress`` is given); returns the ids of samples that failed
         (with ``on_error="skip"``)."""
         if progress is not None:
-            return self._infer_members(pending, progress, cancel)
+            return self.infer_members(pending, progress, cancel)
         if not pending:
             return set()
         with ProgressBar(total=len(pending), desc=f"inferring {self.model.name}", unit="sample") as bar:
-            return self._infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
+            return self.infer_members(pending, lambda done, _: bar.update(done - bar.n), cancel)
 
-    def _infer_members(self, pending: List[Member], progress: Progress,
-                       cancel: Optional[threading.Event]) -> Set[int]:
-        """Infer ``pending`` in batches, storing each batch (and the part of one inferred before a cancel or an error)
-        in one transaction; returns the ids of the samples that failed."""
+    def infer_members(self, pending: List[Member], progress: Progress,
+                      cancel: Optional[threading.Event]) -> Set[int]:
+        """Infer ``pending`` in batches, storing every ``batches_per_write`` batches (and what was inferred before a
+        cancel or an error) in one transaction; returns the ids of the samples that failed."""
         failed: Set[int] = set()
         total = len(pending)
         progress(0, total)
-        for start in range(0, total, self.batch_size):
-            batch, rows = pending[start:start + self.batch_size], []
-            try:
+        rows: List[Tuple[int, str]] = []
+        try:
+            for number, start in enumerate(range(0, total, self.batch_size), 1):
+                batch = pending[start:start + self.batch_size]
                 if self.model.infer_batch is not None:
-                    self._check_cancel(cancel, 0)
+                    self._check_cancel(cancel, len(rows))
                     rows.extend(self._infer_batch(batch, failed))
                     progress(start + len(batch), total)
                 else:
@@ -86,10 +103,17 @@ class Inferrer:
                         if row is not None:
                             rows.append(row)
                         progress(done, total)
-            finally:
-                self.put(rows)
-                self.inferred += len(rows)
+                if number % self.batches_per_write == 0:
+                    self._store(rows)
+        finally:
+            self._store(rows)
         return failed
+
+    def _store(self, rows: List[Tuple[int, str]]) -> None:
+        """Store ``rows`` and empty the list."""
+        self.put(rows)
+        self.inferred += len(rows)
+        rows.clear()
 
     def _check_cancel(self, cancel: Optional[threading.Event], unstored: int) -> None:
         """Raise ``CancelledError`` once ``cancel`` is set; ``unstored`` inferences are about to be stored."""

@@ -11,7 +11,8 @@ import contextvars
 import logging
 import os
 import socket
-from typing import Any, Iterator, Optional, Tuple
+import threading
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from kolena_lab import store
 from kolena_lab.errors import ClusterError, KolenaError, shown
@@ -20,6 +21,8 @@ from kolena_lab.store.store import database_file
 ENV_DASK = "KOLENA_LAB_DASK"
 # Libraries whose version can change a stored result or the bytes sent between client and workers.
 CHECKED_PACKAGES = ("kolena_lab", "numpy", "pandas", "pydantic", "sqlalchemy", "pyarrow")
+_clients: Dict[str, Any] = {}  # a client per scheduler address connected by address, reused while it runs
+_clients_lock = threading.Lock()
 _current: contextvars.ContextVar[Optional[Any]] = contextvars.ContextVar("kolena_lab_dask_client", default=None)
 
 
@@ -46,18 +49,28 @@ def connect(executor: Any = None) -> Optional[Any]:
     if isinstance(executor, distributed.Client):
         client = executor
     elif isinstance(executor, str) or hasattr(executor, "scheduler_address"):
-        address = executor if isinstance(executor, str) else executor.scheduler_address
-        try:
-            with _quiet("distributed.client"):  # its own traceback of a refused connection says nothing more
-                client = distributed.Client(address, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as e:
-            raise ClusterError(f"cannot reach the Dask scheduler at {shown(address)}: {e}") from None
+        client = _client_for(distributed, executor if isinstance(executor, str) else executor.scheduler_address)
     else:
         raise ClusterError(f"executor must be a distributed.Client, a Dask cluster or a scheduler address, not "
                            f"{type(executor).__name__}")
     check_versions(client)
     check_store(client)
     return client
+
+
+def _client_for(distributed: Any, address: str) -> Any:
+    """The client of the scheduler at ``address``: the one connected before while it runs, else a new one."""
+    with _clients_lock:
+        client = _clients.get(address)
+        if client is not None and client.status == "running":
+            return client
+        try:
+            with _quiet("distributed.client"):  # its own traceback of a refused connection says nothing more
+                client = distributed.Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ClusterError(f"cannot reach the Dask scheduler at {shown(address)}: {e}") from None
+        _clients[address] = client
+        return client
 
 
 @contextlib.contextmanager
@@ -72,12 +85,26 @@ def _quiet(logger: str) -> Iterator[None]:
 
 
 def check_versions(client: Any) -> None:
-    """Raise ``ClusterError`` naming the package and the workers when a worker's versions differ from this process's
-    (Dask's own required packages and ``CHECKED_PACKAGES``)."""
-    try:
-        client.get_versions(check=True, packages=list(CHECKED_PACKAGES))
-    except ValueError as e:
-        raise ClusterError(f"the Dask workers run other library versions than this process:\n{e}") from None
+    """Raise ``ClusterError`` naming each package, this process's version and the workers' versions when a worker
+    runs other versions of Python, Dask's own required packages or ``CHECKED_PACKAGES`` than this process."""
+    from distributed.versions import required_packages
+
+    packages = ["python", *required_packages, *CHECKED_PACKAGES]
+    reported = client.get_versions(packages=list(CHECKED_PACKAGES))
+    mine = reported["client"]["packages"]
+    problems = []
+    for package in packages:
+        theirs: Dict[str, List[str]] = {}
+        for address, info in sorted(reported["workers"].items()):
+            version = info.get("packages", {}).get(package, "unknown") if isinstance(info, dict) else "unknown"
+            if version != mine.get(package):
+                theirs.setdefault(str(version), []).append(address)
+        if theirs:
+            listed = "; ".join(f"{version} on {', '.join(addresses)}" for version, addresses in theirs.items())
+            problems.append(f"{package} {mine.get(package)} here, {listed}")
+    if problems:
+        raise ClusterError("the Dask workers run other library versions than this process: " + " | ".join(problems)
+                           + " — install the same versions on the workers (e.g. one image for notebooks and workers)")
 
 
 def _probe_store(url: str, client_file: Optional[Tuple[int, int]]) -> Optional[str]:

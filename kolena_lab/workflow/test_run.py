@@ -18,7 +18,9 @@ from kolena_lab.errors import (
 from kolena_lab.store.checks import check_name
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow import _result_checks as _checks
-from kolena_lab.workflow._inferring import InferenceFailure, Inferrer, Member
+from kolena_lab.workflow import executor as _executor
+from kolena_lab.workflow._distributed_inference import infer_on_cluster
+from kolena_lab.workflow._inferring import InferenceFailure, InferenceTarget, Inferrer, Member
 
 from kolena_lab.workflow._datatypes import DataObject
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
@@ -62,6 +64,10 @@ class TestRun:
     A sample whose inference raises fails the run with ``on_error="raise"``; with ``"skip"`` it is listed in
     ``failures`` and the test cases holding it are left out of the evaluation (listed in ``skipped_test_cases``).
     ``inferred`` counts the inferences this run stored.
+
+    ``executor`` (a ``distributed.Client``, a Dask cluster or a scheduler address; default ``KOLENA_LAB_DASK``) runs
+    the inference on a Dask cluster, partitions of the samples on its workers, and the evaluation with that client
+    current (``executor.using``) so ready evaluators can use it; the stored results are those of a single process.
     """
 
     __test__ = False
@@ -76,6 +82,7 @@ class TestRun:
         batch_size: Optional[int] = None,
         test_cases: Optional[List[TestCase]] = None,
         on_error: Literal["raise", "skip"] = "raise",
+        executor: Any = None,
     ):
         if model.workflow.name != test_suite.workflow.name:
             raise WorkflowMismatchError(f"model '{model.name}' (workflow '{model.workflow.name}') cannot be tested "
@@ -105,7 +112,7 @@ class TestRun:
         self.jobs: List[int] = []
         self.failures: List[InferenceFailure] = []
         self.skipped_test_cases: List[TestCase] = []
-        self._inferrer = Inferrer(model, self.batch_size, on_error, self.failures)
+        self._inferrer = Inferrer(InferenceTarget.of(model), self.batch_size, on_error, self.failures)
         for test_case in test_cases or []:
             if test_case.workflow.name != model.workflow.name:
                 raise WorkflowMismatchError(f"test case '{test_case.name}' belongs to workflow "
@@ -116,6 +123,7 @@ class TestRun:
         self._keys: Optional[Dict[int, str]] = None  # each unique sample's identity key, computed once
         if not any(self._members.values()):
             raise IncorrectUsageError(f"test suite '{test_suite.name}' (version {test_suite.version}) has no samples")
+        self.client = _executor.connect(executor)
 
     def _load_members(self) -> Dict[TestCase, List[Member]]:
         workflow = self.model.workflow
@@ -287,12 +295,21 @@ class TestRun:
                             for sample_id, (sample, inference) in zip(ids, pairs)])
 
     def _infer(self, progress: Optional[Callable[[int, int], None]], cancel: Optional[threading.Event]) -> None:
-        failed = self._inferrer.infer(self._pending(), progress, cancel)
+        pending = self._pending()
+        if self.client is not None and pending and self._can_infer():
+            failed = infer_on_cluster(self.client, self.model, self._inferrer, pending, progress, cancel)
+        else:
+            failed = self._inferrer.infer(pending, progress, cancel)
         if failed:
             self._leave_out(failed)
 
     def evaluate(self) -> None:
-        """Evaluate every configuration on the stored inferences and store the results."""
+        """Evaluate every configuration on the stored inferences and store the results (with the run's Dask client
+        current, when it has one)."""
+        with _executor.using(self.client):
+            self._evaluate()
+
+    def _evaluate(self) -> None:
         with store.get_store().read() as conn:
             inferences = store.models.inferences(conn, self.model._id, list(self._unique()))
         cache: Dict[str, Inference] = {}
@@ -421,6 +438,7 @@ def test(
     batch_size: Optional[int] = None,
     *,
     on_error: Literal["raise", "skip"] = "raise",
+    executor: Any = None,
 ) -> TestRun:
     """Test a model on a suite: infer samples lacking an inference (all with ``reset``), then evaluate.
 
@@ -430,14 +448,14 @@ def test(
     ``batch_size`` sets how many samples are inferred (with ``model.infer_batch`` if the model has one) and stored
     per transaction (64 by default); inferences stored before a failure are kept, so a re-run continues from there.
     ``on_error="skip"`` lists the samples whose inference raises in the run's ``failures`` and evaluates the test
-    cases without them instead of failing.
+    cases without them instead of failing. ``executor`` runs the work on a Dask cluster (see ``TestRun``).
 
     Each inference is checked before it is stored (its class and field values; ``InputValidationError`` naming the
     sample), and so are the evaluator's results before any of them is stored: metrics of the right types, exactly one
     per sample, at most one per test case. A function evaluator returning None is refused (``no_op_evaluator`` stores
     empty metrics).
     """
-    run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size, on_error=on_error)
+    run = TestRun(model, test_suite, evaluator, configurations, reset, batch_size, on_error=on_error, executor=executor)
     run.run()
     return run
 
