@@ -36,13 +36,13 @@ def _distributed() -> Any:
 
 
 def connect(executor: Any = None) -> Optional[Any]:
-    """A checked ``distributed.Client`` for ``executor`` (a client, a cluster or a scheduler address), else for
-    ``KOLENA_LAB_DASK``; None when neither is given (work runs in this process).
+    """A checked ``distributed.Client`` for ``executor`` (a client, a cluster or a scheduler address), else the
+    client current in ``using``, else ``KOLENA_LAB_DASK``'s; None when there is none (work runs in this process).
 
     Raises ``ClusterError`` when the scheduler cannot be reached, a worker runs other versions of the checked
     libraries, or a worker cannot open the current store (a SQLite file on another machine)."""
     if executor is None:
-        executor = os.environ.get(ENV_DASK) or None
+        executor = current_client() or os.environ.get(ENV_DASK) or None
         if executor is None:
             return None
     distributed = _distributed()

@@ -60,3 +60,11 @@ def test_the_environment_names_the_default_cluster(sqlite_store, cluster, monkey
     assert executor.connect() is client  # one client per address, reused
     with pytest.raises(ClusterError, match="executor must be a distributed.Client"):
         executor.connect(42)
+
+
+def test_the_current_client_comes_before_the_environment(sqlite_store, client, monkeypatch):
+    monkeypatch.setenv(executor.ENV_DASK, "tcp://127.0.0.1:1")  # unreachable: connecting to it would fail
+    with executor.using(client):
+        assert executor.connect() is client
+    with pytest.raises(ClusterError, match="cannot reach the Dask scheduler"):
+        executor.connect()
