@@ -12,8 +12,10 @@ that ``to_coco`` writes them back.
 """
 import json
 import os
+from itertools import chain
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
+import numpy as np
 import pandas as pd
 
 from kolena_lab._utils.progress import ProgressBar
@@ -33,7 +35,8 @@ from kolena_lab.datasets._common import (
 )
 from kolena_lab.datasets._types import DETECTION_TYPES, DetectionInference
 from kolena_lab.errors import InputValidationError, NotFoundError, shown
-from kolena_lab.workflow import catalog
+from kolena_lab.workflow import _codec, catalog
+from kolena_lab.workflow._dataframe import Encoded, encode_labeled_boxes, json_texts
 from kolena_lab.workflow._datatypes import _serialize
 from kolena_lab.workflow.annotation import (
     LabeledBoundingBox,
@@ -72,8 +75,8 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     del data  # the annotation records: their boxes hold what is kept
     frame = pd.DataFrame.from_records(parsed.images)
     frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
-    frame["ground_truth.bboxes"] = parsed.boxes
-    frame["ground_truth.polygons"] = parsed.polygons
+    frame["ground_truth.bboxes"] = pd.Series(parsed.boxes, dtype=object)
+    frame["ground_truth.polygons"] = pd.Series(parsed.polygons, dtype=object)
     groups = _groups(parsed, split_by) if split_by is not None else None
     workflow = workflow_of(name, DETECTION_TYPES)
     suite = test_suite or name
@@ -87,8 +90,9 @@ class _Parsed(NamedTuple):
 
     images: List[dict]
     categories: List[dict]
-    boxes: List[List[LabeledBoundingBox]]
-    polygons: List[List[LabeledPolygon]]
+    boxes: List[Union[List[LabeledBoundingBox], Encoded]]
+    polygons: List[Union[List[LabeledPolygon], Encoded]]
+    labels: List[List[str]]
 
 
 class _Where:
@@ -169,41 +173,174 @@ def _parse_annotations(data: Any, progress: bool = False) -> _Parsed:
                                                                             "a non-empty string")
     _unique([c["id"] for c in categories], "categories", "category id")
     _unique([c["name"] for c in categories], "categories", "category name")
-    index = {image_id: i for i, image_id in enumerate(ids)}
-    boxes: List[List[LabeledBoundingBox]] = [[] for _ in images]
-    polygons: List[List[LabeledPolygon]] = [[] for _ in images]
-    seen = set()
     with ProgressBar(total=len(annotations), desc="checking", unit=" annotations", disable=not progress) as bar:
-        for i, ann in enumerate(annotations):
-            if i % _PROGRESS_STEP == 0 and i:
-                bar.update(_PROGRESS_STEP)
-            where = _Where("annotations", i, ann)
-            ann_id = _field(ann, "id", where, is_int, "an integer")
-            if ann_id in seen:
-                raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
-            seen.add(ann_id)
-            image_id = _field(ann, "image_id", where, is_int, "an integer")
-            img = index.get(image_id)
-            if img is None:
-                raise InputValidationError(f"{where}: image_id {image_id} is no image of the file")
-            category_id = _field(ann, "category_id", where, is_int, "an integer")
-            if category_id not in names:
-                raise InputValidationError(f"{where}: category_id {category_id} is no category of the file")
-            label = names[category_id]
-            x, y, w, h = _checked_box(ann, where, sizes[img], image_id)
-            if "iscrowd" in ann and ann["iscrowd"] not in (0, 1):
-                raise InputValidationError(f"{where}: 'iscrowd' must be 0 or 1, got {shown(ann['iscrowd'])}")
-            if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
-                raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
-            parts = _segmentation(ann, where)
-            extra = {"id": ann_id, **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
-            try:
-                boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
-                polygons[img] += [LabeledPolygon(part, label, **extra) for part in parts]
-            except InputValidationError as e:
-                raise InputValidationError(f"{where}: {e}") from None
+        fast = _fast_annotations(annotations, ids, sizes, names)
+        parsed = fast or _object_annotations(annotations, ids, sizes, names, bar)
         bar.update(len(annotations) - bar.n)
-    return _Parsed(images, categories, boxes, polygons)
+    return _Parsed(images, categories, *parsed)
+
+
+def _object_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple[Any, Any]],
+                        names: Dict[int, str], bar: ProgressBar) -> Tuple[list, list, List[List[str]]]:
+    """Each image's boxes and polygons as objects, and their labels, checking one annotation after another: the
+    first bad one is named."""
+    index = {image_id: i for i, image_id in enumerate(ids)}
+    boxes: List[List[LabeledBoundingBox]] = [[] for _ in ids]
+    polygons: List[List[LabeledPolygon]] = [[] for _ in ids]
+    seen = set()
+    for i, ann in enumerate(annotations):
+        if i % _PROGRESS_STEP == 0 and i:
+            bar.update(_PROGRESS_STEP)
+        where = _Where("annotations", i, ann)
+        ann_id = _field(ann, "id", where, is_int, "an integer")
+        if ann_id in seen:
+            raise InputValidationError(f"{where}: duplicate annotation id {ann_id}")
+        seen.add(ann_id)
+        image_id = _field(ann, "image_id", where, is_int, "an integer")
+        img = index.get(image_id)
+        if img is None:
+            raise InputValidationError(f"{where}: image_id {image_id} is no image of the file")
+        category_id = _field(ann, "category_id", where, is_int, "an integer")
+        if category_id not in names:
+            raise InputValidationError(f"{where}: category_id {category_id} is no category of the file")
+        label = names[category_id]
+        x, y, w, h = _checked_box(ann, where, sizes[img], image_id)
+        if "iscrowd" in ann and ann["iscrowd"] not in (0, 1):
+            raise InputValidationError(f"{where}: 'iscrowd' must be 0 or 1, got {shown(ann['iscrowd'])}")
+        if "area" in ann and not (is_finite_number(ann["area"]) and ann["area"] >= 0):
+            raise InputValidationError(f"{where}: 'area' must be a number ≥ 0, got {shown(ann['area'])}")
+        parts = _segmentation(ann, where)
+        try:
+            boxes[img].append(LabeledBoundingBox((x, y), (x + w, y + h), label, **_attributes(ann, ("image_id",))))
+            polygons[img] += _polygons(ann, parts, label)
+        except InputValidationError as e:
+            raise InputValidationError(f"{where}: {e}") from None
+    return boxes, polygons, [[b.label for b in image_boxes] for image_boxes in boxes]
+
+
+def _polygons(ann: dict, parts: List[List[List[float]]], label: str) -> List[LabeledPolygon]:
+    extra = {"id": ann["id"], **({"iscrowd": ann["iscrowd"]} if "iscrowd" in ann else {})}
+    return [LabeledPolygon(part, label, **extra) for part in parts]
+
+
+_EXACT = 2.0 ** 52  # numbers below it in magnitude (and their sums) are exact floats: numpy adds them as Python does
+
+
+def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple[Any, Any]],
+                      names: Dict[int, str]) -> Optional[Tuple[List[Encoded], List[Encoded], List[List[str]]]]:
+    """Each image's boxes and polygons as the JSON text the object path stores, and their labels, checked and
+    encoded column-wise; None when a record breaks a rule (or is out of the column-wise path's reach), for
+    ``_object_annotations`` to name the first bad one or to build what this path does not."""
+    n = len(annotations)
+    try:
+        columns = {key: [a[key] for a in annotations] for key in ("id", "image_id", "category_id", "bbox")}
+        ann_ids, image_of, category_of = (np.array(columns[k], dtype=np.int64) for k in ("id", "image_id",
+                                                                                           "category_id"))
+        image_ids, category_ids = np.array(ids, dtype=np.int64), np.array(list(names), dtype=np.int64)
+        size = np.array(sizes, dtype=float)
+    except (KeyError, OverflowError, TypeError, ValueError):
+        return None
+    if not all(set(map(type, columns[k])) <= {int} for k in ("id", "image_id", "category_id")) or \
+            len(np.unique(ann_ids)) != n or not np.all(np.abs(size) < _EXACT):
+        return None
+    rows, categories = _positions(image_ids, image_of), _positions(category_ids, category_of)
+    bboxes = columns["bbox"]
+    if rows is None or categories is None or not all(type(b) is list and len(b) == 4 for b in bboxes):
+        return None
+    flat = list(chain.from_iterable(bboxes))
+    kinds = set(map(type, flat))
+    if not kinds <= {int, float}:
+        return None
+    box = np.array(flat, dtype=float).reshape(n, 4)
+    x, y, w, h = box.T
+    right, bottom = x + w, y + h
+    if not (np.all(np.abs(box) < _EXACT) and np.all(w > 0) and np.all(h > 0) and np.all(x >= 0) and np.all(y >= 0)
+            and np.all(right <= size[rows, 0]) and np.all(bottom <= size[rows, 1])):
+        return None
+    floats = np.ones(n, dtype=bool) if kinds == {float} else np.fromiter(
+        (type(v) is float for v in flat), dtype=bool, count=4 * n).reshape(n, 4).all(axis=1)
+    keep_bbox = ~(floats & ((right - x) == w) & ((bottom - y) == h))  # as _attributes leaves bbox out
+    if not _fast_optional_fields(annotations):
+        return None
+    labels = np.array(list(names.values()), dtype=object)[categories].tolist()
+    polygons = _fast_polygons(annotations, labels)
+    if polygons is None:
+        return None
+    texts = _box_texts(annotations, np.column_stack([x, y, right, bottom]), labels, keep_bbox)
+    if texts is None:
+        return None
+    order = np.argsort(rows, kind="stable")
+    ends = np.cumsum(np.bincount(rows, minlength=len(ids))).tolist()
+    starts = [0] + ends[:-1]
+    ordered, ordered_labels = [texts[k] for k in order.tolist()], [labels[k] for k in order.tolist()]
+    boxes = [Encoded("[" + ",".join(ordered[a:b]) + "]") for a, b in zip(starts, ends)]
+    image_polygons: List[List[str]] = [[] for _ in ids]
+    for k, texts_k in polygons.items():
+        image_polygons[rows[k]] += texts_k
+    return (boxes, [Encoded("[" + ",".join(p) + "]") for p in image_polygons],
+            [ordered_labels[a:b] for a, b in zip(starts, ends)])
+
+
+def _positions(keys: np.ndarray, values: np.ndarray) -> Optional[np.ndarray]:
+    """The position in ``keys`` (unique) of each of ``values``; None when one is not among them."""
+    order = np.argsort(keys, kind="stable")
+    found = np.searchsorted(keys[order], values).clip(0, max(len(keys) - 1, 0))
+    if not len(keys) or not np.array_equal(keys[order][found], values):
+        return None if len(values) else np.zeros(0, dtype=np.int64)
+    return order[found]
+
+
+def _fast_optional_fields(annotations: List[dict]) -> bool:
+    """Whether every ``iscrowd`` is 0 or 1 and every ``area`` a number ≥ 0 (as ``_object_annotations`` checks)."""
+    crowd = [a["iscrowd"] for a in annotations if "iscrowd" in a]
+    area = [a["area"] for a in annotations if "area" in a]
+    try:
+        if not set(crowd) <= {0, 1}:
+            return False
+    except TypeError:  # an unhashable value
+        return False
+    if not set(map(type, area)) <= {int, float}:
+        return False
+    values = np.array(area, dtype=float)
+    return bool(np.all(np.isfinite(values) & (values >= 0)))
+
+
+def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[int, List[str]]]:
+    """The encoded polygons of each annotation with a polygon segmentation (objects, as they are few); None when a
+    segmentation is not valid."""
+    out: Dict[int, List[str]] = {}
+    for k, ann in enumerate(annotations):
+        value = ann.get("segmentation")
+        if value is None or isinstance(value, dict) and "counts" in value and "size" in value:
+            continue
+        try:
+            parts = _segmentation(ann, "")
+            polygons = _polygons(ann, parts, labels[k])
+        except InputValidationError:
+            return None
+        if polygons:
+            out[k] = [_codec.dumps(_serialize(p)) for p in polygons]
+    return out
+
+
+def _box_texts(annotations: List[dict], corners: np.ndarray, labels: List[str],
+               keep_bbox: np.ndarray) -> Optional[List[str]]:
+    """Each annotation's box as JSON text, its keys as attributes (as ``_attributes`` names them); annotations are
+    encoded in groups of the same keys in the same order."""
+    groups: Dict[Tuple[Tuple[str, ...], bool], List[int]] = {}
+    for k, (keys, keep) in enumerate(zip(map(tuple, annotations), keep_bbox.tolist())):
+        groups.setdefault((keys, keep), []).append(k)
+    texts: List[str] = [""] * len(annotations)
+    for (keys, keep), members in groups.items():
+        if not all(isinstance(key, str) for key in keys):
+            return None
+        kept = [key for key in keys if key != "image_id" and (keep or key != "bbox")]
+        attributes = {(f"coco_{key}" if key in _CLASHING else key): json_texts([annotations[k][key] for k in members])
+                      for key in kept}
+        encoded = encode_labeled_boxes(corners[members], [labels[k] for k in members], attributes)
+        for k, text in zip(members, encoded):
+            texts[k] = text
+    return texts
 
 
 def _checked_box(record: dict, where: Any, size: Optional[Tuple[float, float]],
@@ -256,10 +393,10 @@ def _groups(parsed: _Parsed, split_by: str) -> Dict[str, List[int]]:
     groups: Dict[str, List[int]] = {}
     if split_by == "category":
         order = {c["name"]: [] for c in parsed.categories}
-        for row, boxes in enumerate(parsed.boxes):
-            for label in dict.fromkeys(b.label for b in boxes):
+        for row, labels in enumerate(parsed.labels):
+            for label in dict.fromkeys(labels):
                 order[label].append(row)
-            if not boxes:
+            if not labels:
                 groups.setdefault(NO_OBJECTS, []).append(row)
         return {**{k: v for k, v in order.items() if v}, **groups}
     for row, image in enumerate(parsed.images):

@@ -1,0 +1,80 @@
+"""The column-wise COCO import stores exactly what the object path stores: test samples (identity keys, metadata),
+test case members (ground truths), test cases and suites, byte for byte."""
+import json
+import sqlite3
+
+import pytest
+
+import kolena_lab
+from kolena_lab.datasets import coco, from_coco
+
+from . import _coco
+
+_QUERIES = {
+    "samples": "SELECT id, key, metadata FROM kl_test_samples ORDER BY id",
+    "members": "SELECT c.name, v.version, m.position, m.sample_id, m.ground_truth FROM kl_test_case_members m "
+               "JOIN kl_test_case_versions v ON v.id = m.version_id JOIN kl_test_cases c ON c.id = v.test_case_id "
+               "ORDER BY c.name, v.version, m.position",
+    "test cases": "SELECT name, description, latest_version FROM kl_test_cases ORDER BY name",
+    "suites": "SELECT s.name, s.description, v.version, c.name FROM kl_test_suite_members m "
+              "JOIN kl_test_suite_versions v ON v.id = m.suite_version_id JOIN kl_test_suites s ON s.id = v.suite_id "
+              "JOIN kl_test_case_versions cv ON cv.id = m.test_case_version_id "
+              "JOIN kl_test_cases c ON c.id = cv.test_case_id ORDER BY s.name, v.version, m.position",
+}
+
+
+def _varied(seed: int) -> dict:
+    """A generated file with crowd boxes, polygons, RLE, extra keys in varying order, integer and float boxes, boxes
+    whose ``bbox`` the corners do not give back exactly, a key named like a box field, unicode labels."""
+    data = _coco.dataset(60, seed=seed, crowd_p=0.3)
+    data["categories"][0]["name"] = "zebra \u00e9 \"q\" %s"
+    for k, ann in enumerate(data["annotations"]):
+        if k % 3 == 0:
+            ann["note"] = ["a", {"b": k}] if k % 2 else "caf\u00e9"
+        if k % 4 == 1:
+            x, y, w, h = ann["bbox"]
+            ann["bbox"] = [int(x), int(y), int(w), int(h)]
+        if k % 5 == 2:
+            ann["bbox"][2] = ann["bbox"][2] + 0.1  # (x + w) - x != w for some
+        if k % 7 == 3:
+            ann["label"] = "clash"
+        if k % 6 == 4:
+            data["annotations"][k] = dict(reversed(list(ann.items())))
+    data["annotations"][1]["iscrowd"] = True
+    return data
+
+
+def _rows(path) -> dict:
+    with sqlite3.connect(path) as conn:
+        return {name: conn.execute(query).fetchall() for name, query in _QUERIES.items()}
+
+
+@pytest.mark.parametrize("split_by", [None, "category", "split"])
+def test_fast_path_stores_what_the_object_path_stores(tmp_path, monkeypatch, split_by):
+    data = _varied(seed=3)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    stored = {}
+    for path in ("fast", "object"):
+        if path == "object":
+            monkeypatch.setattr(coco, "_fast_annotations", lambda *args: None)
+        store = kolena_lab.initialize(url=f"sqlite:///{tmp_path / path}.db")
+        try:
+            imported = from_coco(tmp_path / "a.json", tmp_path / "images", "coco", split_by=split_by)
+        finally:
+            store.dispose()
+        assert imported.samples == 60
+        stored[path] = _rows(tmp_path / f"{path}.db")
+    assert stored["fast"]["members"] and any('"segmentation":{"counts"' in r[4] for r in stored["fast"]["members"])
+    assert any('"data_type":"ANNOTATION/POLYGON"' in r[4] for r in stored["fast"]["members"])
+    for table in _QUERIES:
+        assert stored["fast"][table] == stored["object"][table], table
+
+
+def test_fast_path_is_taken_on_valid_files(tmp_path):
+    data = _varied(seed=4)
+    head = (data["annotations"], [im["id"] for im in data["images"]],
+            [(im["width"], im["height"]) for im in data["images"]], {c["id"]: c["name"] for c in data["categories"]})
+    assert coco._fast_annotations(*head) is not None
+    data["annotations"][7]["bbox"][0] = -1.0
+    assert coco._fast_annotations(*head) is None  # the object path names the record
