@@ -22,6 +22,7 @@ from kolena_lab._utils.progress import ProgressBar
 from kolena_lab.datasets._common import (
     ImportedDataset,
     check_dir,
+    collector_paused,
     first_duplicate,
     is_finite_number,
     is_int,
@@ -63,16 +64,19 @@ _SHAPE_FIELDS = frozenset({"top_left", "bottom_right", "width", "height", "area"
 
 
 def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, name: str, *,
-              split_by: Optional[str] = None, test_suite: Optional[str] = None,
+              split_by: Optional[str] = None, test_suite: Optional[str] = None, reset: bool = False,
               progress: bool = False) -> ImportedDataset:
     """Import a COCO annotation file as the detection workflow ``name``: one test case ``name`` holding every image,
     or with ``split_by`` (an image key, e.g. ``"split"``, or ``"category"``) one test case ``"<name> :: <value>"`` per
     value, in the test suite ``test_suite`` (default ``name``). Every record is checked before anything is written;
-    a bad one raises ``InputValidationError`` naming it (see ``docs/import-export.md`` for the rules)."""
+    a bad one raises ``InputValidationError`` naming it (see ``docs/import-export.md`` for the rules). Existing test
+    cases or suite of these names raise ``NameConflictError``; with ``reset=True`` they get a new version holding
+    the import."""
     root = check_dir(images_dir, "images directory")
-    data = read_json(annotations, "COCO annotation file")
-    parsed = _parse_annotations(data, progress)
-    del data  # the annotation records: their boxes hold what is kept
+    with collector_paused():
+        data = read_json(annotations, "COCO annotation file")
+        parsed = _parse_annotations(data, progress)
+        del data  # the annotation records: their boxes hold what is kept
     frame = pd.DataFrame.from_records(parsed.images)
     frame.insert(0, "locator", [join_locator(root, f) for f in frame["file_name"].tolist()])
     frame["ground_truth.bboxes"] = pd.Series(parsed.boxes, dtype=object)
@@ -82,7 +86,7 @@ def from_coco(annotations: Union[PathLike, bytes, dict], images_dir: PathLike, n
     suite = test_suite or name
     return write_dataset(workflow, split_frames(frame, name, groups), suite,
                          CATEGORIES_MARKER + json.dumps(parsed.categories), len(frame), DETECTION_TYPES, progress,
-                         case_description=SUITE_REFERENCE + json.dumps(suite))
+                         case_description=SUITE_REFERENCE + json.dumps(suite), reset=reset)
 
 
 class _Parsed(NamedTuple):
