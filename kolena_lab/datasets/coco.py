@@ -13,6 +13,7 @@ that ``to_coco`` writes them back.
 import json
 import os
 from itertools import chain
+from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
@@ -158,16 +159,7 @@ def _parse_annotations(data: Any, progress: bool = False) -> _Parsed:
     annotations = _records(data, "annotations")
     if not images:
         raise InputValidationError("the COCO annotation file has no images")
-    ids, sizes = [], []
-    for i, image in enumerate(images):
-        where = _Where("images", i, image)
-        ids.append(_field(image, "id", where, is_int, "an integer"))
-        _field(image, "file_name", where, _text, "a non-empty string")
-        sizes.append((_field(image, "width", where, _positive, "a positive number"),
-                      _field(image, "height", where, _positive, "a positive number")))
-        reserved = _RESERVED_IMAGE_KEYS.intersection(image) or {k for k in image if k.startswith("ground_truth.")}
-        if reserved:
-            raise InputValidationError(f"{where}: key {shown(sorted(reserved)[0])} is reserved for the sample")
+    ids, sizes = _fast_images(images) or _checked_images(images)
     _unique(ids, "images", "image id")
     _unique([image["file_name"] for image in images], "images", "file_name")
     names: Dict[int, str] = {}
@@ -182,6 +174,44 @@ def _parse_annotations(data: Any, progress: bool = False) -> _Parsed:
         parsed = fast or _object_annotations(annotations, ids, sizes, names, bar)
         bar.update(len(annotations) - bar.n)
     return _Parsed(images, categories, *parsed)
+
+
+def _checked_images(images: List[dict]) -> Tuple[List[int], List[Tuple[Any, Any]]]:
+    """The images' ids and sizes, checking one image after another: the first bad one is named."""
+    ids, sizes = [], []
+    for i, image in enumerate(images):
+        where = _Where("images", i, image)
+        ids.append(_field(image, "id", where, is_int, "an integer"))
+        _field(image, "file_name", where, _text, "a non-empty string")
+        sizes.append((_field(image, "width", where, _positive, "a positive number"),
+                      _field(image, "height", where, _positive, "a positive number")))
+        reserved = _RESERVED_IMAGE_KEYS.intersection(image) or {k for k in image if k.startswith("ground_truth.")}
+        if reserved:
+            raise InputValidationError(f"{where}: key {shown(sorted(reserved)[0])} is reserved for the sample")
+    return ids, sizes
+
+
+def _fast_images(images: List[dict]) -> Optional[Tuple[List[int], List[Tuple[Any, Any]]]]:
+    """The images' ids and sizes, checked column-wise; None when an image breaks a rule, for ``_checked_images``
+    to name it."""
+    try:
+        ids, file_names, widths, heights = (list(map(itemgetter(key), images))
+                                            for key in ("id", "file_name", "width", "height"))
+    except KeyError:
+        return None
+    if set(map(type, ids)) != {int} or set(map(type, file_names)) != {str} or not all(file_names):
+        return None
+    if not set(map(type, widths)) | set(map(type, heights)) <= {int, float}:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        size = np.array([widths, heights], dtype=float)
+    if not np.all(np.isfinite(size) & (size > 0)):
+        return None
+    for keys in set(map(frozenset, images)):
+        if _RESERVED_IMAGE_KEYS.intersection(keys) or any(not isinstance(k, str) or k.startswith("ground_truth.")
+                                                          for k in keys):
+            return None
+    return ids, list(zip(widths, heights))
 
 
 def _object_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple[Any, Any]],
@@ -245,7 +275,7 @@ def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple
     except (KeyError, OverflowError, TypeError, ValueError):
         return None
     if not all(set(map(type, columns[k])) <= {int} for k in ("id", "image_id", "category_id")) or \
-            len(np.unique(ann_ids)) != n or not np.all(np.abs(size) < _EXACT):
+            np.any(np.diff(np.sort(ann_ids)) == 0) or not np.all(np.abs(size) < _EXACT):
         return None
     rows, categories = _positions(image_ids, image_of), _positions(category_ids, category_of)
     bboxes = columns["bbox"]
@@ -330,20 +360,31 @@ def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[
 def _box_texts(annotations: List[dict], corners: np.ndarray, labels: List[str],
                keep_bbox: np.ndarray) -> Optional[List[str]]:
     """Each annotation's box as JSON text, its keys as attributes (as ``_attributes`` names them); annotations are
-    encoded in groups of the same keys in the same order."""
-    groups: Dict[Tuple[Tuple[str, ...], bool], List[int]] = {}
-    for k, (keys, keep) in enumerate(zip(map(tuple, annotations), keep_bbox.tolist())):
-        groups.setdefault((keys, keep), []).append(k)
-    texts: List[str] = [""] * len(annotations)
-    for (keys, keep), members in groups.items():
-        if not all(isinstance(key, str) for key in keys):
+    encoded in groups of the same keys in the same order (and ``bbox`` kept or not)."""
+    keys = list(map(tuple, annotations))
+    distinct: Dict[Tuple[str, ...], int] = dict.fromkeys(keys)  # type: ignore[arg-type]
+    for code, key_tuple in enumerate(distinct):
+        distinct[key_tuple] = code
+    codes = np.zeros(len(keys), dtype=np.int64) if len(distinct) == 1 else np.array([distinct[k] for k in keys])
+    group_of = codes * 2 + keep_bbox
+    texts: Optional[List[str]] = None if len(np.unique(group_of)) == 1 else [""] * len(annotations)
+    for key_tuple, code in distinct.items():
+        if not all(isinstance(key, str) for key in key_tuple):
             return None
-        kept = [key for key in keys if key != "image_id" and (keep or key != "bbox")]
-        attributes = {(f"coco_{key}" if key in _CLASHING else key): json_texts([annotations[k][key] for k in members])
-                      for key in kept}
-        encoded = encode_labeled_boxes(corners[members], [labels[k] for k in members], attributes)
-        for k, text in zip(members, encoded):
-            texts[k] = text
+        for keep in (False, True):
+            members = np.flatnonzero(group_of == code * 2 + keep)
+            if not len(members):
+                continue
+            records = annotations if texts is None else [annotations[k] for k in members.tolist()]
+            kept = [key for key in key_tuple if key != "image_id" and (keep or key != "bbox")]
+            attributes = {(f"coco_{key}" if key in _CLASHING else key): json_texts(list(map(itemgetter(key), records)))
+                          for key in kept}
+            group_labels = labels if texts is None else [labels[k] for k in members.tolist()]
+            encoded = encode_labeled_boxes(corners[members], group_labels, attributes)
+            if texts is None:
+                return encoded
+            for k, text in zip(members.tolist(), encoded):
+                texts[k] = text
     return texts
 
 

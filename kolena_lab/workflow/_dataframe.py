@@ -23,7 +23,7 @@ GROUND_TRUTH_PREFIX = "ground_truth."
 INFERENCE_PREFIX = "inference."
 SAMPLE_ID = "sample_id"  # the store's id of each row's sample, in every per-sample frame
 _SCALARS = (str, int, float, bool)
-_BOX_FIELDS = ('{"top_left":[%r,%r],"bottom_right":[%r,%r],"width":%r,"height":%r,"area":%r,"aspect_ratio":%r,'
+_BOX_FIELDS = ('{"top_left":[%s,%s],"bottom_right":[%s,%s],"width":%s,"height":%s,"area":%s,"aspect_ratio":%s,'
                '"label":%s')  # a LabeledBoundingBox's declared fields, in the order _to_dict writes them
 
 
@@ -33,14 +33,29 @@ class Encoded(str):
     plain scalar column; the text is not checked again."""
 
 
+def float_texts(values: np.ndarray) -> List[str]:
+    """The JSON text of each finite float (its ``repr``, as ``json`` writes it), each distinct value formatted once."""
+    if not len(values):
+        return []
+    unique, inverse = np.unique(values, return_inverse=True)
+    texts = np.array(list(map(float.__repr__, unique.tolist())), dtype=object)
+    negative_zero = np.signbit(values) & (values == 0)  # np.unique merges -0.0 into 0.0
+    out = texts[inverse.reshape(-1)]
+    if negative_zero.any():
+        out[negative_zero] = "-0.0"
+    return out.tolist()
+
+
 def json_texts(values: Sequence[Any]) -> List[str]:
     """Each value's JSON text, exactly as the codec writes it inside an object; column-wise when the values share a
     plain type (integers, finite floats, strings)."""
     kinds = set(map(type, values))
     if kinds == {int}:
         return list(map(int.__repr__, values))
-    if kinds == {float} and np.isfinite(np.asarray(values, dtype=float)).all():
-        return list(map(float.__repr__, values))
+    if kinds == {float}:
+        array = np.asarray(values, dtype=float)
+        if np.isfinite(array).all():
+            return float_texts(array)
     if kinds == {str}:
         return list(map(_json_str, values))
     return [_codec.dumps(_serialize(v)) for v in values]
@@ -57,7 +72,7 @@ def encode_labeled_boxes(corners: np.ndarray, labels: Sequence[str], attributes:
     tag = _codec.dumps(LabeledBoundingBox._data_type().tag())
     template = _BOX_FIELDS + "".join(f",{_json_str(name).replace('%', '%%')}:%s" for name in attributes)
     template += f',"data_type":{tag}}}'
-    columns = [c.tolist() for c in (x1, y1, x2, y2, width, height, width * height, aspect)]
+    columns = [float_texts(c) for c in (x1, y1, x2, y2, width, height, width * height, aspect)]
     return [template % row for row in zip(*columns, map(_json_str, labels), *attributes.values())]
 
 
