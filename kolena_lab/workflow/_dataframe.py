@@ -39,10 +39,10 @@ def float_texts(values: np.ndarray) -> List[str]:
         return []
     unique, inverse = np.unique(values, return_inverse=True)
     texts = np.array(list(map(float.__repr__, unique.tolist())), dtype=object)
-    negative_zero = np.signbit(values) & (values == 0)  # np.unique merges -0.0 into 0.0
     out = texts[inverse.reshape(-1)]
-    if negative_zero.any():
-        out[negative_zero] = "-0.0"
+    zero = values == 0
+    if zero.any():  # np.unique takes 0.0 and -0.0 for one value
+        out[zero] = np.where(np.signbit(values[zero]), "-0.0", "0.0").astype(object)
     return out.tolist()
 
 

@@ -71,6 +71,23 @@ def test_fast_path_stores_what_the_object_path_stores(tmp_path, monkeypatch, spl
         assert stored["fast"][table] == stored["object"][table], table
 
 
+def test_a_file_without_annotations(tmp_path, monkeypatch):
+    data = _coco.dataset(4, seed=5)
+    data["annotations"] = []
+    (tmp_path / "images").mkdir()
+    stored = {}
+    for path in ("fast", "object"):
+        if path == "object":
+            monkeypatch.setattr(coco, "_fast_annotations", lambda *args: None)
+        store = kolena_lab.initialize(url=f"sqlite:///{tmp_path / path}.db")
+        try:
+            from_coco(data, tmp_path / "images", "empty", split_by="category")
+        finally:
+            store.dispose()
+        stored[path] = _rows(tmp_path / f"{path}.db")
+    assert stored["fast"] == stored["object"] and len(stored["fast"]["samples"]) == 4
+
+
 def test_fast_path_is_taken_on_valid_files(tmp_path):
     data = _varied(seed=4)
     head = (data["annotations"], [im["id"] for im in data["images"]],
@@ -78,3 +95,29 @@ def test_fast_path_is_taken_on_valid_files(tmp_path):
     assert coco._fast_annotations(*head) is not None
     data["annotations"][7]["bbox"][0] = -1.0
     assert coco._fast_annotations(*head) is None  # the object path names the record
+
+
+def test_json_texts_are_the_codecs():
+    from kolena_lab.workflow import _codec
+    from kolena_lab.workflow._dataframe import json_texts
+
+    columns = [[0.1, -0.0, 0.0, 1e300, 2.5e-07, 0.1], [1, -5, 10 ** 30], ["é", "\"x\"", ""], [1, 2.0, True, None],
+               [float("nan"), 1.0], [[1, 2], {"counts": "ab", "size": [2, 3]}]]
+    for values in columns:
+        assert json_texts(values) == [_codec.dumps(v) for v in values]
+
+
+def test_pre_encoded_ground_truths_need_every_field(sqlite_store):
+    import pandas as pd
+
+    from kolena_lab.datasets import DetectionGroundTruth, DetectionInference
+    from kolena_lab.errors import InputValidationError
+    from kolena_lab.workflow import Image, define_workflow
+    from kolena_lab.workflow._dataframe import Encoded
+
+    _, test_case, _, _ = define_workflow("encoded", Image, DetectionGroundTruth, DetectionInference)
+    frame = pd.DataFrame({"locator": ["a.png"], "ground_truth.bboxes": pd.Series([Encoded("[]")], dtype=object)})
+    with pytest.raises(InputValidationError, match="need every field of DetectionGroundTruth"):
+        test_case.from_dataframe("encoded", frame)
+    frame["ground_truth.polygons"] = pd.Series([Encoded("[]")], dtype=object)
+    assert test_case.from_dataframe("encoded", frame).load_test_samples()[0][1] == DetectionGroundTruth(bboxes=[])
