@@ -12,8 +12,8 @@ that ``to_coco`` writes them back.
 """
 import json
 import os
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import is_not, itemgetter
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
@@ -267,7 +267,7 @@ def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple
     ``_object_annotations`` to name the first bad one or to build what this path does not."""
     n = len(annotations)
     try:
-        columns = {key: [a[key] for a in annotations] for key in ("id", "image_id", "category_id", "bbox")}
+        columns = {key: list(map(itemgetter(key), annotations)) for key in ("id", "image_id", "category_id", "bbox")}
         ann_ids, image_of, category_of = (np.array(columns[k], dtype=np.int64) for k in ("id", "image_id",
                                                                                            "category_id"))
         image_ids, category_ids = np.array(ids, dtype=np.int64), np.array(list(names), dtype=np.int64)
@@ -279,7 +279,7 @@ def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple
         return None
     rows, categories = _positions(image_ids, image_of), _positions(category_ids, category_of)
     bboxes = columns["bbox"]
-    if rows is None or categories is None or not all(type(b) is list and len(b) == 4 for b in bboxes):
+    if rows is None or categories is None or not set(map(type, bboxes)) <= {list} or not set(map(len, bboxes)) <= {4}:
         return None
     flat = list(chain.from_iterable(bboxes))
     kinds = set(map(type, flat))
@@ -306,7 +306,9 @@ def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple
     order = np.argsort(rows, kind="stable")
     ends = np.cumsum(np.bincount(rows, minlength=len(ids))).tolist()
     starts = [0] + ends[:-1]
-    ordered, ordered_labels = [texts[k] for k in order.tolist()], [labels[k] for k in order.tolist()]
+    ordered, ordered_labels = texts, labels
+    if np.any(np.diff(rows) < 0):  # annotations not in image order
+        ordered, ordered_labels = [texts[k] for k in order.tolist()], [labels[k] for k in order.tolist()]
     boxes = [Encoded("[" + ",".join(ordered[a:b]) + "]") for a, b in zip(starts, ends)]
     image_polygons: List[List[str]] = [[] for _ in ids]
     for k, texts_k in polygons.items():
@@ -343,9 +345,11 @@ def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[
     """The encoded polygons of each annotation with a polygon segmentation (objects, as they are few); None when a
     segmentation is not valid."""
     out: Dict[int, List[str]] = {}
-    for k, ann in enumerate(annotations):
-        value = ann.get("segmentation")
-        if value is None or isinstance(value, dict) and "counts" in value and "size" in value:
+    segmentations = list(map(dict.get, annotations, repeat("segmentation")))
+    for k in np.flatnonzero(np.fromiter(map(is_not, segmentations, repeat(None)), dtype=bool,
+                                        count=len(segmentations))).tolist():
+        ann, value = annotations[k], segmentations[k]
+        if isinstance(value, dict) and "counts" in value and "size" in value:
             continue
         try:
             parts = _segmentation(ann, "")
