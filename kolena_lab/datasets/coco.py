@@ -38,7 +38,7 @@ from kolena_lab.datasets._common import (
 from kolena_lab.datasets._types import DETECTION_TYPES, DetectionInference
 from kolena_lab.errors import InputValidationError, NotFoundError, shown
 from kolena_lab.workflow import _codec, catalog
-from kolena_lab.workflow._dataframe import Encoded, encode_labeled_boxes, json_texts
+from kolena_lab.workflow._dataframe import Encoded, encode_labeled_boxes, encoded_objects, json_texts
 from kolena_lab.workflow._datatypes import _serialize
 from kolena_lab.workflow.annotation import (
     LabeledBoundingBox,
@@ -297,24 +297,29 @@ def _fast_annotations(annotations: List[dict], ids: List[int], sizes: List[Tuple
     if not _fast_optional_fields(annotations):
         return None
     labels = np.array(list(names.values()), dtype=object)[categories].tolist()
-    polygons = _fast_polygons(annotations, labels)
+    polygons = _fast_polygons(annotations, lambda k, parts: _polygons(annotations[k], parts, labels[k]))
     if polygons is None:
         return None
-    texts = _box_texts(annotations, np.column_stack([x, y, right, bottom]), labels, keep_bbox)
+    texts = _box_texts(annotations, np.column_stack([x, y, right, bottom]), labels, keep_bbox, ("image_id",))
     if texts is None:
         return None
-    order = np.argsort(rows, kind="stable")
-    ends = np.cumsum(np.bincount(rows, minlength=len(ids))).tolist()
+    return _by_image(rows, texts, labels, polygons, len(ids))
+
+
+def _by_image(rows: np.ndarray, texts: List[str], labels: List[str], polygons: Dict[int, List[str]],
+              n_images: int) -> Tuple[List[Encoded], List[Encoded], List[List[str]]]:
+    """Each image's boxes and polygons as JSON lists, and its boxes' labels, in the order of the records."""
+    ends = np.cumsum(np.bincount(rows, minlength=n_images)).tolist()
     starts = [0] + ends[:-1]
-    ordered, ordered_labels = texts, labels
-    if np.any(np.diff(rows) < 0):  # annotations not in image order
-        ordered, ordered_labels = [texts[k] for k in order.tolist()], [labels[k] for k in order.tolist()]
-    boxes = [Encoded("[" + ",".join(ordered[a:b]) + "]") for a, b in zip(starts, ends)]
-    image_polygons: List[List[str]] = [[] for _ in ids]
+    if np.any(np.diff(rows) < 0):  # records not in image order
+        order = np.argsort(rows, kind="stable").tolist()
+        texts, labels = [texts[k] for k in order], [labels[k] for k in order]
+    boxes = [Encoded("[" + ",".join(texts[a:b]) + "]") for a, b in zip(starts, ends)]
+    image_polygons: List[List[str]] = [[] for _ in range(n_images)]
     for k, texts_k in polygons.items():
         image_polygons[rows[k]] += texts_k
     return (boxes, [Encoded("[" + ",".join(p) + "]") for p in image_polygons],
-            [ordered_labels[a:b] for a, b in zip(starts, ends)])
+            [labels[a:b] for a, b in zip(starts, ends)])
 
 
 def _positions(keys: np.ndarray, values: np.ndarray) -> Optional[np.ndarray]:
@@ -341,9 +346,10 @@ def _fast_optional_fields(annotations: List[dict]) -> bool:
     return bool(np.all(np.isfinite(values) & (values >= 0)))
 
 
-def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[int, List[str]]]:
-    """The encoded polygons of each annotation with a polygon segmentation (objects, as they are few); None when a
-    segmentation is not valid."""
+def _fast_polygons(annotations: List[dict],
+                   make: Callable[[int, List[List[List[float]]]], List[Any]]) -> Optional[Dict[int, List[str]]]:
+    """The encoded polygons (``make(k, parts)``: objects, as they are few) of each record with a polygon
+    segmentation; None when a segmentation is not valid."""
     out: Dict[int, List[str]] = {}
     segmentations = list(map(dict.get, annotations, repeat("segmentation")))
     for k in np.flatnonzero(np.fromiter(map(is_not, segmentations, repeat(None)), dtype=bool,
@@ -352,8 +358,7 @@ def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[
         if isinstance(value, dict) and "counts" in value and "size" in value:
             continue
         try:
-            parts = _segmentation(ann, "")
-            polygons = _polygons(ann, parts, labels[k])
+            polygons = make(k, _segmentation(ann, ""))
         except InputValidationError:
             return None
         if polygons:
@@ -361,10 +366,11 @@ def _fast_polygons(annotations: List[dict], labels: List[str]) -> Optional[Dict[
     return out
 
 
-def _box_texts(annotations: List[dict], corners: np.ndarray, labels: List[str],
-               keep_bbox: np.ndarray) -> Optional[List[str]]:
-    """Each annotation's box as JSON text, its keys as attributes (as ``_attributes`` names them); annotations are
-    encoded in groups of the same keys in the same order (and ``bbox`` kept or not)."""
+def _box_texts(annotations: List[dict], corners: np.ndarray, labels: List[str], keep_bbox: np.ndarray,
+               skip: Tuple[str, ...], scores: Optional[np.ndarray] = None) -> Optional[List[str]]:
+    """Each record's box as JSON text (scored with ``scores``), its keys but ``skip`` as attributes (as
+    ``_attributes`` names them); records are encoded in groups of the same keys in the same order (and ``bbox`` kept
+    or not)."""
     keys = list(map(tuple, annotations))
     distinct: Dict[Tuple[str, ...], int] = dict.fromkeys(keys)  # type: ignore[arg-type]
     for code, key_tuple in enumerate(distinct):
@@ -380,11 +386,12 @@ def _box_texts(annotations: List[dict], corners: np.ndarray, labels: List[str],
             if not len(members):
                 continue
             records = annotations if texts is None else [annotations[k] for k in members.tolist()]
-            kept = [key for key in key_tuple if key != "image_id" and (keep or key != "bbox")]
+            kept = [key for key in key_tuple if key not in skip and (keep or key != "bbox")]
             attributes = {(f"coco_{key}" if key in _CLASHING else key): json_texts(list(map(itemgetter(key), records)))
                           for key in kept}
             group_labels = labels if texts is None else [labels[k] for k in members.tolist()]
-            encoded = encode_labeled_boxes(corners[members], group_labels, attributes)
+            encoded = encode_labeled_boxes(corners[members], group_labels, attributes,
+                                           None if scores is None else scores[members])
             if texts is None:
                 return encoded
             for k, text in zip(members.tolist(), encoded):
@@ -478,9 +485,21 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     workflow_name = workflow.name
     locators, image_ids = _images(suites)
     by_id = {c["id"]: c["name"] for c in _categories(suites, lambda: members_of(suites))}
+    model_type = bound_classes(workflow)[2]
+    inferences = _fast_results(records, image_ids, by_id) or _object_results(records, image_ids, by_id,
+                                                                              workflow_name)
+    model = model_type(name, metadata=metadata)
+    # samples named by their locators alone: their stored metadata is left as it is
+    store_inferences(model, [workflow.test_sample_type(locator=locator) for locator in locators], inferences)
+    return model
+
+
+def _object_results(records: List[Any], image_ids: List[Any], by_id: Dict[Any, str],
+                    workflow_name: str) -> List[DetectionInference]:
+    """Each image's inference from the results, checking one result after another: the first bad one is named."""
     index = {image_id: i for i, image_id in enumerate(image_ids)}
-    boxes: List[List[Any]] = [[] for _ in locators]
-    polygons: List[List[Any]] = [[] for _ in locators]
+    boxes: List[List[Any]] = [[] for _ in image_ids]
+    polygons: List[List[Any]] = [[] for _ in image_ids]
     for i, det in enumerate(records):
         where = f"results[{i}]"
         if not isinstance(det, dict):
@@ -500,12 +519,54 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
         boxes[img].append(ScoredLabeledBoundingBox((x, y), (x + w, y + h), label, score,
                                                    **_attributes(det, ("image_id", "score"))))
         polygons[img] += [ScoredLabeledPolygon(part, label, score) for part in parts]
-    model_type = bound_classes(workflow)[2]
-    inferences = [DetectionInference(bboxes=b, polygons=p) for b, p in zip(boxes, polygons)]
-    model = model_type(name, metadata=metadata)
-    # samples named by their locators alone: their stored metadata is left as it is
-    store_inferences(model, [workflow.test_sample_type(locator=locator) for locator in locators], inferences)
-    return model
+    return [DetectionInference(bboxes=b, polygons=p) for b, p in zip(boxes, polygons)]
+
+
+def _fast_results(records: List[Any], image_ids: List[Any], by_id: Dict[Any, str]) -> Optional[List[Encoded]]:
+    """Each image's inference as the JSON text the object path stores, the results checked and encoded column-wise;
+    None when a result breaks a rule (or is out of this path's reach), for ``_object_results`` to name it."""
+    n = len(records)
+    if not set(map(type, records)) <= {dict}:
+        return None
+    try:
+        columns = {key: list(map(itemgetter(key), records)) for key in ("image_id", "category_id", "bbox", "score")}
+        image_of, category_of = (np.array(columns[k], dtype=np.int64) for k in ("image_id", "category_id"))
+        image_keys, category_keys = np.array(image_ids, dtype=np.int64), np.array(list(by_id), dtype=np.int64)
+    except (KeyError, OverflowError, TypeError, ValueError):
+        return None
+    if not (all(set(map(type, columns[k])) <= {int} for k in ("image_id", "category_id"))
+            and set(map(type, image_ids)) <= {int} and set(map(type, by_id)) <= {int}
+            and len(np.unique(image_keys)) == len(image_keys)):
+        return None
+    rows, categories = _positions(image_keys, image_of), _positions(category_keys, category_of)
+    bboxes, scores = columns["bbox"], columns["score"]
+    if rows is None or categories is None or not set(map(type, bboxes)) <= {list} or \
+            not set(map(len, bboxes)) <= {4}:
+        return None
+    flat = list(chain.from_iterable(bboxes))
+    kinds = set(map(type, flat))
+    if not kinds <= {int, float} or not set(map(type, scores)) <= {int, float}:
+        return None
+    box, score = np.array(flat, dtype=float).reshape(n, 4), np.array(scores, dtype=float)
+    x, y, w, h = box.T
+    if not (np.all(np.abs(box) < _EXACT) and np.all(w > 0) and np.all(h > 0) and np.all(score >= 0)
+            and np.all(score <= 1)):
+        return None
+    floats = np.ones(n, dtype=bool) if kinds == {float} else np.fromiter(
+        (type(v) is float for v in flat), dtype=bool, count=4 * n).reshape(n, 4).all(axis=1)
+    right, bottom = x + w, y + h
+    keep_bbox = ~(floats & ((right - x) == w) & ((bottom - y) == h))  # as _attributes leaves bbox out
+    labels = np.array(list(by_id.values()), dtype=object)[categories].tolist()
+    polygons = _fast_polygons(records, lambda k, parts: [ScoredLabeledPolygon(part, labels[k], scores[k])
+                                                         for part in parts])
+    if polygons is None:
+        return None
+    texts = _box_texts(records, np.column_stack([x, y, right, bottom]), labels, keep_bbox, ("image_id", "score"),
+                       score)
+    if texts is None:
+        return None
+    boxes, image_polygons, _ = _by_image(rows, texts, labels, polygons, len(image_ids))
+    return [Encoded(text) for text in encoded_objects(["bboxes", "polygons"], [boxes, image_polygons])]
 
 
 def _images(sources: Iterable[Union[TestSuite, TestCase]]) -> Tuple[List[str], List[Any]]:

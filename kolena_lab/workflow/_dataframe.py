@@ -15,7 +15,7 @@ from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow._values import reading_stored
-from kolena_lab.workflow.annotation import LabeledBoundingBox
+from kolena_lab.workflow.annotation import LabeledBoundingBox, ScoredLabeledBoundingBox
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
@@ -28,9 +28,10 @@ _BOX_FIELDS = ('{"top_left":[%s,%s],"bottom_right":[%s,%s],"width":%s,"height":%
 
 
 class Encoded(str):
-    """JSON text the codec wrote for a field's value (``encode_labeled_boxes`` joined into a list, say): a ground
-    truth cell ``from_dataframe`` stores as it is. Every field of the ground truth is then given, pre-encoded or as a
-    plain scalar column; the text is not checked again."""
+    """JSON text the codec's column encoders wrote (``encode_labeled_boxes`` joined into a list, say), stored as it
+    is, not checked again: a ground truth cell ``from_dataframe`` takes for a field (every field of the ground truth
+    is then given, pre-encoded or as a plain scalar column), or a whole inference ``store_inferences`` takes
+    (``encoded_objects``)."""
 
 
 def float_texts(values: np.ndarray) -> List[str]:
@@ -61,19 +62,24 @@ def json_texts(values: Sequence[Any]) -> List[str]:
     return [_codec.dumps(_serialize(v)) for v in values]
 
 
-def encode_labeled_boxes(corners: np.ndarray, labels: Sequence[str], attributes: Dict[str, Sequence[str]]) -> List[str]:
-    """The JSON text of each ``LabeledBoundingBox`` from ``corners`` (rows ``x1, y1, x2, y2`` of finite floats),
-    ``labels`` and extra ``attributes`` (name: each box's value as JSON text, from ``json_texts``), exactly as
-    ``_codec.encode`` writes the objects, without building them."""
+def encode_labeled_boxes(corners: np.ndarray, labels: Sequence[str], attributes: Dict[str, Sequence[str]],
+                         scores: Optional[np.ndarray] = None) -> List[str]:
+    """The JSON text of each ``LabeledBoundingBox`` (a ``ScoredLabeledBoundingBox`` with ``scores``, finite floats)
+    from ``corners`` (rows ``x1, y1, x2, y2`` of finite floats), ``labels`` and extra ``attributes`` (name: each
+    box's value as JSON text, from ``json_texts``), exactly as ``_codec.encode`` writes the objects, without building
+    them."""
     x1, y1, x2, y2 = (np.ascontiguousarray(corners[:, k], dtype=float) for k in range(4))
     width, height = np.abs(x2 - x1), np.abs(y2 - y1)
     with np.errstate(divide="ignore", invalid="ignore"):
         aspect = np.where(height != 0, width / np.where(height != 0, height, 1.0), 0.0)
-    tag = _codec.dumps(LabeledBoundingBox._data_type().tag())
-    template = _BOX_FIELDS + "".join(f",{_json_str(name).replace('%', '%%')}:%s" for name in attributes)
-    template += f',"data_type":{tag}}}'
+    tag = _codec.dumps((LabeledBoundingBox if scores is None else ScoredLabeledBoundingBox)._data_type().tag())
+    template = _BOX_FIELDS + ("" if scores is None else ',"score":%s')
+    template += "".join(f",{_json_str(name).replace('%', '%%')}:%s" for name in attributes) + f',"data_type":{tag}}}'
     columns = [float_texts(c) for c in (x1, y1, x2, y2, width, height, width * height, aspect)]
-    return [template % row for row in zip(*columns, map(_json_str, labels), *attributes.values())]
+    columns.append(list(map(_json_str, labels)))
+    if scores is not None:
+        columns.append(float_texts(np.asarray(scores, dtype=float)))
+    return [template % row for row in zip(*columns, *attributes.values())]
 
 
 def _json_value(value: Any, as_float: bool = False) -> str:
@@ -380,6 +386,12 @@ def _encoded_json(cls: Type[GroundTruth], series: Dict[str, pd.Series], columns:
         else:
             raise InputValidationError(f"column '{columns[name]}' must be pre-encoded, as the other ground truth "
                                        "columns are")
+    return encoded_objects(names, texts)
+
+
+def encoded_objects(names: Sequence[str], texts: Sequence[Sequence[str]]) -> List[str]:
+    """Each row's JSON object of fields ``names`` (in this order: a data object's fields, as ``_to_dict`` writes
+    them) from each field's JSON texts."""
     template = "{" + ",".join(f"{_json_str(name).replace('%', '%%')}:%s" for name in names) + "}"
     return [template % row for row in zip(*texts)]
 

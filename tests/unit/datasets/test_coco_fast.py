@@ -121,3 +121,40 @@ def test_pre_encoded_ground_truths_need_every_field(sqlite_store):
         test_case.from_dataframe("encoded", frame)
     frame["ground_truth.polygons"] = pd.Series([Encoded("[]")], dtype=object)
     assert test_case.from_dataframe("encoded", frame).load_test_samples()[0][1] == DetectionGroundTruth(bboxes=[])
+
+
+def test_fast_results_store_what_the_object_path_stores(tmp_path, monkeypatch):
+    from kolena_lab.datasets import model_from_coco
+
+    data = _varied(seed=6)
+    results = _coco.results(data, seed=6)
+    for k, det in enumerate(results):
+        if k % 4 == 0:
+            x, y, w, h = det["bbox"]
+            det["segmentation"] = [[x, y, x + w, y, x + w, y + h]]
+        if k % 5 == 1:
+            det["bbox"] = [int(v) + 1 for v in det["bbox"]]
+            det["score"] = 1
+        if k % 6 == 2:
+            det["extra"] = {"k": k}
+        if k % 7 == 3:
+            results[k] = dict(reversed(list(det.items())))
+    (tmp_path / "images").mkdir()
+    inferences = {}
+    for path in ("fast", "object"):
+        if path == "object":
+            monkeypatch.setattr(coco, "_fast_results", lambda *args: None)
+        store = kolena_lab.initialize(url=f"sqlite:///{tmp_path / path}.db")
+        try:
+            imported = from_coco(data, tmp_path / "images", "coco")
+            if path == "fast":
+                assert coco._fast_results(results, [im["id"] for im in data["images"]],
+                                          {c["id"]: c["name"] for c in data["categories"]}) is not None
+            model_from_coco(results, imported, "detector")
+        finally:
+            store.dispose()
+        with sqlite3.connect(tmp_path / f"{path}.db") as conn:
+            inferences[path] = conn.execute("SELECT sample_id, data FROM kl_inferences ORDER BY sample_id").fetchall()
+    assert len(inferences["fast"]) == 60 and any('"score":1.0' in d for _, d in inferences["fast"])
+    assert any('ANNOTATION/POLYGON' in d for _, d in inferences["fast"])
+    assert inferences["fast"] == inferences["object"]
