@@ -8,7 +8,8 @@ The process's CPU time (all its threads) and peak resident memory (the file's pa
 beside it; on a shared machine the CPU time is the steadier figure. ``from_coco`` runs
 twice: on its column-wise path and, for comparison, forced onto the object path (each box a ``LabeledBoundingBox``),
 which it takes for files the column-wise checks refuse.
-With --results, ``model_from_coco`` is also timed on a results file of one detection per box (boxes/s: detections/s).
+With --results, ``model_from_coco`` is also timed (both paths) on a results file of one detection per box (boxes/s:
+detections/s).
 Usage: python benchmarks/bench_import.py [--rows 1000000] [--images 200000] [--boxes 1000000] [--results] [--url URL]
 """
 import argparse
@@ -65,9 +66,11 @@ def _run(mode: str, folder: str, url: str) -> dict:
 
             coco._fast_images = coco._fast_annotations = lambda *args: None
         imported = from_coco(f"{folder}/annotations.json", f"{folder}/images", "Import Benchmark COCO")
-    elif mode == "results":  # a COCO import first (not timed), then its results file
-        from kolena_lab.datasets import model_from_coco
+    elif mode in ("results", "results-objects"):  # a COCO import first (not timed), then its results file
+        from kolena_lab.datasets import coco, model_from_coco
 
+        if mode == "results-objects":  # the object path: every detection built as a ScoredLabeledBoundingBox
+            coco._fast_results = lambda *args: None
         imported = from_coco(f"{folder}/annotations.json", f"{folder}/images", "Import Benchmark COCO")
         started, cpu = time.perf_counter(), time.process_time()
         model_from_coco(f"{folder}/results.json", imported, "Import Benchmark Detector")
@@ -99,7 +102,8 @@ def main() -> None:
     parser.add_argument("--url", help="store URL of an empty database (default: a temporary SQLite file per run)")
     parser.add_argument("--results", action="store_true",
                         help="also time model_from_coco on a results file of one detection per box")
-    parser.add_argument("--child", choices=["bulk", "csv", "coco", "coco-objects", "results"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["bulk", "csv", "coco", "coco-objects", "results", "results-objects"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -120,13 +124,14 @@ def main() -> None:
         print(f"{'path':<34}{'seconds':>10}{'CPU s':>8}{'samples/s':>14}{'boxes/s':>14}{'peak RSS MiB':>15}")
         runs = [("bulk", "TestCase.from_dataframe (memory)"), ("csv", "from_csv"), ("coco", "from_coco"),
                 ("coco-objects", "from_coco, object path")]
-        for mode, title in runs + ([("results", "model_from_coco")] if args.results else []):
+        results = [("results", "model_from_coco"), ("results-objects", "model_from_coco, object path")]
+        for mode, title in runs + (results if args.results else []):
             with tempfile.TemporaryDirectory() as store:
                 url = args.url or f"sqlite:///{store}/lab.db"
                 out = subprocess.run([sys.executable, __file__, "--child", mode, "--folder", folder, "--url", url],
                                      check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            per_box = mode in ("coco", "coco-objects", "results")
+            per_box = mode.startswith(("coco", "results"))
             boxes = f"{args.boxes / r['seconds']:>14,.0f}" if per_box else f"{'':>14}"
             rate = r["samples"] / r["seconds"]
             print(f"{title:<34}{r['seconds']:>10.2f}{r['cpu']:>8.2f}{rate:>14,.0f}{boxes}{r['peak_mib']:>15,.0f}")
