@@ -474,20 +474,22 @@ def model_from_coco(results: Union[PathLike, bytes, list], dataset: Union[Import
     ``from_coco`` wrote); an image without a detection gets an empty inference. Every result is checked first (its
     image and category known, its box and score valid); nothing is written if one is wrong. The model is created if
     needed; inferences it had for these images are replaced."""
-    records = read_json(results, "COCO results file")
-    if not isinstance(records, list):
-        raise InputValidationError(f"a COCO results file is a JSON list of detections, got {type(records).__name__}")
-    if isinstance(dataset, ImportedDataset):
-        workflow, suites = dataset.workflow, [dataset.test_suite]
-    else:
-        workflow = workflow_of(dataset, DETECTION_TYPES)
-        suites = suites_of(workflow)
-    workflow_name = workflow.name
-    locators, image_ids = _images(suites)
-    by_id = {c["id"]: c["name"] for c in _categories(suites, lambda: members_of(suites))}
+    with collector_paused():
+        records = read_json(results, "COCO results file")
+        if not isinstance(records, list):
+            raise InputValidationError(f"a COCO results file is a JSON list of detections, got "
+                                       f"{type(records).__name__}")
+        if isinstance(dataset, ImportedDataset):
+            workflow, suites = dataset.workflow, [dataset.test_suite]
+        else:
+            workflow = workflow_of(dataset, DETECTION_TYPES)
+            suites = suites_of(workflow)
+        locators, image_ids = _images(suites)
+        by_id = {c["id"]: c["name"] for c in _categories(suites, lambda: members_of(suites))}
+        inferences = _fast_results(records, image_ids, by_id) or _object_results(records, image_ids, by_id,
+                                                                                  workflow.name)
+        del records
     model_type = bound_classes(workflow)[2]
-    inferences = _fast_results(records, image_ids, by_id) or _object_results(records, image_ids, by_id,
-                                                                              workflow_name)
     model = model_type(name, metadata=metadata)
     # samples named by their locators alone: their stored metadata is left as it is
     store_inferences(model, [workflow.test_sample_type(locator=locator) for locator in locators], inferences)
