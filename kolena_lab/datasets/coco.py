@@ -568,7 +568,8 @@ def _fast_results(records: List[Any], image_ids: List[Any], by_id: Dict[Any, str
     if texts is None:
         return None
     boxes, image_polygons, _ = _by_image(rows, texts, labels, polygons, len(image_ids))
-    return [Encoded(text) for text in encoded_objects(["bboxes", "polygons"], [boxes, image_polygons])]
+    del texts  # joined into boxes
+    return encoded_objects(["bboxes", "polygons"], [boxes, image_polygons], Encoded)  # type: ignore[return-value]
 
 
 def _images(sources: Iterable[Union[TestSuite, TestCase]]) -> Tuple[List[str], List[Any]]:

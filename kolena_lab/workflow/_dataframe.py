@@ -389,11 +389,11 @@ def _encoded_json(cls: Type[GroundTruth], series: Dict[str, pd.Series], columns:
     return encoded_objects(names, texts)
 
 
-def encoded_objects(names: Sequence[str], texts: Sequence[Sequence[str]]) -> List[str]:
+def encoded_objects(names: Sequence[str], texts: Sequence[Sequence[str]], kind: Type[str] = str) -> List[str]:
     """Each row's JSON object of fields ``names`` (in this order: a data object's fields, as ``_to_dict`` writes
-    them) from each field's JSON texts."""
+    them) from each field's JSON texts, as ``kind`` (``Encoded`` for ``store_inferences``)."""
     template = "{" + ",".join(f"{_json_str(name).replace('%', '%%')}:%s" for name in names) + "}"
-    return [template % row for row in zip(*texts)]
+    return [kind(template % row) for row in zip(*texts)]
 
 
 def decode_members(
