@@ -44,6 +44,8 @@ suite_option = click.option("--test-suite", default=None, help="The test suite's
 dataset_option = click.option("--dataset", required=True, help="The workflow an import wrote (its --name).")
 model_option = click.option("--model", "model_name", required=True, help="The model's name (created if needed).")
 metadata_option = click.option("--metadata", default=None, metavar="JSON", help="The model's metadata, a JSON object.")
+reset_option = click.option("--reset", is_flag=True,
+                            help="Replace test cases and a suite of these names (a new version of each).")
 
 
 @import_group.command("coco")
@@ -52,13 +54,14 @@ metadata_option = click.option("--metadata", default=None, metavar="JSON", help=
 @name_option
 @click.option("--split-by", default=None, help="An image key (e.g. split) or 'category': a test case per value.")
 @suite_option
+@reset_option
 @json_option
 def import_coco(annotations: str, images_dir: str, name: str, split_by: Optional[str], test_suite: Optional[str],
-                as_json: bool) -> None:
+                reset: bool, as_json: bool) -> None:
     """A COCO annotation file as a detection workflow with its test case(s) and suite."""
     with errors():
         _emit_dataset(datasets.from_coco(annotations, images_dir, name, split_by=split_by, test_suite=test_suite,
-                                         progress=not as_json), as_json)
+                                         reset=reset, progress=not as_json), as_json)
 
 
 @import_group.command("coco-results")
@@ -79,11 +82,13 @@ def import_coco_results(results: str, dataset: str, model_name: str, metadata: O
 @name_option
 @click.option("--split-by", type=click.Choice(["class"]), default=None, help="A test case per class.")
 @suite_option
+@reset_option
 @json_option
-def import_folder(root: str, name: str, split_by: Optional[str], test_suite: Optional[str], as_json: bool) -> None:
+def import_folder(root: str, name: str, split_by: Optional[str], test_suite: Optional[str], reset: bool,
+                  as_json: bool) -> None:
     """A folder of images, one sub-folder per class, as a classification workflow."""
     with errors():
-        _emit_dataset(datasets.from_image_folder(root, name, split_by=split_by, test_suite=test_suite,
+        _emit_dataset(datasets.from_image_folder(root, name, split_by=split_by, test_suite=test_suite, reset=reset,
                                                  progress=not as_json), as_json)
 
 
@@ -98,13 +103,14 @@ label_option = click.option("--label", default="label", show_default=True, help=
 @label_option
 @click.option("--split-by", default=None, help="A column: a test case per value.")
 @suite_option
+@reset_option
 @json_option
 def import_csv(path: str, name: str, locator: str, label: str, split_by: Optional[str], test_suite: Optional[str],
-               as_json: bool) -> None:
+               reset: bool, as_json: bool) -> None:
     """A CSV table of locators and labels (other columns: metadata) as a classification workflow."""
     with errors():
         _emit_dataset(datasets.from_csv(path, name, locator=locator, label=label, split_by=split_by,
-                                        test_suite=test_suite, progress=not as_json), as_json)
+                                        test_suite=test_suite, reset=reset, progress=not as_json), as_json)
 
 
 @import_group.command("csv-results")

@@ -1,12 +1,14 @@
 """What every import shares: the record it returns, the check that its names are free, and the writing of its test
 cases and suite from DataFrames (the bulk path)."""
+import gc
 import json
 import math
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, Union
 
 import pandas as pd
 
@@ -86,24 +88,27 @@ def members_of(sources: Iterable[Union[TestSuite, TestCase]]) -> List[Tuple[Any,
     return out
 
 
-def check_names_free(test_cases: Sequence[str], test_suite: str) -> None:
-    """Refuse, before anything is written, names of test cases or of the suite that are invalid, repeated or taken."""
+def check_names_free(test_cases: Sequence[str], test_suite: str, workflow: str, reset: bool = False) -> None:
+    """Refuse, before anything is written, names of test cases or of the suite that are invalid, repeated or taken;
+    with ``reset``, taken names are replaced, but only those of the same ``workflow``."""
     names = [check_name(name, "test case name") for name in test_cases]
     repeated = first_duplicate(names)
     if repeated is not None:
         raise InputValidationError(f"two test cases of the import would be named {shown(repeated[1])}")
     test_suite = check_name(test_suite, "test suite name")
-    for name in names:
+    taken = [("test case", name, catalog.test_case_info) for name in names] + [
+        ("test suite", test_suite, catalog.test_suite_info)]
+    for kind, name, info in taken:
         try:
-            catalog.test_case_info(name)
+            stored = info(name).workflow
         except NotFoundError:
             continue
-        raise NameConflictError(f"test case '{name}' exists; choose another name for the import")
-    try:
-        catalog.test_suite_info(test_suite)
-    except NotFoundError:
-        return
-    raise NameConflictError(f"test suite '{test_suite}' exists; choose another name for the import")
+        if not reset:
+            raise NameConflictError(f"{kind} '{name}' exists; pass reset=True to replace them with the import, or "
+                                    "choose another name")
+        if stored != workflow:
+            raise WorkflowMismatchError(f"{kind} '{name}' belongs to workflow '{stored}', not '{workflow}': choose "
+                                        "another name")
 
 
 def split_frames(frame: pd.DataFrame, name: str, groups: Optional[Dict[str, Sequence[int]]]) -> Dict[str, pd.DataFrame]:
@@ -116,23 +121,38 @@ def split_frames(frame: pd.DataFrame, name: str, groups: Optional[Dict[str, Sequ
 
 def write_dataset(workflow: Workflow, frames: Dict[str, pd.DataFrame], suite_name: str, description: str,
                   samples: int, types: Tuple[type, type, type], progress: bool,
-                  case_description: Optional[str] = None) -> ImportedDataset:
+                  case_description: Optional[str] = None, reset: bool = False) -> ImportedDataset:
     """Write each test case from its frame (``TestCase.from_dataframe``, the bulk path) and the suite holding them;
-    the test cases' description is ``case_description`` (default: the suite's ``description``).
+    the test cases' description is ``case_description`` (default: the suite's ``description``). With ``reset``,
+    test cases and a suite of these names (of this workflow) get a new version holding the import instead.
 
     The caller checked every value and the names first, so these writes only fail on a store error."""
     test_case_type, test_suite_type, model_type = bound_classes(workflow)
-    check_names_free(list(frames), suite_name)
+    check_names_free(list(frames), suite_name, workflow.name, reset)
     bar = ProgressBar(total=sum(len(f) for f in frames.values()), desc="writing", unit=" samples",
                       disable=not progress)
     test_cases = []
     with bar:
         for case_name, frame in frames.items():
             test_cases.append(test_case_type.from_dataframe(case_name, frame, description=case_description
-                                                            if case_description is not None else description))
+                                                            if case_description is not None else description,
+                                                            reset=reset))
             bar.update(len(frame))
-    suite = test_suite_type(suite_name, description=description, test_cases=test_cases)
+    suite = test_suite_type(suite_name, description=description, test_cases=test_cases, reset=reset)
     return ImportedDataset(workflow, suite, test_cases, samples, *types, test_case_type, test_suite_type, model_type)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (if it runs) while a file's millions of JSON containers are built and
+    read: they hold no cycles, and the collector's full passes over them cost a fifth or more of an import."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_json(path: Union[str, os.PathLike, bytes, Any], what: str) -> Any:

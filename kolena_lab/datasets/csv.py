@@ -29,14 +29,15 @@ _RESERVED = ("locator", "metadata", "sample_id")
 
 
 def from_csv(path: CsvSource, name: str, *, locator: str = "locator", label: str = "label",
-             split_by: Optional[str] = None, test_suite: Optional[str] = None,
+             split_by: Optional[str] = None, test_suite: Optional[str] = None, reset: bool = False,
              progress: bool = False) -> ImportedDataset:
     """Import a CSV table (or a DataFrame) as the classification workflow ``name``: a row per ``Image`` (its
     ``locator`` column, as written: relative paths resolve against ``kolena_lab.set_data_root``) labeled by the
     ``label`` column; every other column is metadata (numbers stay numbers, empty cells are left out). One test
     case ``name``, or with ``split_by`` (a column) one ``"<name> :: <value>"`` per value, in the suite
     ``test_suite`` (default ``name``). Missing columns, empty locator, label or split cells and repeated locators
-    raise ``InputValidationError`` naming the line; nothing is written then."""
+    raise ``InputValidationError`` naming the line; nothing is written then. ``reset=True`` replaces test cases and
+    a suite of these names (a new version of each) instead of raising ``NameConflictError``."""
     frame = read_csv(path, "CSV file")
     what = "CSV file"
     for column, argument in ((locator, "locator"), (label, "label")):
@@ -58,7 +59,7 @@ def from_csv(path: CsvSource, name: str, *, locator: str = "locator", label: str
     workflow = workflow_of(name, CLASSIFICATION_TYPES)
     description = f"Imported from {path if not isinstance(path, pd.DataFrame) else 'a DataFrame'}"
     return write_dataset(workflow, split_frames(frame, name, groups), test_suite or name, description, len(frame),
-                         CLASSIFICATION_TYPES, progress)
+                         CLASSIFICATION_TYPES, progress, reset=reset)
 
 
 def _check_locators(values: pd.Series, what: str) -> None:

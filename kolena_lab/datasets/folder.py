@@ -15,12 +15,14 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".
 
 def from_image_folder(root: Union[str, os.PathLike], name: str, *, split_by: Optional[str] = None,
                       test_suite: Optional[str] = None, extensions: Sequence[str] = IMAGE_EXTENSIONS,
-                      progress: bool = False) -> ImportedDataset:
+                      reset: bool = False, progress: bool = False) -> ImportedDataset:
     """Import ``root/<class>/**/<image>`` as the classification workflow ``name``: an ``Image`` per file whose
     extension is in ``extensions`` (its locator the absolute path; metadata ``file_name``, the path under ``root``),
     labeled with its class folder's name. One test case ``name``, or with ``split_by="class"`` one
     ``"<name> :: <class>"`` per class, in the suite ``test_suite`` (default ``name``). Other files, and files
-    directly in ``root``, are skipped with a warning saying how many; hidden files and folders are ignored."""
+    directly in ``root``, are skipped with a warning saying how many; hidden files and folders are ignored.
+    ``reset=True`` replaces test cases and a suite of these names (a new version of each) instead of raising
+    ``NameConflictError``."""
     base = Path(check_dir(root, "image folder"))
     if split_by not in (None, "class"):
         raise InputValidationError(f"split_by must be None or 'class', got {split_by!r}")
@@ -57,4 +59,4 @@ def from_image_folder(root: Union[str, os.PathLike], name: str, *, split_by: Opt
     workflow = workflow_of(name, CLASSIFICATION_TYPES)
     description = f"Images of {len(classes)} classes from {base}"
     return write_dataset(workflow, split_frames(frame, name, groups), test_suite or name, description, len(frame),
-                         CLASSIFICATION_TYPES, progress)
+                         CLASSIFICATION_TYPES, progress, reset=reset)

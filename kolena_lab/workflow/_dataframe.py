@@ -15,6 +15,7 @@ from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow._values import reading_stored
+from kolena_lab.workflow.annotation import LabeledBoundingBox, ScoredLabeledBoundingBox
 from kolena_lab.workflow.ground_truth import GroundTruth
 from kolena_lab.workflow.test_sample import METADATA_FIELD, TestSample
 
@@ -22,6 +23,63 @@ GROUND_TRUTH_PREFIX = "ground_truth."
 INFERENCE_PREFIX = "inference."
 SAMPLE_ID = "sample_id"  # the store's id of each row's sample, in every per-sample frame
 _SCALARS = (str, int, float, bool)
+_BOX_FIELDS = ('{"top_left":[%s,%s],"bottom_right":[%s,%s],"width":%s,"height":%s,"area":%s,"aspect_ratio":%s,'
+               '"label":%s')  # a LabeledBoundingBox's declared fields, in the order _to_dict writes them
+
+
+class Encoded(str):
+    """JSON text the codec's column encoders wrote (``encode_labeled_boxes`` joined into a list, say), stored as it
+    is, not checked again: a ground truth cell ``from_dataframe`` takes for a field (every field of the ground truth
+    is then given, pre-encoded or as a plain scalar column), or a whole inference ``store_inferences`` takes
+    (``encoded_objects``)."""
+
+
+def float_texts(values: np.ndarray) -> List[str]:
+    """The JSON text of each finite float (its ``repr``, as ``json`` writes it), each distinct value formatted once."""
+    if not len(values):
+        return []
+    unique, inverse = np.unique(values, return_inverse=True)
+    texts = np.array(list(map(float.__repr__, unique.tolist())), dtype=object)
+    out = texts[inverse.reshape(-1)]
+    zero = values == 0
+    if zero.any():  # np.unique takes 0.0 and -0.0 for one value
+        out[zero] = np.where(np.signbit(values[zero]), "-0.0", "0.0").astype(object)
+    return out.tolist()
+
+
+def json_texts(values: Sequence[Any]) -> List[str]:
+    """Each value's JSON text, exactly as the codec writes it inside an object; column-wise when the values share a
+    plain type (integers, finite floats, strings)."""
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
+    if kinds == {float}:
+        array = np.asarray(values, dtype=float)
+        if np.isfinite(array).all():
+            return float_texts(array)
+    if kinds == {str}:
+        return list(map(_json_str, values))
+    return [_codec.dumps(_serialize(v)) for v in values]
+
+
+def encode_labeled_boxes(corners: np.ndarray, labels: Sequence[str], attributes: Dict[str, Sequence[str]],
+                         scores: Optional[np.ndarray] = None) -> List[str]:
+    """The JSON text of each ``LabeledBoundingBox`` (a ``ScoredLabeledBoundingBox`` with ``scores``, finite floats)
+    from ``corners`` (rows ``x1, y1, x2, y2`` of finite floats), ``labels`` and extra ``attributes`` (name: each
+    box's value as JSON text, from ``json_texts``), exactly as ``_codec.encode`` writes the objects, without building
+    them."""
+    x1, y1, x2, y2 = (np.ascontiguousarray(corners[:, k], dtype=float) for k in range(4))
+    width, height = np.abs(x2 - x1), np.abs(y2 - y1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aspect = np.where(height != 0, width / np.where(height != 0, height, 1.0), 0.0)
+    tag = _codec.dumps((LabeledBoundingBox if scores is None else ScoredLabeledBoundingBox)._data_type().tag())
+    template = _BOX_FIELDS + ("" if scores is None else ',"score":%s')
+    template += "".join(f",{_json_str(name).replace('%', '%%')}:%s" for name in attributes) + f',"data_type":{tag}}}'
+    columns = [float_texts(c) for c in (x1, y1, x2, y2, width, height, width * height, aspect)]
+    columns.append(list(map(_json_str, labels)))
+    if scores is not None:
+        columns.append(float_texts(np.asarray(scores, dtype=float)))
+    return [template % row for row in zip(*columns, *attributes.values())]
 
 
 def _json_value(value: Any, as_float: bool = False) -> str:
@@ -298,9 +356,44 @@ def _encode_ground_truths(df: pd.DataFrame, cls: Type[GroundTruth], columns: Dic
     defaults = {f.name: f.default for f in _info(cls).fields}
     for name, column in columns.items():
         _check_column(series[name], column, hints.get(name), defaults.get(name, dataclasses.MISSING))
+    encoded = [name for name, values in series.items() if len(values) and isinstance(values.iloc[0], Encoded)]
+    if encoded:
+        return _encoded_json(cls, series, columns, encoded, n)
     if fast is not None and set(fast) == set(series):
         return _fast_json({name: series[name] for name in fast}, n, hints=hints)
     return [_codec.encode(obj) for obj in _objects(cls, series, n, columns)]
+
+
+def _encoded_json(cls: Type[GroundTruth], series: Dict[str, pd.Series], columns: Dict[str, str], encoded: List[str],
+                  n: int) -> List[str]:
+    """Each row's ground truth JSON from columns of ``Encoded`` texts (and plain scalar columns), in field order."""
+    info = _info(cls)
+    names = [f.name for f in info.fields]
+    if any(not f.init for f in info.fields) or set(names) != set(series):
+        raise InputValidationError(f"pre-encoded ground truth columns {shown(encoded)} need every field of "
+                                   f"{cls.__name__} as a column: {shown(names)}")
+    texts = []
+    for name in names:
+        values = series[name]
+        if name in encoded:
+            cells = values.tolist()
+            if not all(type(cell) is Encoded for cell in cells):
+                raise InputValidationError(f"column '{columns[name]}' mixes pre-encoded and other cells")
+            texts.append(cells)
+        elif _scalar_type(info.hints.get(name)) is not None:
+            scalar = _scalar_type(info.hints.get(name))
+            texts.append(_column_json(values, scalar is float, scalar in (str, int, bool)))
+        else:
+            raise InputValidationError(f"column '{columns[name]}' must be pre-encoded, as the other ground truth "
+                                       "columns are")
+    return encoded_objects(names, texts)
+
+
+def encoded_objects(names: Sequence[str], texts: Sequence[Sequence[str]], kind: Type[str] = str) -> List[str]:
+    """Each row's JSON object of fields ``names`` (in this order: a data object's fields, as ``_to_dict`` writes
+    them) from each field's JSON texts, as ``kind`` (``Encoded`` for ``store_inferences``)."""
+    template = "{" + ",".join(f"{_json_str(name).replace('%', '%%')}:%s" for name in names) + "}"
+    return [kind(template % row) for row in zip(*texts)]
 
 
 def decode_members(

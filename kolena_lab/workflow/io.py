@@ -14,6 +14,7 @@ import pandas as pd
 from kolena_lab import store
 from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow import _codec
+from kolena_lab.workflow._dataframe import Encoded
 from kolena_lab.workflow._inference_checks import encode_inference
 from kolena_lab.workflow._datatypes import DataObject, _deserialize, _serialize
 from kolena_lab.workflow.definition import bound_classes
@@ -296,7 +297,8 @@ def store_inferences(model: Model, samples: Sequence[TestSample], inferences: Se
     """Store ``model``'s inferences of ``samples`` (one per sample, in order) in one transaction, registering the
     samples of the model's workflow not stored yet (their metadata merged into stored ones). Every inference is
     checked first (``InputValidationError`` naming the sample); nothing is written if one is wrong. An inference
-    stored earlier for a sample is replaced; a sample given twice keeps its last inference."""
+    stored earlier for a sample is replaced; a sample given twice keeps its last inference. An inference may be given
+    as the JSON text the codec's column encoders wrote for it (``_dataframe.Encoded``), stored as it is."""
     samples = _stored_samples(model, samples, "samples")
     inferences = list(inferences)
     if len(inferences) != len(samples):
@@ -304,7 +306,8 @@ def store_inferences(model: Model, samples: Sequence[TestSample], inferences: Se
     workflow = model.workflow
     encoded: Dict[int, Tuple[str, str, str]] = {}
     for sample, inference in zip(samples, inferences):
-        data = encode_inference(inference, workflow.inference_type, sample)
+        data = inference if type(inference) is Encoded else encode_inference(inference, workflow.inference_type,
+                                                                              sample)
         key, metadata = _codec.encode_sample(sample)
         encoded[_codec.sample_id(workflow.name, key)] = (key, metadata, data)
     if not encoded:
