@@ -46,7 +46,8 @@ class CurationDiff:
 
     @property
     def changes(self) -> bool:
-        return self.action == "create" or bool(len(self.added) or len(self.removed))
+        """Whether applying it writes a new version: a new test case, or samples added or removed."""
+        return (self.action == "create" and self.members is None) or bool(len(self.added) or len(self.removed))
 
     def summary(self) -> str:
         verb = {"create": "Create", "add": "Add to", "remove": "Remove from"}[self.action]
@@ -87,6 +88,9 @@ class CurationResult:
     test_suite: Optional[TestSuite] = None
 
     def summary(self) -> str:
+        if not self.diff.changes:
+            return (f"Test case '{self.test_case.name}' is unchanged at version {self.test_case.version} "
+                    f"({self.diff.after:,} samples)")
         done = {"create": "Created", "add": "Added to", "remove": "Removed from"}[self.diff.action]
         text = (f"{done} test case '{self.test_case.name}' version {self.test_case.version}: "
                 f"{len(self.diff.added):,} added, {len(self.diff.removed):,} removed, {self.diff.after:,} samples")
@@ -146,7 +150,7 @@ def preview_curation(workflow: Workflow, selection: pd.DataFrame, action: str, t
 def apply_curation(workflow: Workflow, diff: CurationDiff) -> CurationResult:
     """Commit a previewed diff: a new test case version (unless nothing changes), then the suite if one is named."""
     case_cls, suite_cls, _ = bound_classes(workflow)
-    if diff.action == "create":
+    if diff.action == "create" and diff.changes:
         reset = diff.members is not None
         members = members_frame(diff.members if reset else diff.added, workflow)
         case = case_cls.from_dataframe(diff.test_case, members, description=diff.description or None, reset=reset)

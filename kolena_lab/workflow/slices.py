@@ -118,16 +118,33 @@ def _test(values: np.ndarray, mask: np.ndarray, binary: bool, confidence: float)
     return (proportion_test if binary else welch_test)(values[mask], values[~mask], confidence)
 
 
+def _no_worse_than_broader(values: np.ndarray, masks: List[np.ndarray], found: List[Tuple[Tuple[int, int], ...]],
+                           at: int, binary: bool, alpha: float, higher_is_better: bool) -> bool:
+    """Whether slice ``at`` narrows a broader slice found without being significantly worse than the rest of it (at
+    ``alpha`` Bonferroni-corrected over the slices found): the broader slice says it all, with fewer conditions."""
+    for broader in (i for i, s in enumerate(found) if len(s) < len(found[at]) and set(s) <= set(found[at])):
+        within = masks[broader]
+        inside = masks[at][within]
+        if inside.all() or inside.sum() < 2 or (~inside).sum() < 2:
+            return True
+        test = _test(values[within], inside, binary, 1.0 - alpha)
+        if (test.difference >= 0) == higher_is_better or test.p_value >= alpha / len(found):
+            return True
+    return False
+
+
 def _explained(values: np.ndarray, masks: List[np.ndarray], found: List[Tuple[Tuple[int, int], ...]], at: int,
-               kept: List[int], binary: bool, alpha: float, higher_is_better: bool) -> bool:
+               kept: List[int], binary: bool, alpha: float, higher_is_better: bool, narrowing: List[bool]) -> bool:
     """Whether slice ``at`` is worse only through the slices found that refine it (SliceLine kept them, so they score
-    higher): without their samples and those of the slices already listed (``kept``), it is no longer significantly
-    worse than the samples outside all of them (at ``alpha`` Bonferroni-corrected over the slices found, as each of
-    them may be checked)."""
-    refining = [i for i, s in enumerate(found) if len(s) > len(found[at]) and set(found[at]) <= set(s)]
-    if not refining:
+    higher; not those ``narrowing`` a broader slice found without being worse than it) or the slices already listed
+    that overlap it (``kept``): without their samples, it is no longer significantly worse than the samples outside
+    all of them (at ``alpha`` Bonferroni-corrected over the slices found, as each of them may be checked)."""
+    refining = [i for i, s in enumerate(found)
+                if len(s) > len(found[at]) and set(found[at]) <= set(s) and not narrowing[i]]
+    overlapping = [i for i in kept if (masks[i] & masks[at]).any()]
+    if not refining and not overlapping:
         return False
-    covered = np.any([masks[i] for i in [*refining, *kept]], axis=0)
+    covered = np.any([masks[i] for i in [*refining, *overlapping]], axis=0)
     inside, outside = masks[at] & ~covered, ~masks[at] & ~covered
     if inside.sum() < 2 or outside.sum() < 2:
         return True
@@ -152,12 +169,14 @@ def _slices_frame(frame: pd.DataFrame, metric: str, features: Sequence[str], hig
                       min_support=support, alpha=score_alpha)
     binary = bool(np.isin(values, (0.0, 1.0)).all())
     masks = [np.all([encoded.codes[:, j] == c for j, c in s], axis=0) for s in found.slices]
+    narrowing = [_no_worse_than_broader(values, masks, found.slices, at, binary, alpha, higher_is_better)
+                 for at in range(len(found.slices))]
     rows, kept = [], []
     for at, (found_slice, size, score) in enumerate(zip(found.slices, found.sizes, found.scores)):
         mask = masks[at]
-        if len(frame) - int(size) < 2:
+        if len(frame) - int(size) < 2 or narrowing[at]:
             continue
-        if _explained(values, masks, found.slices, at, kept, binary, alpha, higher_is_better):
+        if _explained(values, masks, found.slices, at, kept, binary, alpha, higher_is_better, narrowing):
             continue
         test = _test(values, mask, binary, 1.0 - alpha)
         if (test.difference >= 0) == higher_is_better:  # not worse
@@ -298,9 +317,12 @@ def _query_of(found: Union[str, Mapping[str, Any], pd.Series]) -> Tuple[str, str
 
 
 def slice_test_case(test_case: TestCase, found: Union[str, Mapping[str, Any], pd.Series], name: str, *,
-                    description: Optional[str] = None, test_suite: Optional[str] = None) -> CurationResult:
+                    description: Optional[str] = None, test_suite: Optional[str] = None,
+                    reset: bool = False) -> CurationResult:
     """Create test case ``name`` from the samples of ``test_case`` that a slice (a row of :func:`find_slices`, or
-    its query) selects, through curation's ``TestCase.from_dataframe`` path; with ``test_suite``, put it there too."""
+    its query) selects, through curation's ``TestCase.from_dataframe`` path; with ``test_suite``, put it there too.
+    An existing test case of that name is refused, unless ``reset``: then it gets the slice as a new version (none
+    when its samples are already those)."""
     query, text = _query_of(found)
     frame = test_case.to_dataframe()
     selected = frame[query_mask(frame, query)]
@@ -308,7 +330,7 @@ def slice_test_case(test_case: TestCase, found: Union[str, Mapping[str, Any], pd
         raise InputValidationError(f"slice {shown(text)} selects no sample of test case '{test_case.name}'")
     described = description if description is not None else \
         f"{text} (from test case '{test_case.name}' version {test_case.version})"
-    diff = preview_curation(test_case.workflow, selected, "create", name, described, test_suite)
+    diff = preview_curation(test_case.workflow, selected, "create", name, described, test_suite, reset=reset)
     return apply_curation(test_case.workflow, diff)
 
 

@@ -51,6 +51,20 @@ def test_planted_slices_of_levels_one_to_three_are_found():
     assert (slices["p_adjusted"] >= slices["p_value"]).all()
 
 
+def test_a_narrower_slice_no_worse_than_the_broader_one_is_not_listed():
+    # 300 images, objects missed mostly in rain at night; by chance, that slice's front-camera half misses a little
+    # more, so SliceLine scores it first. It is not significantly worse than the rest of "rain at night": the
+    # planted slice is listed, not its half, and not "camera = front" (worse only through the listed slice)
+    rng = np.random.default_rng(119)
+    n = 300
+    frame = pd.DataFrame({"weather": rng.choice(["clear", "rain", "fog"], n, p=[0.6, 0.25, 0.15]),
+                          "night": rng.random(n) < 0.3, "camera": rng.choice(["front", "rear"], n)})
+    planted_ = ((frame["weather"] == "rain") & frame["night"]).to_numpy()
+    frame["missed"] = rng.binomial(rng.integers(1, 4, n), np.where(planted_, 0.75, 0.05)).astype(float)
+    slices = find_slices(frame, metric="missed", features=["weather", "night", "camera"], higher_is_better=False)
+    assert slices["slice"].tolist() == ["weather = rain and night = True"]
+
+
 def test_a_lower_is_better_metric():
     frame = planted(1)
     slices = find_slices(frame, metric="error", features=["weather", "camera id", "night"], higher_is_better=False)

@@ -39,6 +39,12 @@ def test_a_slice_becomes_a_versioned_test_case(tested):
     assert set(again.test_case.to_dataframe()["weather"]) == {"rain"}
     with pytest.raises(InputValidationError, match="selects no sample"):
         slice_test_case(case, "weather == 'hail'", "hail images")
+    with pytest.raises(ValueError, match="'rain images' already exists"):
+        slice_test_case(case, "weather == 'fog'", "rain images")
+    replaced = slice_test_case(case, "weather == 'fog'", "rain images", reset=True)
+    assert replaced.test_case.version == 2 and set(replaced.test_case.to_dataframe()["weather"]) == {"fog"}
+    unchanged = slice_test_case(case, "weather == 'fog'", "rain images", reset=True)
+    assert unchanged.test_case.version == 2 and "'rain images' is unchanged at version 2" in unchanged.summary()
 
 
 def test_without_stored_metrics_or_with_a_wrong_metric(tested):
