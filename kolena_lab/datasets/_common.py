@@ -1,14 +1,12 @@
 """What every import shares: the record it returns, the check that its names are free, and the writing of its test
 cases and suite from DataFrames (the bulk path)."""
-import gc
 import json
 import math
 import os
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import pandas as pd
 
@@ -140,19 +138,6 @@ def write_dataset(workflow: Workflow, frames: Dict[str, pd.DataFrame], suite_nam
             bar.update(len(frame))
     suite = test_suite_type(suite_name, description=description, test_cases=test_cases, reset=reset)
     return ImportedDataset(workflow, suite, test_cases, samples, *types, test_case_type, test_suite_type, model_type)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused (if it runs) while a file's millions of JSON containers are built and
-    read: they hold no cycles, and the collector's full passes over them cost a fifth or more of an import."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_json(path: Union[str, os.PathLike, bytes, Any], what: str) -> Any:

@@ -19,11 +19,11 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tu
 import numpy as np
 import pandas as pd
 
+from kolena_lab._utils.gc import collector_paused
 from kolena_lab._utils.progress import ProgressBar
 from kolena_lab.datasets._common import (
     ImportedDataset,
     check_dir,
-    collector_paused,
     first_duplicate,
     is_finite_number,
     is_int,

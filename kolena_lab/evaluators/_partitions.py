@@ -9,10 +9,8 @@ workers start while later partitions are built. A partition that raises an unexp
 (``RETRIES``); a ``KolenaError`` (bad input) is not retried and is raised here as it was raised there; a partition
 lost with its worker is recomputed by Dask.
 """
-import contextlib
-import gc
 import time
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, List, Optional
 
 from kolena_lab.errors import KolenaError
 from kolena_lab.workflow.executor import current_client
@@ -37,19 +35,6 @@ def _run(work: Callable[..., Any], part: Any, start: int, kwargs: dict) -> Any:
         return work(part, start, **kwargs)
     except KolenaError as e:
         return _Failed(e)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused: building a partition's many small, acyclic objects at once otherwise
-    triggers collections that traverse them again and again (measured: three quarters of decoding a partition)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def partition_bounds(n: int, n_threads: int) -> List[range]:
@@ -85,4 +70,4 @@ def map_partitions(work: Callable[..., Any], n: int, prepare: Callable[[int, int
     return results
 
 
-__all__ = ["MIN_PARTITION", "PARTITIONS_PER_THREAD", "RETRIES", "map_partitions", "partition_bounds", "paused_gc"]
+__all__ = ["MIN_PARTITION", "PARTITIONS_PER_THREAD", "RETRIES", "map_partitions", "partition_bounds"]

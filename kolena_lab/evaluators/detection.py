@@ -21,7 +21,8 @@ from kolena_lab.evaluators._common import (
     threshold_value,
 )
 from kolena_lab.evaluators._fields import describe, find_field, list_of
-from kolena_lab.evaluators._partitions import map_partitions, paused_gc
+from kolena_lab._utils.gc import collector_paused
+from kolena_lab.evaluators._partitions import map_partitions
 from kolena_lab.metrics import (
     MulticlassInferenceMatches,
     average_precision_from_curve,
@@ -473,7 +474,7 @@ def _match_shipped(shipped: Any, start: int, names: List[str], config: Detection
     """On a worker: ``_match_images`` of a partition sent by ``_ship``."""
     coco = config.mode == "coco"
     if isinstance(shipped[0], tuple):
-        with paused_gc():  # hundreds of thousands of small tuples at once
+        with collector_paused():  # hundreds of thousands of small tuples at once
             lights = _decode(shipped, coco)
         return _match_images(len(lights), lights.__getitem__, config, start)
     gts, ign, infs = shipped
