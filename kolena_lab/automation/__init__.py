@@ -17,7 +17,8 @@ from kolena_lab.automation.registry import (
     parse_timeout,
     register_evaluator,
 )
-from kolena_lab.automation.worker import Worker, start_worker, stop_worker
+from kolena_lab.automation.background import start_worker, stop_worker
+from kolena_lab.automation.worker import Worker
 from kolena_lab.automation.cluster_worker import ClusterWorker
 from kolena_lab.workflow._secrets import REDACTED, redact
 

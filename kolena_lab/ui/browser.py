@@ -189,7 +189,8 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
     def _metric_names(self) -> List[str]:
         """The table's per-sample metrics that declare a direction (what suggestions can search)."""
         columns = [c for c in self.view.frame.columns if str(c).startswith(METRICS)]
-        return directed_metrics(self.view.frame[columns].rename(columns=lambda c: str(c)[len(METRICS):]))
+        return directed_metrics(self.view.frame[columns].rename(columns=lambda c: str(c)[len(METRICS):]),
+                                self._source[1]["evaluator"])
 
     # ---------------------------------------------------------------- background load
     def _load_rest(self) -> None:

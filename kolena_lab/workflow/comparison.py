@@ -293,7 +293,7 @@ class Comparison:
         """The directions of one configuration's metrics: declared by their metrics class, overridden by those given
         to :func:`compare`; a metric with neither is neutral."""
         metrics, nested, _ = self._results.table(key)
-        return MetricDirections.for_metrics([*metrics, *nested]).with_overrides(
+        return MetricDirections.for_metrics([*metrics, *nested], evaluator=key[0]).with_overrides(
             direction_overrides(self._lower, self._higher, self._directions, key[0]))
 
     def _fields(self, metrics: Sequence[str]) -> Dict[str, str]:

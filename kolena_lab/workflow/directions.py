@@ -13,7 +13,9 @@ A metrics class declares them in its fields' metadata, which Kolena code carries
 known direction and is shown neutral too: a direction is never guessed from a metric's name.
 """
 import dataclasses
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+import itertools
+import weakref
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from kolena_lab.errors import InputValidationError, shown
 from kolena_lab.workflow.evaluator import MetricsTestCase
@@ -73,10 +75,11 @@ class MetricDirections:
         return cls(directions, tuple(name for _, name in sorted(headline, key=lambda r: r[0])))
 
     @classmethod
-    def for_metrics(cls, names: Iterable[str], base: type = MetricsTestCase) -> "MetricDirections":
+    def for_metrics(cls, names: Iterable[str], base: type = MetricsTestCase,
+                    evaluator: Optional[str] = None) -> "MetricDirections":
         """The declarations of the defined ``base`` subclass (a test-case metrics class by default) whose fields best
-        cover stored metric ``names``; none when no class has most of them."""
-        found = metrics_class(names, base)
+        cover stored metric ``names`` (see :func:`metrics_class`); none when no class has most of them."""
+        found = metrics_class(names, base, evaluator)
         return cls.of_class(found) if found is not None else cls()
 
     def direction(self, metric: str) -> Direction:
@@ -107,18 +110,32 @@ def _subclasses(base: type) -> List[type]:
     return out
 
 
-def metrics_class(names: Iterable[str], base: type = MetricsTestCase) -> Optional[type]:
-    """The defined subclass of ``base`` whose fields hold most of ``names`` (ties: fewest other fields, then the
-    latest defined, so a class redefined in a notebook wins over its earlier version); None when none holds more
-    than half of them."""
+_stored: "weakref.WeakKeyDictionary[type, Tuple[int, Set[str]]]" = weakref.WeakKeyDictionary()
+_stored_count = itertools.count(1)
+
+
+def note_stored(metrics: Iterable[Any], evaluator: str) -> None:
+    """Remember the classes of metrics objects an evaluator stored in this process: :func:`metrics_class` prefers
+    them over other classes with the same fields (a user's class shaped like a ready evaluator's, say)."""
+    for cls in {type(m) for m in metrics}:
+        _, evaluators = _stored.get(cls, (0, set()))
+        _stored[cls] = (next(_stored_count), evaluators | {evaluator})
+
+
+def metrics_class(names: Iterable[str], base: type = MetricsTestCase, evaluator: Optional[str] = None
+                  ) -> Optional[type]:
+    """The defined subclass of ``base`` whose fields hold most of ``names``; None when none holds more than half of
+    them. Ties go to fewest other fields, then to a class ``evaluator`` stored in this process, then to the class
+    stored last, then to the latest defined (a class redefined in a notebook wins over its earlier version)."""
     wanted = set(names)
     best: Optional[type] = None
-    best_score: Tuple[int, int] = (0, 0)
+    best_score: Tuple[int, ...] = (0, 0, 0, 0)
     for sub in _subclasses(base):
         if not dataclasses.is_dataclass(sub):
             continue
         fields = {f.name for f in dataclasses.fields(sub) if f.init}
-        score = (len(fields & wanted), -len(fields - wanted))
+        order, evaluators = _stored.get(sub, (0, set()))
+        score = (len(fields & wanted), -len(fields - wanted), int(evaluator in evaluators), order)
         if 2 * score[0] > len(wanted) and score >= best_score:
             best, best_score = sub, score
     return best

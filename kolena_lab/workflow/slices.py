@@ -219,7 +219,14 @@ def _one_result(metrics: pd.DataFrame, evaluator: Optional[str], configuration: 
 
 def _direction(metrics: pd.DataFrame, metric: str) -> Optional[bool]:
     names = [str(c) for c in metrics.columns if c not in (SAMPLE_ID, "evaluator", "configuration")]
-    return MetricDirections.of_class(metrics_class(names, MetricsTestSample) or object).direction(metric)
+    found = metrics_class(names, MetricsTestSample, _only_evaluator(metrics))
+    return MetricDirections.of_class(found or object).direction(metric)
+
+
+def _only_evaluator(metrics: pd.DataFrame) -> Optional[str]:
+    """The evaluator of stored per-sample metrics, when they hold one evaluator's."""
+    evaluators = metrics["evaluator"].astype(str).unique() if "evaluator" in metrics.columns else []
+    return str(evaluators[0]) if len(evaluators) == 1 else None
 
 
 def model_frame(model: Model, test_case: TestCase, metric: str, evaluator: Optional[str] = None,
@@ -250,11 +257,12 @@ def model_frame(model: Model, test_case: TestCase, metric: str, evaluator: Optio
     return frame, [c for c in candidates if c in frame.columns], _direction(metrics, metric)
 
 
-def directed_metrics(metrics: pd.DataFrame) -> List[str]:
+def directed_metrics(metrics: pd.DataFrame, evaluator: Optional[str] = None) -> List[str]:
     """The number or boolean columns of per-sample metrics (one column per metric, no other) whose metrics class
-    declares a direction: what :func:`find_slices` can search without ``higher_is_better``; headline ones first."""
+    declares a direction: what :func:`find_slices` can search without ``higher_is_better``; headline ones first.
+    ``evaluator`` names the evaluator that stored them, when known."""
     names = [str(c) for c in metrics.columns]
-    directions = MetricDirections.of_class(metrics_class(names, MetricsTestSample) or object)
+    directions = MetricDirections.of_class(metrics_class(names, MetricsTestSample, evaluator) or object)
     usable = [n for n in names if directions.direction(n) is not None and metrics[n].dtype.kind in "biuf"]
     return directions.order(usable)
 
@@ -263,7 +271,8 @@ def slice_metrics(model: Model, test_case: TestCase, evaluator: Optional[str] = 
     """:func:`directed_metrics` of the per-sample metrics stored for the model on the test case."""
     metrics = load_test_sample_metrics(model, test_case, evaluator)
     return directed_metrics(metrics.drop(columns=[SAMPLE_ID, "evaluator", "configuration",
-                                                  *sample_fields(model.workflow)], errors="ignore"))
+                                                  *sample_fields(model.workflow)], errors="ignore"),
+                            _only_evaluator(metrics))
 
 
 def find_slices(source: Union[Model, pd.DataFrame], test_case: Optional[TestCase] = None,

@@ -23,6 +23,7 @@ from kolena_lab.workflow._distributed_inference import infer_on_cluster
 from kolena_lab.workflow._inferring import InferenceFailure, InferenceTarget, Inferrer, Member
 
 from kolena_lab.workflow._datatypes import DataObject
+from kolena_lab.workflow.directions import note_stored
 from kolena_lab.workflow.evaluator import Evaluator, EvaluatorConfiguration, check_configurations
 from kolena_lab.workflow.evaluator_function import BasicEvaluatorFunction, TestCases, is_configured
 from kolena_lab.workflow._secrets import SECRET_VARIABLE, redact
@@ -379,6 +380,7 @@ class TestRun:
                                                             f"{shown(sample_label(sample))}, which is not being "
                                                             "evaluated")
         _checks.sample_coverage(ids, samples, {m.sample_id: m.sample for m in members}, where)
+        note_stored([metrics for _, metrics in per_sample], self.evaluator_name)
         return [(sample_id, _codec.encode(metrics)) for sample_id, (_, metrics) in zip(ids, per_sample)]
 
     def _store_results(self, configuration: Optional[EvaluatorConfiguration], sample_metrics: Dict[int, list],
@@ -386,6 +388,7 @@ class TestRun:
         name = configuration.display_name() if configuration is not None else _NO_CONFIGURATION
         model_id, evaluator = self.model._id, self.evaluator_name
         version_ids = {tc: tc._version_id for tc in self._members}
+        note_stored([m for _, m in case_metrics] + ([suite_metrics] if suite_metrics is not None else []), evaluator)
         with store.get_store().transaction() as conn:
             for scope, rows in sample_metrics.items():
                 store.results.put_sample_metrics(conn, model_id, evaluator, name, scope, rows)

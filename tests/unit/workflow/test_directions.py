@@ -8,7 +8,7 @@ import pytest
 
 from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow.comparison import apply_directions
-from kolena_lab.workflow.directions import direction_overrides
+from kolena_lab.workflow.directions import direction_overrides, note_stored
 from kolena_lab.workflow import (
     ConfigurationComparison,
     MetricDirections,
@@ -84,6 +84,29 @@ def test_a_class_redefined_later_wins():
 
     assert metrics_class(["odd_metric_a", "odd_metric_b"]) is Redefined is not first
     assert MetricDirections.for_metrics(["odd_metric_a", "odd_metric_b"]).direction("odd_metric_a") is False
+
+
+def test_a_class_stored_in_this_process_wins_over_a_later_one_of_the_same_fields():
+    @dataclass(frozen=True)
+    class Stored(MetricsTestSample):
+        odd_hit: bool = field(metadata={"higher_is_better": True})
+        odd_margin: float
+
+    stored = Stored
+    note_stored([Stored(odd_hit=True, odd_margin=0.5)], "ready evaluator")
+
+    @dataclass(frozen=True)
+    class Stored(MetricsTestSample):  # noqa: F811  (a user's class shaped like it, defined later, never stored)
+        odd_hit: bool
+        odd_margin: float
+
+    assert metrics_class(["odd_hit", "odd_margin"], MetricsTestSample) is stored
+    assert MetricDirections.for_metrics(["odd_hit", "odd_margin"], MetricsTestSample).direction("odd_hit") is True
+
+    note_stored([Stored(odd_hit=False, odd_margin=0.1)], "user evaluator")
+    assert metrics_class(["odd_hit", "odd_margin"], MetricsTestSample) is Stored  # stored last
+    assert metrics_class(["odd_hit", "odd_margin"], MetricsTestSample, "ready evaluator") is stored
+    assert metrics_class(["odd_hit", "odd_margin"], MetricsTestSample, "user evaluator") is Stored
 
 
 def _comparison(metrics, values, low=None, high=None) -> ConfigurationComparison:
