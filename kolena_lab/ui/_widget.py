@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Typ
 
 import ipywidgets
 
+REVEAL_CLASS = "kl-reveal"  # a widget opened by a click: the JupyterLab extension scrolls it into view
 SNAPSHOT_STYLE = (
     "font-family:system-ui,sans-serif;font-size:13px;border:1px solid #d0d7de;border-radius:6px;"
     "padding:8px 12px;max-width:100%;overflow-x:auto"

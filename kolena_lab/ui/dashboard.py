@@ -26,7 +26,7 @@ from kolena_lab.ui._jobs import JobStatus
 from kolena_lab.ui._nested import nested_fields
 from kolena_lab.ui._result_plots import PlotKey, load_plots, per_class_figure, plot_figures
 from kolena_lab.ui._results_table import ResultsTable
-from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.ui._widget import REVEAL_CLASS, Panel, html_table
 from kolena_lab.ui.charts import Chart
 from kolena_lab.ui.suggestions import SNAPSHOT_COLUMNS, Suggestions
 from kolena_lab.workflow import (
@@ -416,10 +416,15 @@ class ResultsDashboard(Panel):
         evaluator, configuration = self._tab(None).key
         widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration)
         widget.add_filter(widget.table.locator_column, "in", [sample_label(s) for s in samples] or [""])
+        self._show_browser(widget)
+        return widget
+
+    def _show_browser(self, widget: Any) -> None:
+        """Show a browser opened by a click below the table; the JupyterLab extension scrolls it into view."""
+        widget.add_class(REVEAL_CLASS)
         self.browser.clear_output()
         with self.browser:
             display(widget)
-        return widget
 
     def _suggestion_target(self) -> Tuple[Model, TestCase, Optional[str], Optional[str]]:
         evaluator, configuration = self._tab(None).key
@@ -434,9 +439,7 @@ class ResultsDashboard(Panel):
         model, test_case, evaluator, configuration = self._suggestion_target()
         widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration)
         widget.filter(query)
-        self.browser.clear_output()
-        with self.browser:
-            display(widget)
+        self._show_browser(widget)
         return widget
 
     # -- static snapshot ----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Type, Union
 import ipywidgets
 
 from kolena_lab.errors import CancelledError, IncorrectUsageError, NotFoundError
+from kolena_lab.ui._checklist import CheckList
 from kolena_lab.ui._widget import Panel, html_table
 from kolena_lab.workflow import (
     Evaluator,
@@ -110,16 +111,13 @@ class EvaluationPanel(Panel):
         self._computing = False  # from the start of a computation to its final state, in the background or not
         self.outcome: Optional[Outcome] = None
 
-        self.models_select = ipywidgets.SelectMultiple(
-            options=[(name if _can_infer(m) else f"{name} (stored inferences only)", name)
-                     for name, m in self._models.items()],
-            description="Models", value=tuple(self._models)[:1], rows=min(6, max(3, len(self._models) + 1)),
-            layout=ipywidgets.Layout(width="420px"))
+        self.models_select = CheckList(
+            "Models", [(name if _can_infer(m) else f"{name} (stored inferences only)", name)
+                       for name, m in self._models.items()], value=tuple(self._models)[:1])
         self.suite_select = ipywidgets.Dropdown(options=list(self._suites), description="Test suite")
         self.version_select = ipywidgets.Dropdown(description="Version")
         self.evaluator_select = ipywidgets.Dropdown(options=list(self._evaluators), description="Evaluator")
-        self.configurations_select = ipywidgets.SelectMultiple(description="Configurations", rows=4,
-                                                                style={"description_width": "initial"})
+        self.configurations_select = CheckList("Configurations")
         self.reset = ipywidgets.Checkbox(description="Re-infer every sample (reset)", indent=False)
         self.plan_text = ipywidgets.HTML()
         self.compute_button = ipywidgets.Button(description="Compute metrics", button_style="primary")
@@ -172,8 +170,7 @@ class EvaluationPanel(Panel):
     def _on_evaluator(self) -> None:
         evaluator = self._evaluators[self.evaluator_select.value]
         names = [c.display_name() for c in self._all_configurations(evaluator)]
-        self.configurations_select.options = names
-        self.configurations_select.value = tuple(names)
+        self.configurations_select.set_options(names, names)
         self.configurations_select.disabled = not names
         self._show_plan()
 
@@ -356,6 +353,7 @@ class EvaluationPanel(Panel):
             run.run(progress=progress, cancel=self._cancel)
         finally:
             outcome.inferred += run.inferred
+            self._show_progress(max(self.progress.value, start + run.inferred))  # what a cancel or error kept
             outcome.failures.extend(run.failures)
             if run.skipped_test_cases:
                 outcome.skipped_test_cases[run.model.name] = [tc.name for tc in run.skipped_test_cases]

@@ -22,6 +22,7 @@ import { detailsOf } from './details';
 import { JobWatcher } from './jobs';
 import { openQuickstart, runInNotebook } from './notebooks';
 import { KolenaSidebar } from './sidebar';
+import { watchReveals } from './reveal';
 import { watchSavedSnapshots } from './snapshots';
 
 const PLUGIN_ID = 'kolena-lab:plugin';
@@ -216,6 +217,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     if (notebooks) {
       watchSavedSnapshots(notebooks);
+      watchReveals(notebooks);
     }
 
     const applySettings = async (settings: ISettingRegistry.ISettings | null) => {

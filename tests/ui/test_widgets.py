@@ -114,4 +114,8 @@ def test_see_a_chart_in_the_dashboard(lab_page, jupyter_lab):
     lab_page.screenshot("widgets-dashboard")
     page.get_by_role("button", name="half", exact=True).click()
     expect(page.get_by_text("failing samples of model-3")).to_be_visible()
+    # the opened browser is scrolled into view: its top in the upper half of the window
+    page.wait_for_function("() => { const node = document.querySelector('.kl-reveal');"
+                           " if (!node) return false; const top = node.getBoundingClientRect().top;"
+                           " return top >= 0 && top < window.innerHeight / 2; }", timeout=10_000)
     lab_page.screenshot("widgets-dashboard-click-through")

@@ -34,7 +34,7 @@ def test_plan_counts_samples_to_infer_and_reused(setup):
 def test_compute_stores_metrics_for_chosen_configurations_with_full_progress(setup):
     suite, models = setup
     panel = EvaluationPanel(R.workflow, [_evaluator()], models=models)
-    assert panel.configurations_select.options == ("threshold=0.0", "threshold=0.7")
+    assert [label for label, _ in panel.configurations_select.options] == ["threshold=0.0", "threshold=0.7"]
     panel.select(models=["model-9"], configurations=["threshold=0.7"])
     panel.compute()
     frame = load_test_case_metrics(models[1], suite)
@@ -82,6 +82,7 @@ def test_cancel_stops_and_keeps_what_was_inferred(setup):
     outcome = panel.wait(10)
     assert outcome.cancelled and outcome.inferred == 5 and len(calls) == 5
     assert panel.progress.bar_style == "warning" and "Cancelled after 5" in panel.status.value
+    assert panel.progress.value == 5
     assert [(p.to_infer, p.reused) for p in panel.plan()] == [(15, 5)]
 
 
