@@ -25,10 +25,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+SCREEN_SIZES = {"1440x900": {"width": 1440, "height": 900}, "1024x768": {"width": 1024, "height": 768}}
 STARTUP_TIMEOUT_S = 90
 NOTEBOOK_TIMEOUT_MS = 120_000
 
@@ -215,12 +216,26 @@ class LabPage:
         self.page.wait_for_function("() => window.__runAllCellsResult !== undefined", timeout=timeout_ms)
         return self.page.evaluate("() => window.__runAllCellsResult")
 
-    def screenshot(self, name: str) -> Path:
-        """Save a PNG of the page to ``test-artifacts/<name>.png`` and return its path."""
+    def screenshot(self, name: str, target: Optional[Locator] = None, resize: bool = True) -> List[Path]:
+        """Save PNGs of the page at each of ``SCREEN_SIZES`` (``test-artifacts/<name>-1440x900.png``, ...), with
+        ``target`` scrolled into view when given, then restore the viewport; returns their paths. ``resize=False``
+        shoots the page as it is (``<name>.png``), for a moment a resize would end, such as a drag."""
         ARTIFACTS_DIR.mkdir(exist_ok=True)
-        path = ARTIFACTS_DIR / f"{name}.png"
-        self.page.screenshot(path=str(path))
-        return path
+        if not resize:
+            path = ARTIFACTS_DIR / f"{name}.png"
+            self.page.screenshot(path=str(path))
+            return [path]
+        original, paths = self.page.viewport_size, []
+        for size, viewport in SCREEN_SIZES.items():
+            self.page.set_viewport_size(viewport)
+            self.page.wait_for_timeout(300)  # JupyterLab lays the panels out again
+            if target is not None:
+                target.scroll_into_view_if_needed()
+            paths.append(ARTIFACTS_DIR / f"{name}-{size}.png")
+            self.page.screenshot(path=str(paths[-1]))
+        if original is not None:
+            self.page.set_viewport_size(original)
+        return paths
 
 
 @pytest.fixture

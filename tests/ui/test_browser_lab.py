@@ -212,7 +212,7 @@ def test_rubber_band_selects_the_thumbnails_it_touches(lab_page, jupyter_lab):
     page.mouse.move(*start)
     page.mouse.down()
     page.mouse.move(*end, steps=8)
-    lab_page.screenshot("browser-rubber-band")
+    lab_page.screenshot("browser-rubber-band", resize=False)  # mid-drag
     page.mouse.up()
     touched = [1, 2, 3, columns + 1, columns + 2, columns + 3]
     labels = [options.nth(i).get_attribute("aria-label") for i in range(24)]

@@ -8,6 +8,8 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
+from tests.ui.conftest import SCREEN_SIZES
+
 pytestmark = pytest.mark.ui
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,7 +24,6 @@ from kolena_lab.ui import ResultsDashboard, SampleBrowser
 from tests.unit.ui import _truth as T
 images = Path("truth-images").resolve()
 """
-SIZES = {"1440x900": {"width": 1440, "height": 900}, "1024x768": {"width": 1024, "height": 768}}
 
 
 def _run(lab_page, root: Path, name: str, *cells: str) -> None:
@@ -30,17 +31,10 @@ def _run(lab_page, root: Path, name: str, *cells: str) -> None:
                                          for c in (SETUP.format(repo=str(REPO), db=f"{name}.db"), *cells)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, root / f"{name}.ipynb")
-    lab_page.page.set_viewport_size(SIZES["1440x900"])
+    lab_page.page.set_viewport_size(SCREEN_SIZES["1440x900"])
     lab_page.open_notebook(f"{name}.ipynb")
     assert lab_page.run_all_cells() is True
 
-
-def _screenshots(lab_page, name: str) -> None:
-    for size, viewport in SIZES.items():
-        lab_page.page.set_viewport_size(viewport)
-        lab_page.page.wait_for_timeout(300)
-        lab_page.screenshot(f"truth-{name}-{size}")
-    lab_page.page.set_viewport_size(SIZES["1440x900"])
 
 
 def test_an_improved_lower_is_better_metric_is_green_and_the_headline_comes_first(lab_page, jupyter_lab):
@@ -67,7 +61,7 @@ def test_an_improved_lower_is_better_metric_is_green_and_the_headline_comes_firs
     last = cells.last
     expect(table.locator("th.kl-group").last).to_have_text("n_samples")
     assert last.get_attribute("data-change") is None and "▲" not in last.inner_text()
-    _screenshots(lab_page, "keypoints-dashboard")
+    lab_page.screenshot("truth-keypoints-dashboard")
 
 
 def test_detection_tabs_differ_and_per_class_opens_on_a_metric_that_differs(lab_page, jupyter_lab):
@@ -94,7 +88,7 @@ def test_detection_tabs_differ_and_per_class_opens_on_a_metric_that_differs(lab_
     coco = page.get_by_role("table", name="Test-case metrics, COCO AP@0.5 · F1-optimal threshold")
     expect(coco).to_be_visible()
     coco.scroll_into_view_if_needed()
-    _screenshots(lab_page, "detection-dashboard")
+    lab_page.screenshot("truth-detection-dashboard")
 
 
 def test_cards_are_readable_and_say_right_or_wrong(lab_page, jupyter_lab):
@@ -121,7 +115,7 @@ def test_cards_are_readable_and_say_right_or_wrong(lab_page, jupyter_lab):
         size = animals.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
         assert size >= 11, (selector, size)
     animals.scroll_into_view_if_needed()
-    _screenshots(lab_page, "classification-cards")
+    lab_page.screenshot("truth-classification-cards")
     details = grids.nth(1).locator(".kl-detail")
     expect(details.first).to_have_text(re.compile(r"^nme: 0\.\d+"))
     assert not any("normalization" in text for text in details.all_inner_texts())
@@ -129,11 +123,11 @@ def test_cards_are_readable_and_say_right_or_wrong(lab_page, jupyter_lab):
     assert size >= 11
     expect(grids.nth(1).locator(".kl-badge.kl-right").first).to_have_text("✓ not failed")
     grids.nth(1).scroll_into_view_if_needed()
-    _screenshots(lab_page, "keypoint-cards")
+    lab_page.screenshot("truth-keypoint-cards")
     badges = grids.nth(2).locator(".kl-badge")
     expect(badges).to_have_count(12)
     texts = badges.all_inner_texts()
     assert all(re.fullmatch(r"✓ all matched \(\d+\)|TP \d+ · FP \d+ · FN \d+", t) for t in texts), texts
     assert any(t.startswith("TP") for t in texts)
     grids.nth(2).scroll_into_view_if_needed()
-    _screenshots(lab_page, "detection-cards")
+    lab_page.screenshot("truth-detection-cards")

@@ -8,6 +8,8 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
+from tests.ui.conftest import SCREEN_SIZES
+
 pytestmark = pytest.mark.ui
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,17 +28,8 @@ suite, case, model = crowded(Path("overlays-images").resolve(), n=12)
 """
 BROWSER = ("browser = SampleBrowser(case, model=model, configuration=DetectionConfiguration(), page_size=12, "
            "thumbnail_size=160)\nbrowser")
-SIZES = {"1440x900": {"width": 1440, "height": 900}, "1024x768": {"width": 1024, "height": 768}}
 TOTAL = 32  # detections per image: 2 found objects and 30 low-score boxes
 
-
-def _screenshots(lab_page, name: str, target) -> None:
-    for size, viewport in SIZES.items():
-        lab_page.page.set_viewport_size(viewport)
-        lab_page.page.wait_for_timeout(300)
-        target.scroll_into_view_if_needed()
-        lab_page.screenshot(f"overlays-{name}-{size}")
-    lab_page.page.set_viewport_size(SIZES["1440x900"])
 
 
 def _set_slider(page, value: str) -> None:
@@ -62,7 +55,7 @@ def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyte
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, jupyter_lab.root_dir / "overlays.ipynb")
     page = lab_page.page
-    page.set_viewport_size(SIZES["1440x900"])
+    page.set_viewport_size(SCREEN_SIZES["1440x900"])
     lab_page.open_notebook("overlays.ipynb")
     assert lab_page.run_all_cells() is True
 
@@ -78,7 +71,7 @@ def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyte
     expect(live).to_contain_text("precision 0.875 · recall 0.875")  # 21 found, 3 misplaced foxes, as stored
     default_text = live.text_content()
     expect(page.get_by_role("button", name="Evaluator's operating point")).to_be_disabled()
-    _screenshots(lab_page, "default", page.get_by_role("listbox"))
+    lab_page.screenshot("overlays-default", page.get_by_role("listbox"))
 
     _set_slider(page, "0.1")
     expect(live).to_contain_text("confidence ≥ 0.10")
@@ -89,7 +82,7 @@ def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyte
     _set_slider(page, "0")
     expect(drawn.first).to_have_text(f"{TOTAL} of {TOTAL} detections")
     expect(live).to_contain_text("precision 0.0")
-    _screenshots(lab_page, "all-shown", page.get_by_role("listbox"))
+    lab_page.screenshot("overlays-all-shown", page.get_by_role("listbox"))
 
     options.first.focus()
     page.keyboard.press("Enter")
@@ -104,4 +97,4 @@ def test_low_scores_hidden_by_default_and_the_slider_recomputes(lab_page, jupyte
     expect(drawn.first).to_have_text(f"2 of {TOTAL} detections")
     details = page.get_by_role("region", name="Details of")
     assert "23.299999" not in details.text_content() and "ScoredLabeledBoundingBox(" not in details.text_content()
-    _screenshots(lab_page, "detail", legend)
+    lab_page.screenshot("overlays-detail", legend)
