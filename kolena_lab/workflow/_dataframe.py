@@ -151,6 +151,8 @@ def _fast_fields(cls: Type[DataObject], exclude: Tuple[str, ...] = ()) -> Option
 def _describe_cell(value: Any) -> str:
     if pd.api.types.is_scalar(value) and pd.isna(value):
         return f"an empty cell ({shown(value)})"
+    if isinstance(value, np.generic):  # numpy's scalars as the Python values they stand for
+        value = value.item()
     return f"{type(value).__name__} {shown(value)}"
 
 
@@ -164,11 +166,13 @@ def _is_bool(v: Any) -> bool:
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer, np.bool_)) or (isinstance(v, (float, np.floating)) and float(v).is_integer())
+    if _is_bool(v):  # a boolean in a number column is a wrong column, not a number
+        return False
+    return isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer())
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.number, np.bool_))
+    return isinstance(v, (int, float, np.number)) and not _is_bool(v)
 
 
 _EXPECTED = {str: ("strings", lambda v: isinstance(v, str)), bool: ("booleans", _is_bool),
@@ -180,9 +184,9 @@ def _bad_rows(values: pd.Series, scalar: type, optional: bool) -> np.ndarray:
     are looked at one by one only when the column is not plainly typed)."""
     kind = values.dtype.kind
     missing = values.isna().to_numpy() if kind in "fOUSmM" else np.zeros(len(values), dtype=bool)
-    if scalar is float and kind in "biuf":
+    if scalar is float and kind in "iuf":
         return np.zeros(len(values), dtype=bool)
-    if scalar is int and kind in "biu" or scalar is bool and kind == "b":
+    if scalar is int and kind in "iu" or scalar is bool and kind == "b":
         return np.zeros(len(values), dtype=bool)
     if scalar is int and kind == "f":
         array = values.to_numpy(dtype=float)

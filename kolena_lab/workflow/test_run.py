@@ -85,6 +85,13 @@ class TestRun:
         on_error: Literal["raise", "skip"] = "raise",
         executor: Any = None,
     ):
+        if not isinstance(model, Model):
+            raise InputValidationError(f"model must be a Model, got {type(model).__name__} {shown(model)}")
+        if not isinstance(test_suite, TestSuite):
+            hint = " (put it in a TestSuite, or pass test_cases=[...] with its suite)" if isinstance(
+                test_suite, TestCase) else ""
+            raise InputValidationError(f"test_suite must be a TestSuite, got {type(test_suite).__name__} "
+                                       f"{shown(test_suite)}{hint}")
         if model.workflow.name != test_suite.workflow.name:
             raise WorkflowMismatchError(f"model '{model.name}' (workflow '{model.workflow.name}') cannot be tested "
                                         f"on suite '{test_suite.name}' (workflow '{test_suite.workflow.name}')")

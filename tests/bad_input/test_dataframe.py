@@ -74,6 +74,10 @@ SCALAR_CASES = {
     "float ground truth holding numeric strings": (_frame(score=["0.5", "0.1", "0.2"]), "'score'.*row 0.*'0.5'"),
     "float ground truth holding None": (_frame(score=pd.Series([0.5, None, 0.1], **OBJ)), "'score'.*row 1.*None"),
     "float ground truth holding dicts": (_frame(score=[{"v": 1}] * 3), "'score'.*row 0 holds dict"),
+    "float ground truth holding booleans": (_frame(score=[True, False, True]), "'score' must hold numbers; row 0 "
+                                                                               "holds bool True"),
+    "float ground truth holding a stray boolean": (_frame(score=[0.5, True, 0.1]), "'score'.*row 1 holds bool True"),
+    "int ground truth holding booleans": (_frame(count=[True, False, True]), "'count' must hold integers; row 0"),
     "str ground truth holding numbers": (_frame(label=[1, 2, 3]), "'label' must hold strings; row 0"),
     "str ground truth holding NaN": (_frame(label=["a", np.nan, "c"]), "'label'.*row 1.*empty cell"),
     "str ground truth holding booleans": (_frame(label=[True, False, True]), "'label'.*row 0 holds bool"),
@@ -139,9 +143,9 @@ def test_annotation_columns(unchanged, frame, match):
 
 
 def test_accepted_frames_still_load(sqlite_store):
-    """What Kolena accepts stays accepted: integral floats for ints, ints and booleans for floats, empty Optional
-    cells (NaN or None) as None, NaN in a float field."""
-    frame = _frame(count=[1.0, 2.0, 3.0], score=[1, True, np.nan], note=[None, np.nan, "x"],
+    """What Kolena accepts stays accepted: integral floats for ints, ints for floats, empty Optional cells (NaN or
+    None) as None, NaN in a float field."""
+    frame = _frame(count=[1.0, 2.0, 3.0], score=[1, 2.5, np.nan], note=[None, np.nan, "x"],
                    caption=pd.Series([None, "c", np.nan], dtype=object))
     members = ScalarCase.from_dataframe("ok", frame).load_test_samples()
     assert [g.note for _, g in members] == [None, None, "x"]

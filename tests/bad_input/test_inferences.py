@@ -193,6 +193,25 @@ def test_wrong_arguments_of_test_are_refused_before_anything_runs(suite, unchang
         test(model, suite, **kwargs)
 
 
+# what test() is given in place of a model or a suite, and the message
+TARGETS: Dict[str, tuple] = {
+    "a test case for the suite": (lambda suite: suite.test_cases[0], r"test_suite must be a TestSuite, got TestCase "
+                                                                     r".*put it in a TestSuite"),
+    "None for the suite": (lambda suite: None, r"test_suite must be a TestSuite, got NoneType None"),
+    "a suite's name": (lambda suite: suite.name, r"test_suite must be a TestSuite, got str"),
+    "a model's name": ("m", r"model must be a Model, got str 'm'"),
+    "None for the model": (None, r"model must be a Model, got NoneType None"),
+}
+
+
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_test_refuses_what_is_not_a_model_or_a_suite(suite, unchanged, name):
+    given, match = TARGETS[name]
+    model, target = (c.Model("m", infer=c.predict), given(suite)) if callable(given) else (given, suite)
+    with unchanged(InputValidationError, match=match):
+        test(model, target, c.AccuracyEvaluator())
+
+
 def test_a_model_without_infer_fails_naming_the_sample(suite, nothing_stored):
     model = c.Model("m")
     with nothing_stored(InputValidationError,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow import GroundTruth, Image, Inference, Video, _codec, _dataframe
 from kolena_lab.workflow._values import rule_for
 from kolena_lab.workflow.annotation import BoundingBox, ScoredPolygon, TimeSegment
@@ -196,12 +197,14 @@ def test_bulk_path_stores_annotation_objects_in_cells_as_the_object_path_does():
     assert built[0].boxes[0] is cells[0][0] and built[1].main is cells[1][0]  # kept as given, not rebuilt
 
 
-def test_bulk_path_keeps_bools_and_floats_in_float_columns():
-    frame = pd.DataFrame({"locator": ["a.png", "b.png"], "scale": [True, False], "factor": [0.1, float("nan")]})
+def test_bulk_path_encodes_float_columns_as_the_object_path_and_refuses_booleans_in_them():
+    frame = pd.DataFrame({"locator": ["a.png", "b.png"], "scale": [1, 2], "factor": [0.1, float("nan")]})
     keys, _, _ = _dataframe.encode_members(frame, Scaled, Weight)
-    assert [json.loads(k)["scale"] for k in keys] == [True, False]
+    assert [json.loads(k)["scale"] for k in keys] == [1.0, 2.0]
     assert keys == [_codec.sample_key(Scaled(locator=loc, scale=s, factor=f))
-                    for loc, s, f in zip(frame["locator"], [True, False], [0.1, float("nan")])]
+                    for loc, s, f in zip(frame["locator"], [1, 2], [0.1, float("nan")])]
+    with pytest.raises(InputValidationError, match="column 'scale' must hold numbers; row 0 holds bool True"):
+        _dataframe.encode_members(frame.assign(scale=[True, False]), Scaled, Weight)  # a wrong column, not numbers
 
 
 # --- round-trip property ----------------------------------------------------------------------------------------------
