@@ -4,9 +4,11 @@ from kolena_lab.errors import ImageDecodeError, LocatorError, MediaError
 from kolena_lab.media.kinds import MediaKind, MediaSource, media_kind, media_source
 from kolena_lab.media.locators import (
     DATA_ROOT_ENV,
+    MAX_LOCATOR_LENGTH,
     FetchOptions,
     data_root,
     local_path,
+    locator_problem,
     locator_version,
     open_locator,
     read_locator,
@@ -37,6 +39,7 @@ __all__ = [
     "MISSED_COLOR",
     "ImageDecodeError",
     "LocatorError",
+    "MAX_LOCATOR_LENGTH",
     "MediaError",
     "MediaKind",
     "MediaSource",
@@ -51,6 +54,7 @@ __all__ = [
     "label_color",
     "error_placeholder",
     "local_path",
+    "locator_problem",
     "locator_version",
     "media_kind",
     "media_source",

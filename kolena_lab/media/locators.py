@@ -33,6 +33,8 @@ _RETRY_STATUSES = (500, 502, 503, 504)
 _FSSPEC_PACKAGES = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs"}
 _CHUNK = 1 << 16
 _MAX_REASON = 200
+MAX_LOCATOR_LENGTH = 4096  # PATH_MAX on Linux; longer paths cannot be opened, longer URLs are refused by servers
+_CONTROL = frozenset(map(chr, [*range(0x20), 0x7F]))
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,33 @@ def _short(text: str) -> str:
     return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
 
 
+def locator_problem(locator: str) -> Optional[str]:
+    """Why a text cannot be a locator (empty, a control character such as NUL or a newline, longer than
+    ``MAX_LOCATOR_LENGTH``, a malformed URL), or None. The scheme is not judged: a model may read what we cannot."""
+    if not locator:
+        return "empty locator"
+    if len(locator) > MAX_LOCATOR_LENGTH:
+        return f"too long ({len(locator):,} characters; at most {MAX_LOCATOR_LENGTH:,})"
+    if not _CONTROL.isdisjoint(locator):
+        return f"holds the control character {next(c for c in locator if c in _CONTROL)!r}"
+    if "://" in locator:
+        try:
+            urlsplit(locator)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            return "malformed URL"
+    return None
+
+
 def _scheme(locator: str) -> str:
     """``file``, ``http``, ``https``, ``s3``, ``gs`` or ``gcs``; anything without ``://`` is a local path."""
     if not isinstance(locator, str):
         raise LocatorError(repr(locator), f"a locator must be a string, not {type(locator).__name__}")
-    if not locator:
-        raise LocatorError(locator, "empty locator")
+    problem = locator_problem(locator)
+    if problem is not None:
+        raise LocatorError(locator, problem)
     if "://" not in locator:
         return "file"
-    try:
-        scheme = urlsplit(locator).scheme.lower()
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise LocatorError(locator, "malformed URL") from None
+    scheme = urlsplit(locator).scheme.lower()
     if scheme in ("file", "http", "https") or scheme in _FSSPEC_PACKAGES:
         return scheme
     raise LocatorError(locator,

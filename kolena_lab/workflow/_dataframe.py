@@ -2,6 +2,7 @@
 import dataclasses
 import io
 import json
+import re
 import typing
 from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
@@ -12,6 +13,7 @@ import pyarrow as pa
 from pyarrow import json as pa_json
 
 from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.media.locators import MAX_LOCATOR_LENGTH, locator_problem
 from kolena_lab.workflow import _codec
 from kolena_lab.workflow._datatypes import DataObject, _as_float, _deserialize, _info, _serialize
 from kolena_lab.workflow._values import reading_stored
@@ -23,6 +25,7 @@ GROUND_TRUTH_PREFIX = "ground_truth."
 INFERENCE_PREFIX = "inference."
 SAMPLE_ID = "sample_id"  # the store's id of each row's sample, in every per-sample frame
 _SCALARS = (str, int, float, bool)
+_SUSPECT_LOCATOR = re.compile(r"[\x00-\x1f\x7f\[]")  # a control character, or a bracket of a URL
 _BOX_FIELDS = ('{"top_left":[%s,%s],"bottom_right":[%s,%s],"width":%s,"height":%s,"area":%s,"aspect_ratio":%s,'
                '"label":%s')  # a LabeledBoundingBox's declared fields, in the order _to_dict writes them
 
@@ -216,6 +219,23 @@ def _check_column(values: pd.Series, column: str, hint: Any, default: Any = data
                                    f"{_describe_cell(value)}")
 
 
+def _check_locators(values: pd.Series, column: str) -> None:
+    """Refuse a column of locators (strings, as its type check found) holding one that cannot be a locator (see
+    ``locator_problem``), naming its row. One scan of all the text finds whether any cell needs a closer look."""
+    texts = values.tolist()
+    if values.hasnans:  # empty cells of an Optional field: the type check's to judge
+        texts = [c if isinstance(c, str) else "x" for c in texts]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if (len(texts) == 0 or (lengths.min() > 0 and lengths.max() <= MAX_LOCATOR_LENGTH
+                            and _SUSPECT_LOCATOR.search("".join(texts)) is None)):
+        return
+    for row, text in enumerate(texts):
+        problem = locator_problem(text)
+        if problem is not None:
+            raise InputValidationError(f"column '{column}' holds no locator in row {values.index[row]} "
+                                       f"({shown(text)}): {problem}")
+
+
 def _fast_json(columns: Dict[str, pd.Series], n: int, suffix: str = "", skip_missing: bool = False,
                hints: Optional[Dict[str, Any]] = None) -> List[str]:
     """Each row's ``{"column": value, ...}`` JSON; with ``skip_missing``, empty cells (None/NaN) are left out.
@@ -276,6 +296,8 @@ def encode_members(
     defaults = {f.name: f.default for f in sample_info.fields}
     for name, values in present.items():
         _check_column(values, name, sample_info.hints.get(name), defaults.get(name, dataclasses.MISSING))
+        if name in getattr(sample_type, "_locator_fields", ()):
+            _check_locators(values, name)
     fast = _fast_fields(sample_type, exclude=(METADATA_FIELD,))
     tag = _codec.dumps(sample_type._data_type().tag())
     if fast is not None and set(fast) == set(present):

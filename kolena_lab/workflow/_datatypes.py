@@ -13,6 +13,7 @@ import numpy as np
 from pydantic.dataclasses import DataclassProxy
 
 from kolena_lab.errors import InputValidationError, shown
+from kolena_lab.media.locators import locator_problem
 from kolena_lab.workflow._values import checking, compile_checker
 
 T = TypeVar("T", bound="DataObject")
@@ -48,7 +49,24 @@ class _ClassInfo:
         checked = [(f.name, Optional[self.hints.get(f.name, Any)] if f.default is None else self.hints.get(f.name, Any))
                    for f in self.fields if f.init and f.name not in getattr(cls, "_post_init_checked", ())]
         extras = [(n, hint) for n, hint in getattr(cls, "_extra_hints", {}).items() if n not in self.names]
-        self.check = compile_checker(cls, checked, getattr(cls, "_finite_numbers", False), extras)
+        check = compile_checker(cls, checked, getattr(cls, "_finite_numbers", False), extras)
+        locators = [f.name for f in self.fields if f.name in getattr(cls, "_locator_fields", ())]
+        self.check = _with_locator_check(cls.__name__, check, locators) if locators else check
+
+
+def _with_locator_check(class_name: str, check: Optional[Callable[[Any], None]],
+                        fields: List[str]) -> Callable[[Any], None]:
+    """``check`` (the field types), then that each locator field's text can be a locator."""
+    def checked(obj: Any) -> None:
+        if check is not None:
+            check(obj)
+        for name in fields:
+            value = getattr(obj, name)
+            problem = locator_problem(value) if isinstance(value, str) else None
+            if problem is not None:
+                raise InputValidationError(f"{class_name}.{name} {shown(value)} is not a locator: {problem}")
+
+    return checked
 
 
 def _type_hints(cls: type) -> Dict[str, Any]:

@@ -1,7 +1,7 @@
 """Assets: files attached to test samples, ground truths, inferences or metrics, referenced by locator."""
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar, Optional, Tuple
 
 from kolena_lab.errors import InputValidationError
 from kolena_lab.workflow._datatypes import DataType, TypedDataObject
@@ -28,6 +28,7 @@ class Asset(TypedDataObject):
     """Base of every asset; its numbers must be finite."""
 
     _finite_numbers: ClassVar[bool] = True
+    _locator_fields: ClassVar[Tuple[str, ...]] = ("locator",)  # checked to be usable locators when built
 
 
 @dataclass(frozen=True)

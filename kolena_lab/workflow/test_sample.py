@@ -88,6 +88,7 @@ class TestSample(TypedDataObject):
     __test__ = False  # not a pytest test class
     # `metadata=` on a type that declares no such field is an extra, free-form as in Kolena, but a dict keyed by strings
     _extra_hints: ClassVar[Dict[str, Any]] = {METADATA_FIELD: Dict[str, Any]}
+    _locator_fields: ClassVar[Tuple[str, ...]] = ("locator",)  # checked to be usable locators when built
 
     @classmethod
     def _data_type(cls) -> _TestSampleType:

@@ -45,7 +45,7 @@ UNREADABLE = {
     "port without host": ("http://:80/x.png", "malformed URL"),
     "space in host": ("http://exa mple.com/x.png", "malformed URL"),
     "empty": ("", "empty locator"),
-    "NUL byte": ("images/a\x00b.png", "embedded null byte"),
+    "NUL byte": ("images/a\x00b.png", "control character"),
     "file URL with a host": ("file://server/share/x.png", "remote host 'server'"),
     "file URL without a path": ("file://", "not found"),
     "ftp": ("ftp://host/x.png", "unsupported scheme 'ftp'"),

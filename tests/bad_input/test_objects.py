@@ -95,6 +95,11 @@ OBJECTS = {
     "locator is None": (lambda: Image(locator=None), r"Image.locator must be a str, got NoneType"),
     "locator is a list": (lambda: Image(locator=["a.png"]), r"Image.locator must be a str, got list"),
     "locator is bytes": (lambda: Image(locator=b"a.png"), r"Image.locator must be a str, got bytes"),
+    "locator is empty": (lambda: Image(locator=""), r"Image.locator '' is not a locator: empty locator"),
+    "locator holds a NUL": (lambda: Image(locator="a\x00b.png"), r"is not a locator: holds the control character"),
+    "locator holds a newline": (lambda: Image(locator="a.png\nb.png"), r"control character '\\n'"),
+    "locator of 5,000 characters": (lambda: Image(locator="s3://b/" + "x" * 5000), r"too long \(5,007 characters"),
+    "locator is a malformed URL": (lambda: Image(locator="http://[::1"), r"is not a locator: malformed URL"),
     "text is a float": (lambda: Text(text=3.5), r"Text.text must be a str, got float 3.5"),
     "label is a str where a ClassificationLabel is declared": (
         lambda: GT(label="cat"), r"GT.label must be a ClassificationLabel, got str 'cat'"),
