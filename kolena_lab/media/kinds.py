@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any, Optional, Union
 from urllib.parse import urlsplit
 
+from kolena_lab.errors import LocatorError
 from kolena_lab.media._data_objects import data_type_tag, is_data_object
 
 
@@ -115,7 +116,8 @@ def media_source(source: Source) -> MediaSource:
     if kind is not None:
         return MediaSource(kind, source.locator, None, _file_name(source.locator))
     if not is_data_object(source):
-        raise TypeError(f"cannot preview {type(source).__name__}: pass a locator, a test sample or an asset")
+        raise LocatorError(repr(source), f"cannot preview {type(source).__name__}: pass a locator, a test sample or "
+                                         "an asset")
     locator = getattr(source, "locator", None)
     if isinstance(locator, str):
         return media_source(locator)

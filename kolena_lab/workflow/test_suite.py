@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Set
 
 from kolena_lab import store
-from kolena_lab.errors import NameConflictError, NotFoundError
+from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError, WorkflowMismatchError, shown
 from kolena_lab.workflow import catalog
 from kolena_lab.workflow._bound import WorkflowBound, bind
 from kolena_lab.workflow._versioning import write_test_suite_version
@@ -130,9 +130,10 @@ class TestSuite(WorkflowBound, abstract=True):
 
     def _test_case_version_id(self, test_case: TestCase) -> int:
         if not isinstance(test_case, TestCase):
-            raise TypeError(f"expected a TestCase, got {type(test_case).__name__}")
+            raise InputValidationError(f"a test suite holds TestCase objects, got {type(test_case).__name__} "
+                                       f"{shown(test_case)}")
         if test_case.workflow.name != self.workflow.name:
-            raise TypeError(
+            raise WorkflowMismatchError(
                 f"test case '{test_case.name}' belongs to workflow '{test_case.workflow.name}', "
                 f"not '{self.workflow.name}'",
             )

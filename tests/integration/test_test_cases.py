@@ -9,6 +9,7 @@ import pytest
 from kolena_lab.errors import (
     DuplicateDatapointIdError,
     FrozenObjectError,
+    InputValidationError,
     NameConflictError,
     NotFoundError,
     WorkflowMismatchError,
@@ -156,8 +157,10 @@ def test_suite_versions_description_and_tags(lab):
 
 def test_suite_rejects_test_case_of_another_workflow(lab):
     other = OtherTestCase("texts", test_samples=[(Text("hi"), OtherGT("hi"))])
-    with pytest.raises(TypeError, match="Other Text Workflow"):
+    with pytest.raises(WorkflowMismatchError, match="Other Text Workflow"):
         TestSuite("suite", test_cases=[other])
+    with pytest.raises(InputValidationError, match="a test suite holds TestCase objects, got str 'texts'"):
+        TestSuite("suite", test_cases=["texts"])
     with pytest.raises(NotFoundError):
         TestSuite.load("suite")
 

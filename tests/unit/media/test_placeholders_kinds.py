@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from kolena_lab.errors import LocatorError
 from kolena_lab.media import MediaKind, MediaSource, error_placeholder, media_kind, media_source, placeholder
 from kolena_lab.workflow import Image, ImageAsset, TestSample
 from kolena_lab.workflow.asset import BinaryAsset, MeshAsset, PlainTextAsset, VideoAsset
@@ -84,5 +85,5 @@ def test_sources_follow_the_declared_type_of_subclasses_and_custom_samples() -> 
     assert media_source(Document("r.png")).kind is MediaKind.DOCUMENT
     assert media_source(MeshAsset("m.bin")).kind is MediaKind.MESH
     for source in (object(), Image, {"locator": "a.png"}):
-        with pytest.raises(TypeError, match="cannot preview"):
+        with pytest.raises(LocatorError, match="cannot preview"):
             media_source(source)

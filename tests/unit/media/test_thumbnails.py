@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from kolena_lab.errors import LocatorError
 from kolena_lab.media import FetchOptions, MediaKind, Thumbnail, thumbnail, thumbnails
 from kolena_lab.workflow import Image as ImageSample
 from kolena_lab.workflow import ImageAsset
@@ -223,5 +224,5 @@ def test_kinds_get_typed_placeholders(tmp_path: Path) -> None:
     for source in (ImageSample(str(image)), ImageAsset(str(image)), ImagePair(ImageSample(str(image)),
                                                                              ImageSample("b.png"))):
         assert thumbnail(source, 40).placeholder is False
-    with pytest.raises(TypeError, match="cannot preview int"):
+    with pytest.raises(LocatorError, match="cannot preview int"):
         thumbnail(5)  # type: ignore[arg-type]
