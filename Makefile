@@ -7,7 +7,7 @@ PORT ?= 8888
 
 .PHONY: lab test check lint demo install browser postgres bench clean
 
-$(STAMP): pyproject.toml labextension/package.json labextension/package-lock.json $(wildcard labextension/src/*.ts)
+$(STAMP): pyproject.toml labextension/package.json labextension/package-lock.json $(wildcard labextension/src/*.ts labextension/style/*)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e ".[lab,test]"

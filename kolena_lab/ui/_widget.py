@@ -8,6 +8,8 @@ from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Typ
 
 import ipywidgets
 
+from kolena_lab.errors import KolenaError
+
 REVEAL_CLASS = "kl-reveal"  # a widget opened by a click: the JupyterLab extension scrolls it into view
 SNAPSHOT_STYLE = (
     "font-family:system-ui,sans-serif;font-size:13px;border:1px solid #d0d7de;border-radius:6px;"
@@ -15,11 +17,21 @@ SNAPSHOT_STYLE = (
 )
 
 
+def error_text(exc: BaseException) -> str:
+    """An error as a widget shows it: the message alone for kolena_lab's errors (written for the user), the
+    exception's type first for anything else (a fault in the user's code, say)."""
+    return str(exc) if isinstance(exc, KolenaError) else f"{type(exc).__name__}: {exc}"
+
+
 class Panel(ipywidgets.VBox):
     """A vertical box of ipywidgets whose display bundle also carries :meth:`snapshot_html`."""
 
     title = "kolena_lab"
     _guarded: Tuple[Type[BaseException], ...] = (Exception,)  # the errors ``_guard`` shows instead of raising
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_class("kl-panel")  # the extension's style lets its rows wrap in a narrow notebook
 
     def _guard(self, action: Callable[..., Any], *args: Any) -> None:
         """Run a control's action: an error it raises is shown in the widget (``_show_error``) rather than lost in a
@@ -33,7 +45,7 @@ class Panel(ipywidgets.VBox):
 
     def _show_error(self, exc: BaseException) -> None:
         """Show an action's error, in the widget's ``status`` HTML by default."""
-        self.status.value = f"<span style='color:#a40e26'>{html.escape(f'{type(exc).__name__}: {exc}')}</span>"
+        self.status.value = f"<span style='color:#a40e26'>{html.escape(error_text(exc))}</span>"
 
     def snapshot_html(self) -> str:
         """Script-free HTML of the widget's current state (override ``snapshot_body``)."""

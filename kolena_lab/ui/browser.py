@@ -59,7 +59,8 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
     ``configuration``'s ``min_confidence_score``; ``configuration`` is the stored name or the configuration object).
     A confidence slider draws another threshold and shows the test case's precision, recall and F1 there, live.
     A test case with a model also lists suggested test cases (``suggestions``): the slices where the model does
-    significantly worse (``find_slices``); "Show" applies a slice's query, "Create test case" curates it.
+    significantly worse (``find_slices``); "Show" applies a slice's query, "Create test case" curates it
+    (``suggest=False`` leaves them out).
 
     A test case of ``BACKGROUND_MIN_SAMPLES`` or more whose table is not in its snapshot yet opens at once on its
     first page while the rest is read in a background thread; the controls are enabled, and every method runs, when
@@ -73,7 +74,8 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
                  evaluator: Optional[str] = None,
                  configuration: Union[str, EvaluatorConfiguration, None] = None, page_size: int = 100,
                  thumbnail_size: int = 160, caption_fields: Optional[Sequence[str]] = None,
-                 show_thumbnails: bool = True, overlays: bool = True, fetch: Optional[FetchOptions] = None):
+                 show_thumbnails: bool = True, overlays: bool = True, fetch: Optional[FetchOptions] = None,
+                 suggest: bool = True):
         if page_size < 1:
             raise ValueError(f"page_size must be at least 1, got {page_size}")
         self._configuration = configuration
@@ -110,7 +112,7 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         self.suggestions = (Suggestions(lambda: (model, source, evaluator, configuration),
                                         lambda query: self.filter(query, filters=[]),
                                         on_change=self.update_displays, metrics=self._metric_names)
-                            if model is not None and isinstance(source, TestCase) else None)
+                            if suggest and model is not None and isinstance(source, TestCase) else None)
         super().__init__(children=self._layout())
         self._render_page()
         if self._loading is not None:
@@ -221,6 +223,8 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
         for control in controls:
             if hasattr(control, "disabled"):
                 control.disabled = not enabled
+        if enabled:
+            self._refresh_status()  # the page buttons: none before the first page or after the last
 
     # ---------------------------------------------------------------- filters, sort, pages
     @property
@@ -431,6 +435,9 @@ class SampleBrowser(ConfidenceControls, SelectionActions, Curation, Panel):
                              f"{html.escape(self.status_text())}</div>")
         pages = self.page_count if self._loading is None else -(-self._loading // self.page_size)
         self.page_label.value = f"Page {self.page + 1:,} of {pages:,}"
+        if self._loading is None:  # while loading, _set_enabled holds every control
+            self.previous_button.disabled = self.page == 0
+            self.next_button.disabled = self.page + 1 >= pages
         self.filter_controls.show_chips(self.view.filters)
 
     # ---------------------------------------------------------------- shared notebooks

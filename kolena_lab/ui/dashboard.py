@@ -269,8 +269,8 @@ class ResultsDashboard(Panel):
                 self._refresh_comparison()
                 self.significance_status.value = (
                     f"<small>Significance against <b>{html.escape(compared.baseline)}</b>: {marked} comparisons "
-                    "bootstrapped</small>" if marked else "<small>No significance marks: they need a per-sample metric named "
-                    "like the table's metric, and none is.</small>")
+                    "bootstrapped</small>" if marked else "<small>No significance marks: the evaluator stores no per-sample "
+                    "metric of the same name as a table metric to test them on.</small>")
         self.update_displays()  # a saved notebook's snapshot then carries the marks
 
     def _start_significance(self) -> None:
@@ -414,7 +414,8 @@ class ResultsDashboard(Panel):
         from kolena_lab.ui.browser import SampleBrowser
 
         evaluator, configuration = self._tab(None).key
-        widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration)
+        widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration,
+                               suggest=False)  # the dashboard's own suggestions are above
         widget.add_filter(widget.table.locator_column, "in", [sample_label(s) for s in samples] or [""])
         self._show_browser(widget)
         return widget
@@ -437,7 +438,8 @@ class ResultsDashboard(Panel):
         from kolena_lab.ui.browser import SampleBrowser
 
         model, test_case, evaluator, configuration = self._suggestion_target()
-        widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration)
+        widget = SampleBrowser(test_case, model=model, evaluator=evaluator, configuration=configuration,
+                               suggest=False)  # the dashboard's own suggestions are above
         widget.filter(query)
         self._show_browser(widget)
         return widget

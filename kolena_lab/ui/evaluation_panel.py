@@ -16,7 +16,7 @@ import ipywidgets
 
 from kolena_lab.errors import CancelledError, IncorrectUsageError, NotFoundError
 from kolena_lab.ui._checklist import CheckList
-from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.ui._widget import Panel, error_text, html_table
 from kolena_lab.workflow import (
     Evaluator,
     EvaluatorConfiguration,
@@ -254,7 +254,7 @@ class EvaluationPanel(Panel):
             runs = self.test_runs() if self.models_select.value else []
             plans = [run.plan() for run in runs]
         except Exception as e:  # an incomplete choice: say what is wrong, do not raise inside an observer
-            self.plan_text.value = _error(f"{type(e).__name__}: {e}")
+            self.plan_text.value = _error(error_text(e))
             self.compute_button.disabled = True
             return
         reasons = list(map(self._blocker, runs, plans))
@@ -280,7 +280,7 @@ class EvaluationPanel(Panel):
             if blockers:
                 raise IncorrectUsageError("; ".join(blockers))
         except Exception as e:
-            self.status.value = _error(f"{type(e).__name__}: {e}")
+            self.status.value = _error(error_text(e))
             if background:
                 return None
             raise
@@ -385,7 +385,7 @@ class EvaluationPanel(Panel):
                           for m, tcs in outcome.skipped_test_cases.items())
         shown = outcome.failures[:SHOWN_FAILURES]
         caption = f"{len(outcome.failures):,} failures" + (
-            f" (the first {SHOWN_FAILURES} shown; all in panel.outcome.failures)" if len(shown) < len(outcome.failures)
+            f" (the first {SHOWN_FAILURES} shown)" if len(shown) < len(outcome.failures)
             else "")
         table = html_table(["model", "sample", "error"], [[f.model, f.sample, _shorten(f.error)] for f in shown],
                            caption=caption) if outcome.failures else ""

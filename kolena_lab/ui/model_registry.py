@@ -8,8 +8,8 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Type, Union
 import ipywidgets
 import pandas as pd
 
-from kolena_lab.errors import NameConflictError, NotFoundError
-from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.errors import InputValidationError, NameConflictError, NotFoundError
+from kolena_lab.ui._widget import Panel, error_text, html_table
 from kolena_lab.workflow import Model, TestSuite, Workflow, bound_classes, catalog
 from kolena_lab.workflow.io import InferenceCsvImport, csv_key, model_from_inference_csv
 
@@ -139,7 +139,7 @@ class ModelRegistry(Panel):
         self._guard(action)
 
     def _show_error(self, exc: BaseException) -> None:
-        self._say(self._target, html.escape(f"{type(exc).__name__}: {exc}"), error=True)
+        self._say(self._target, html.escape(error_text(exc)), error=True)
 
     # -- listing ------------------------------------------------------------------------------------------------
 
@@ -237,11 +237,11 @@ class ModelRegistry(Panel):
 
     def _import_from_widgets(self) -> None:
         if not self.csv_suite.value:
-            raise ValueError("choose the test suite whose samples the CSV covers")
+            raise InputValidationError("choose the test suite whose samples the CSV covers")
         uploads = self.csv_upload.value
         source: Union[str, bytes] = bytes(uploads[0]["content"]) if uploads else self.csv_path.value.strip()
         if not source:
-            raise ValueError("give a CSV path or upload a CSV")
+            raise InputValidationError("give a CSV path or upload a CSV")
         self.create_from_csv(self.new_name.value, source, self._suites[self.csv_suite.value], self.csv_key.value)
         self.new_name.value = ""
 
@@ -291,9 +291,9 @@ class ModelRegistry(Panel):
             try:
                 metadata = json.loads(self.json_text.value or "{}")
             except ValueError as e:
-                raise ValueError(f"metadata is not valid JSON: {e}") from None
+                raise InputValidationError(f"metadata is not valid JSON: {e}") from None
             if not isinstance(metadata, dict):
-                raise ValueError("metadata must be a JSON object ({...})")
+                raise InputValidationError("metadata must be a JSON object ({...})")
             return metadata
         metadata = {}
         for i, row in enumerate(self.rows_box.children, start=1):
@@ -301,9 +301,9 @@ class ModelRegistry(Panel):
             if not key and not row.value.value.strip():
                 continue
             if not key:
-                raise ValueError(f"metadata row {i} has a value but no key")
+                raise InputValidationError(f"metadata row {i} has a value but no key")
             if key in metadata:
-                raise ValueError(f"metadata key '{key}' appears twice (rows)")
+                raise InputValidationError(f"metadata key '{key}' appears twice (rows)")
             metadata[key] = parse_value(row.value.value)
         return metadata
 
@@ -319,7 +319,7 @@ class ModelRegistry(Panel):
         """Store metadata and tags of the selected model (``Model.update``); by default what the editor holds."""
         model = self.selected
         if model is None:
-            raise ValueError("no model selected")
+            raise InputValidationError("no model selected")
         model.update(metadata=self.edited_metadata() if metadata is None else metadata,
                      tags=self.edited_tags() if tags is None else tags)
         self.refresh(select=model.name)

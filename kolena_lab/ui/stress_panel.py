@@ -20,7 +20,7 @@ from kolena_lab.errors import CancelledError, IncorrectUsageError
 from kolena_lab.media import thumbnail
 from kolena_lab.stress import SEARCHES, Domain, StressResults, resolve_domain, stress_test
 from kolena_lab.ui import png
-from kolena_lab.ui._widget import Panel, html_table
+from kolena_lab.ui._widget import Panel, error_text, html_table
 from kolena_lab.ui.charts import Chart
 from kolena_lab.workflow import Model, TestCase, catalog
 
@@ -198,7 +198,7 @@ class StressPanel(Panel):
         try:
             domain = self.domain()
         except Exception as e:  # a bad YAML file: say so where the choice is
-            self.axes_text.value = _error(f"{type(e).__name__}: {e}")
+            self.axes_text.value = _error(error_text(e))
             self.run_button.disabled = True
             return
         self.axes_text.value = (f"<small>{len(domain.axes)} axes: "

@@ -12,6 +12,7 @@ from typing import Any, Callable, List, Optional, Tuple
 import ipywidgets as w
 import pandas as pd
 
+from kolena_lab.ui._widget import error_text
 from kolena_lab.workflow import CurationResult, Model, TestCase, find_slices, slice_test_case
 from kolena_lab.workflow.slices import slice_metrics
 
@@ -27,7 +28,7 @@ def _fixed() -> w.Layout:
 
 
 def _escaped(exc: BaseException) -> str:
-    return _ERROR.format(html.escape(f"{type(exc).__name__}: {exc}"))
+    return _ERROR.format(html.escape(error_text(exc)))
 
 
 class Suggestions(w.VBox):

@@ -66,7 +66,8 @@ def test_messages_appear_beside_the_control_that_caused_them(lab_page, jupyter_l
     message = page.get_by_text("not valid JSON")
     expect(message).to_be_visible()
     save_box, message_box = save.bounding_box(), message.bounding_box()
-    assert abs(message_box["y"] - save_box["y"]) < 30 and message_box["x"] > save_box["x"]  # beside the button
+    # beside the button, or right under it where a narrow notebook wraps the row
+    assert -30 < message_box["y"] - save_box["y"] < 60
     if width == 1440:  # the shot itself covers both sizes
         lab_page.screenshot("truth-registry-message")
     page.get_by_label("Metadata").fill("{}")

@@ -20,13 +20,17 @@ function buildOption(item, size) {
 
   const frame = document.createElement("div");
   frame.className = "kl-thumb";
-  frame.style.height = `${size}px`;
-  const img = document.createElement("img");
-  img.alt = "";
-  img.draggable = false;
-  img.decoding = "async";
-  img.src = item.src || "";
-  frame.appendChild(img);
+  if (item.src) {
+    frame.style.height = `${size}px`;
+    const img = document.createElement("img");
+    img.alt = "";
+    img.draggable = false;
+    img.decoding = "async";
+    img.src = item.src;
+    frame.appendChild(img);
+  } else {
+    frame.classList.add("kl-no-image"); // thumbnails off: a slim bar holding the selection mark, not a blank tile
+  }
   const check = document.createElement("span");
   check.className = "kl-check";
   check.setAttribute("aria-hidden", "true");

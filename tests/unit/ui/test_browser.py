@@ -43,8 +43,10 @@ def test_opens_on_a_test_case_with_pages_and_captions(case):
     assert items[0]["locator"].endswith("img_000.jpg") and items[0]["caption"] == "img_000.jpg"
     assert items[0]["src"].startswith("data:image/jpeg;base64,") and items[0]["error"] == ""
     assert items[0]["detail"] == "label: cat"
+    assert browser.previous_button.disabled and not browser.next_button.disabled  # on the first page
     browser.next_page().next_page()
     assert [i["index"] for i in browser.gallery.items] == [10, 11]
+    assert not browser.previous_button.disabled and browser.next_button.disabled  # on the last page
     assert browser.next_page().page == 2  # clamped
     assert "11–12" in browser.status_text()
 

@@ -1,5 +1,6 @@
 import ipywidgets
 
+from kolena_lab.errors import InputValidationError
 from kolena_lab.ui._widget import Panel, html_table
 
 
@@ -41,6 +42,12 @@ def test_guard_shows_an_action_error_in_the_status_instead_of_raising():
     assert done == [1] and panel.status.value == ""
     panel._guard(int, "<x>")
     assert "ValueError" in panel.status.value and "&lt;x&gt;" in panel.status.value and "<x>" not in panel.status.value
+
+    def refuse(name: str) -> None:
+        raise InputValidationError(f"name {name!r} is taken")
+
+    panel._guard(refuse, "<x>")  # kolena_lab's own errors are written for the user: the message alone
+    assert panel.status.value == "<span style='color:#a40e26'>name &#x27;&lt;x&gt;&#x27; is taken</span>"
 
 
 class _Handle:
