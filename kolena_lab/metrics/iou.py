@@ -51,15 +51,17 @@ def _box_to_polygon(box: np.ndarray) -> np.ndarray:
 
 
 def _box_iou_values(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Elementwise IoU of broadcastable ``(..., 4)`` xyxy arrays (Kolena's closed form)."""
-    iw = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
-    ih = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
-    inter = np.where((iw > 0) & (ih > 0), iw * ih, 0.0)
-    area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
-    area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    union = area_a + area_b - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((inter > 0) & (union > 0), inter / np.where(union > 0, union, 1.0), 0.0)
+    """Elementwise IoU of broadcastable ``(..., 4)`` xyxy arrays (Kolena's closed form); areas that overflow to inf
+    make no warning, and their IoU is 0 (not a number), as for any degenerate box."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        iw = np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0])
+        ih = np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1])
+        inter = np.where((iw > 0) & (ih > 0), iw * ih, 0.0)
+        area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+        area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
+        union = area_a + area_b - inter
+        iou = np.where((inter > 0) & (union > 0), inter / np.where(union > 0, union, 1.0), 0.0)
+    return np.where(np.isfinite(iou), iou, 0.0)
 
 
 def iou(a: Any, b: Any) -> float:

@@ -151,7 +151,7 @@ class Curation:
             return
         self.diff_view.value = self._pending._repr_html_()
         self._show_pending(True)
-        self._message = f"Review: {self._pending.summary()}. Confirm or cancel."
+        self._message = "Review the change below, then Confirm or Cancel."  # the diff view heads with its summary
         self._note(self._message)
         self._refresh_status()
 

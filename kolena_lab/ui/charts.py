@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 from kolena_lab.ui import png
 from kolena_lab.workflow.plot import AxisConfig, BarPlot, ConfusionMatrix, CurvePlot, Histogram, Plot
 
-WIDTH, HEIGHT = 640, 420
-LAYOUT = dict(  # every chart's size, margins and template
-    template="plotly_white", width=WIDTH, height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50))
+WIDTH, HEIGHT = 640, 420  # the static copy's size; the interactive chart takes its cell's width
+LAYOUT = dict(  # every chart's height, margins and template
+    template="plotly_white", height=HEIGHT, margin=dict(l=60, r=20, t=50, b=50))
 
 
 def _axis_type(config: Optional[AxisConfig]) -> str:
@@ -110,7 +110,7 @@ class Chart:
         spec = self.figure.to_plotly_json()
         bundle: Dict[str, Any] = {
             "application/vnd.plotly.v1+json": {"data": spec["data"], "layout": spec["layout"],
-                                               "config": {"displaylogo": False}},
+                                               "config": {"displaylogo": False, "responsive": True}},
             "text/plain": repr(self),
         }
         title = html.escape(str(self.figure.layout.title.text or "chart"))
@@ -119,7 +119,8 @@ class Chart:
             encoded = png.b64(image)
             bundle["image/png"] = encoded
             width = self.size()[0]
-            bundle["text/html"] = f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{width}"/>'
+            bundle["text/html"] = (f'<img alt="{title}" src="data:image/png;base64,{encoded}" width="{width}" '
+                                   'style="max-width:100%;height:auto"/>')
         elif not self.static:
             bundle["text/html"] = f"<p><b>{title}</b> (interactive chart; static copy not rendered)</p>"
         else:

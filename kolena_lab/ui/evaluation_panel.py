@@ -260,7 +260,8 @@ class EvaluationPanel(Panel):
         reasons = list(map(self._blocker, runs, plans))
         blockers = [b for b in reasons if b]
         items = "".join(f"<li>{_error(b) if b else html.escape(p.describe())}</li>" for p, b in zip(plans, reasons))
-        self.plan_text.value = f"<ul style='margin:2px 0'>{items}</ul>" if items else "<i>choose a model</i>"
+        self.plan_text.value = (f"<div style='margin-top:4px'>Computing now would do:</div>"
+                                f"<ul style='margin:2px 0'>{items}</ul>" if items else "<i>choose a model</i>")
         self.compute_button.disabled = bool(blockers) or not runs or self._running()
 
     def _running(self) -> bool:

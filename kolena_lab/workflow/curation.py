@@ -75,8 +75,8 @@ class CurationDiff:
             '</figure>'
             for loc, t in zip(locators, thumbnails(locators, _PREVIEW_SIZE, format="JPEG"))
         )
-        more = f" and {len(rows) - _PREVIEW_THUMBS:,} more" if len(rows) > _PREVIEW_THUMBS else ""
-        return f"<div><em>{html.escape(what)} ({len(rows):,}{more}):</em><br>{images}</div>"
+        shown = f", the first {_PREVIEW_THUMBS:,} shown" if len(rows) > _PREVIEW_THUMBS else ""
+        return f"<div><em>{html.escape(what)} ({len(rows):,}{shown}):</em><br>{images}</div>"
 
 
 @dataclass

@@ -1,4 +1,6 @@
 """iou / iou_matrix for boxes, and exact polygon intersection against an independent triangulate-and-clip reference."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -179,3 +181,11 @@ def test_polygon_many_vertices():
     p = star(rng, 40, (0.0, 0.0), 5.0)
     q = star(rng, 33, (1.5, -1.0), 4.0)
     assert intersection_area(p, q) == pytest.approx(reference_intersection(p, q), rel=1e-9)
+
+
+def test_boxes_whose_areas_overflow_have_iou_zero_without_warnings():
+    huge = [0.0, 0.0, 1e200, 1e200]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from numpy
+        assert iou(huge, huge) == 0.0  # degenerate, as a box of area 0 is
+        assert iou_matrix([huge, [0, 0, 2, 2]], [huge]).tolist() == [[0.0], [0.0]]
