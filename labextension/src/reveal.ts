@@ -4,6 +4,8 @@
  */
 import { INotebookTracker } from '@jupyterlab/notebook';
 
+import { onNotebookChanges } from './watch';
+
 const REVEAL = 'kl-reveal';
 const REVEALED = 'klRevealed'; // data attribute set once a node has been scrolled to
 
@@ -19,18 +21,7 @@ function revealNew(root: HTMLElement): void {
 
 /** Watch every notebook for newly rendered `kl-reveal` widgets and scroll each into view. */
 export function watchReveals(tracker: INotebookTracker): void {
-  tracker.widgetAdded.connect((_, panel) => {
-    let scheduled = false;
-    const observer = new MutationObserver(() => {
-      if (!scheduled) {
-        scheduled = true;
-        requestAnimationFrame(() => {
-          scheduled = false;
-          revealNew(panel.content.node);
-        });
-      }
-    });
-    observer.observe(panel.content.node, { childList: true, subtree: true, attributeFilter: ['class'] });
-    panel.disposed.connect(() => observer.disconnect());
-  });
+  onNotebookChanges(tracker, { childList: true, subtree: true, attributeFilter: ['class'] }, panel =>
+    revealNew(panel.content.node)
+  );
 }

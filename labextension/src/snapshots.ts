@@ -8,6 +8,8 @@ import { OutputArea } from '@jupyterlab/outputarea';
 import { MimeModel } from '@jupyterlab/rendermime';
 import { Panel, Widget } from '@lumino/widgets';
 
+import { onNotebookChanges } from './watch';
+
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
 const FALLBACK_MIMES = ['text/html', 'image/png', 'text/plain'];
 const WIDGET_ERROR = 'Error displaying widget';
@@ -60,18 +62,5 @@ function replaceMissingWidgets(panel: NotebookPanel): void {
 
 /** Watch every notebook: whenever its outputs change, replace widget errors with their snapshots. */
 export function watchSavedSnapshots(tracker: INotebookTracker): void {
-  tracker.widgetAdded.connect((_, panel) => {
-    let scheduled = false;
-    const observer = new MutationObserver(() => {
-      if (!scheduled) {
-        scheduled = true;
-        requestAnimationFrame(() => {
-          scheduled = false;
-          replaceMissingWidgets(panel);
-        });
-      }
-    });
-    observer.observe(panel.content.node, { childList: true, subtree: true, characterData: true });
-    panel.disposed.connect(() => observer.disconnect());
-  });
+  onNotebookChanges(tracker, { childList: true, subtree: true, characterData: true }, replaceMissingWidgets);
 }
