@@ -53,7 +53,8 @@ class CheckList(ipywidgets.VBox):
 
     @traitlets.validate("value")
     def _known(self, proposal: Any) -> Tuple[Any, ...]:
-        unknown = [v for v in proposal["value"] if v not in {v for _, v in self._boxes}]
+        known = {v for _, v in self._boxes}
+        unknown = [v for v in proposal["value"] if v not in known]
         if unknown:
             raise traitlets.TraitError(f"not among the options: {sorted(map(str, unknown))}")
         return tuple(proposal["value"])
